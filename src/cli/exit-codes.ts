@@ -1,0 +1,7 @@
+/** Exit codes (DESIGN.md §3). */
+export const EXIT = {
+  ok: 0,
+  notConverged: 1,
+  drift: 2,
+  usage: 64,
+} as const;

@@ -1,0 +1,70 @@
+import { createTwoFilesPatch } from 'diff';
+import type { PassResult, ResourceOutcome } from '../controller/outcome';
+import { commandArgv, type CommandSettings } from '../resources/apply-plan';
+import type { ObservedValue } from '../resources/plan';
+
+const show = (value: ObservedValue): string => (value === null ? '-' : Array.isArray(value) ? value.join(',') : String(value));
+
+function actionOf(outcome: ResourceOutcome, dryRun: boolean): string {
+  if (outcome.actions.length > 0) {
+    return outcome.actions.map((a) => `${a.action}${a.result === 'updated' ? '' : ` (${a.result})`}`).join('; ');
+  }
+  const plan = outcome.plan;
+  if (!plan || (plan.changes.length === 0 && plan.commands.length === 0)) return 'none';
+  const planned = [...plan.changes.map((c) => `write ${c.path}`), ...plan.commands.map((c) => c.args.join(' '))].join('; ');
+  return dryRun ? `would ${planned}` : planned;
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]?.map((_, col) => Math.max(...rows.map((r) => (r[col] ?? '').length))) ?? [];
+  return rows.map((r) => r.map((cell, col) => (col === r.length - 1 ? cell : cell.padEnd(widths[col] ?? 0))).join('  ')).join('\n');
+}
+
+/** One line per resource (desired, observed, action, result), then the reasons of those not ready. */
+export function formatSummary(pass: PassResult): string {
+  const rows = [['RESOURCE', 'DESIRED', 'OBSERVED', 'RESULT', 'ACTION']];
+  for (const o of pass.resources) rows.push([o.name, show(o.desired), show(o.observed), o.reason, actionOf(o, pass.dryRun)]);
+  const notes = pass.resources.filter((o) => o.ready !== 'True').map((o) => `${o.name}: ${o.reason}: ${o.message}`);
+  const verdict = pass.dryRun ? 'dry run' : `pass ${pass.result}`;
+  return [table(rows), ...notes, `${verdict} in ${pass.finishedAt - pass.startedAt}ms`].join('\n') + '\n';
+}
+
+/** The planned changes of a dry run as unified diffs, followed by the commands that would run. */
+export function formatPlanDiff(pass: PassResult, commands: CommandSettings): string {
+  const parts: string[] = [];
+  for (const o of pass.resources) {
+    if (!o.plan) continue;
+    for (const change of o.plan.changes) {
+      const from = change.before === null ? '/dev/null' : `a${change.path}`;
+      parts.push(createTwoFilesPatch(from, `b${change.path}`, change.before ?? '', change.after, '', '', { context: 3 }).replace(/^=+\n/, ''));
+    }
+    for (const step of o.plan.commands) {
+      const when = step.onlyIf ? ` (if \`${[...commands[step.tool], ...step.onlyIf.args].join(' ')}\` succeeds)` : '';
+      parts.push(`# ${o.name}: would run: ${commandArgv(commands, step.tool, step.args).join(' ')}${when}\n`);
+    }
+  }
+  return parts.join('');
+}
+
+/** Machine-readable result of a pass. */
+export function passToJson(pass: PassResult, commands: CommandSettings, exitCode: number): unknown {
+  return {
+    result: pass.dryRun ? (exitCode === 2 ? 'drift' : exitCode === 0 ? 'in-sync' : 'error') : pass.result,
+    dryRun: pass.dryRun,
+    exitCode,
+    durationMs: pass.finishedAt - pass.startedAt,
+    resources: pass.resources.map((o) => ({
+      name: o.name,
+      kind: o.kind,
+      desired: o.desired,
+      observed: o.observed,
+      inSync: o.inSync,
+      ready: o.ready,
+      reason: o.reason,
+      message: o.message,
+      changes: (o.plan?.changes ?? []).map((c) => ({ path: c.path, created: c.before === null, before: c.before, after: c.after })),
+      commands: (o.plan?.commands ?? []).map((s) => commandArgv(commands, s.tool, s.args)),
+      actions: o.actions,
+    })),
+  };
+}

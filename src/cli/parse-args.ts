@@ -1,0 +1,82 @@
+import { parseArgs } from 'node:util';
+import { UsageError } from '../core/errors';
+
+export const USAGE = `Usage:
+  reconcile [options]                  run the controller until SIGTERM/SIGINT
+  reconcile --once [--dry-run] [opts]  one pass, then exit (0 in sync, 1 not, 2 drift in a dry run)
+  reconcile status [options]           summarise the status file (0 healthy, 1 not)
+
+Options:
+  --config FILE        YAML configuration merged over the defaults (Websoft9 host profile)
+  --status-file FILE   status file (default: status.file of the configuration)
+  --json               machine-readable output on stdout
+  --log-level LEVEL    trace, debug, info, warn, error, fatal or silent (default: info)
+  --metrics-addr H:P   serve /metrics, /healthz and /readyz (controller only; off by default)
+  --dry-run            with --once: plan and print the diff, change nothing
+  -h, --help           this text
+  --version            print the version
+`;
+
+const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+export interface CliArgs {
+  command: 'run' | 'once' | 'status' | 'help' | 'version';
+  dryRun: boolean;
+  json: boolean;
+  config?: string;
+  statusFile?: string;
+  logLevel: string;
+  metricsAddr?: { host: string; port: number };
+}
+
+/** Parse argv (without node and script). Throws UsageError (exit 64) on anything unexpected. */
+export function parseCliArgs(argv: string[]): CliArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        once: { type: 'boolean' },
+        'dry-run': { type: 'boolean' },
+        json: { type: 'boolean' },
+        config: { type: 'string' },
+        'status-file': { type: 'string' },
+        'log-level': { type: 'string' },
+        'metrics-addr': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (positionals.length > 1 || (positionals.length === 1 && positionals[0] !== 'status')) {
+    throw new UsageError(`unknown command: ${positionals.join(' ')}`);
+  }
+  const logLevel = values['log-level'] ?? 'info';
+  if (!LEVELS.includes(logLevel)) throw new UsageError(`--log-level must be one of ${LEVELS.join(', ')}`);
+  const isStatus = positionals[0] === 'status';
+  if (values['dry-run'] && !values.once) throw new UsageError('--dry-run goes with --once');
+  if (isStatus && values.once) throw new UsageError('status does not take --once');
+  const command = values.help ? 'help' : values.version ? 'version' : isStatus ? 'status' : values.once ? 'once' : 'run';
+  if (values['metrics-addr'] !== undefined && command !== 'run') throw new UsageError('--metrics-addr goes with the controller (no --once)');
+  return {
+    command,
+    dryRun: values['dry-run'] ?? false,
+    json: values.json ?? false,
+    logLevel,
+    ...(values.config !== undefined ? { config: values.config } : {}),
+    ...(values['status-file'] !== undefined ? { statusFile: values['status-file'] } : {}),
+    ...(values['metrics-addr'] !== undefined ? { metricsAddr: parseAddr(values['metrics-addr']) } : {}),
+  };
+}
+
+function parseAddr(value: string): { host: string; port: number } {
+  const match = /^(\[[^\]]+\]|[^:]*):(\d{1,5})$/.exec(value);
+  const port = Number(match?.[2]);
+  if (!match || port > 65535) throw new UsageError(`--metrics-addr must be HOST:PORT, got ${JSON.stringify(value)}`);
+  return { host: (match[1] as string).replace(/^\[|\]$/g, '') || '0.0.0.0', port };
+}

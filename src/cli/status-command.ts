@@ -1,0 +1,66 @@
+import { formatDuration } from '../core/duration';
+import type { ObservedValue } from '../resources/plan';
+import type { StatusFile, StatusRead } from '../status/status-file';
+
+export interface Health {
+  healthy: boolean;
+  problems: string[];
+}
+
+/**
+ * Healthy: every resource Ready=True and the last pass finished within 3 × the resync
+ * interval the controller recorded. Shared by `reconcile status` and `/readyz`.
+ */
+export function assessHealth(status: StatusFile, now: number): Health {
+  const problems: string[] = [];
+  const finished = status.lastPass ? Date.parse(status.lastPass.finishedAt) : NaN;
+  const limit = 3 * (status.controller.resyncIntervalMs || 30_000);
+  if (Number.isNaN(finished)) problems.push('no pass has finished yet');
+  else if (now - finished > limit) problems.push(`stale: last pass ${formatDuration(now - finished)} ago (limit ${formatDuration(limit)})`);
+  for (const r of status.resources) {
+    const ready = r.conditions.find((c) => c.type === 'Ready');
+    if (ready?.status !== 'True') problems.push(`${r.name}: ${ready?.reason ?? 'NoCondition'}: ${ready?.message ?? ''}`);
+  }
+  return { healthy: problems.length === 0, problems };
+}
+
+const show = (v: ObservedValue): string => (v === null ? '-' : Array.isArray(v) ? v.join(',') : String(v));
+
+function ago(now: number, isoTime: string | null | undefined): string {
+  if (!isoTime) return '-';
+  const t = Date.parse(isoTime);
+  return Number.isNaN(t) ? '-' : `${formatDuration(Math.max(0, now - t))} ago`;
+}
+
+function inTime(now: number, isoTime: string | null): string {
+  if (!isoTime) return '-';
+  const t = Date.parse(isoTime);
+  return Number.isNaN(t) ? '-' : t <= now ? 'due' : `in ${formatDuration(t - now)}`;
+}
+
+/** `reconcile status`: exit code and text (or JSON) for a status file read. */
+export function statusReport(read: StatusRead, now: number, json: boolean): { exitCode: number; stdout: string } {
+  if (!read.ok) {
+    const stdout = json ? `${JSON.stringify({ healthy: false, problems: [read.problem] })}\n` : `unhealthy: ${read.problem}\n`;
+    return { exitCode: 1, stdout };
+  }
+  const { status } = read;
+  const health = assessHealth(status, now);
+  const exitCode = health.healthy ? 0 : 1;
+  if (json) return { exitCode, stdout: `${JSON.stringify({ ...health, status }, null, 2)}\n` };
+  const rows = [['RESOURCE', 'DESIRED', 'OBSERVED', 'READY', 'REASON', 'SINCE', 'NEXT RETRY']];
+  for (const r of status.resources) {
+    const ready = r.conditions.find((c) => c.type === 'Ready');
+    const desired = r.desired === null && r.lastKnownDesired !== null ? `(${r.lastKnownDesired})` : show(r.desired);
+    rows.push([r.name, desired, show(r.observed), ready?.status ?? '-', ready?.reason ?? '-', ago(now, ready?.lastTransitionTime), inTime(now, r.nextRetryAt)]);
+  }
+  const widths = rows[0]?.map((_, c) => Math.max(...rows.map((row) => (row[c] ?? '').length))) ?? [];
+  const lines = rows.map((row) => row.map((cell, c) => cell.padEnd(widths[c] ?? 0)).join('  ').trimEnd());
+  const pass = status.lastPass;
+  lines.push(
+    `controller: ${status.controller.mode} pid ${status.controller.pid}, version ${status.controller.version}` +
+      (pass ? `; last pass ${pass.result} ${ago(now, pass.finishedAt)} (${pass.durationMs}ms)` : '; no pass yet'),
+  );
+  lines.push(health.healthy ? 'healthy' : `unhealthy: ${health.problems.join('; ')}`);
+  return { exitCode, stdout: `${lines.join('\n')}\n` };
+}

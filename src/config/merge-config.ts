@@ -1,0 +1,17 @@
+/** Plain YAML data. */
+export type Yaml = null | boolean | number | string | Yaml[] | { [key: string]: Yaml };
+
+function isMapping(value: unknown): value is { [key: string]: Yaml } {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Merge `over` onto `base`: mappings key by key (recursively), everything else (lists too) replaced. */
+export function mergeConfig(base: Yaml, over: Yaml | undefined): Yaml {
+  if (over === undefined) return base;
+  // `docker:` with nothing under it is YAML null: it means "no change", not "delete".
+  if (isMapping(base) && over === null) return base;
+  if (!isMapping(base) || !isMapping(over)) return over;
+  const out: { [key: string]: Yaml } = { ...base };
+  for (const [key, value] of Object.entries(over)) out[key] = mergeConfig(base[key] ?? null, value);
+  return out;
+}

@@ -1,0 +1,105 @@
+import { z } from 'zod';
+import { parseDuration } from '../core/duration';
+
+/** A duration (`100ms`, `30s`, `1m`, or milliseconds as a number), parsed to milliseconds. */
+const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  const ms = parseDuration(value);
+  if (ms === undefined) {
+    ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)} is not a duration (use e.g. 500ms, 30s, 1m)` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const argv = z.array(z.string().min(1, 'must not be empty'));
+const nonEmptyArgv = argv.min(1, 'needs at least the program name');
+const absolutePath = z.string().regex(/^\//, 'must be an absolute path');
+/** Docker object names: no `/`, no spaces (so they cannot escape the volumes directory). */
+const dockerName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'must be a Docker name (letters, digits, _ . -)');
+const name = z.string().regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/, 'must be lowercase letters, digits, . and -');
+
+const containerIniValue = z.strictObject({
+  kind: z.literal('ContainerIniValue'),
+  container: dockerName,
+  volume: dockerName.nullable().default(null),
+  file: z
+    .string()
+    .min(1)
+    .refine((f) => !f.split('/').includes('..'), 'must stay inside the volume (no ..)'),
+  path: absolutePath.nullable().default(null),
+  section: z.string().min(1),
+  key: z.string().min(1),
+});
+
+const systemdSocketPort = z.strictObject({
+  name,
+  kind: z.literal('SystemdSocketPort'),
+  source: z.string().min(1),
+  unit: z.string().regex(/^[A-Za-z0-9@_.:-]+\.socket$/, 'must be a socket unit name such as cockpit.socket'),
+  unitPath: absolutePath,
+  dropInDir: absolutePath,
+  mode: z.enum(['dropin', 'inplace']).default('dropin'),
+  service: z.string().regex(/^[A-Za-z0-9@_.:-]+\.service$/, 'must be a service unit name').optional(),
+});
+
+const firewalldServicePort = z.strictObject({
+  name,
+  kind: z.literal('FirewalldServicePort'),
+  source: z.string().min(1),
+  files: z.array(absolutePath).min(1),
+});
+
+export const RESOURCE_KINDS = ['SystemdSocketPort', 'FirewalldServicePort'] as const;
+export const SOURCE_KINDS = ['ContainerIniValue'] as const;
+
+const resource = z.discriminatedUnion('kind', [systemdSocketPort, firewalldServicePort]);
+
+/** The whole configuration after defaults are merged (durations in milliseconds). */
+export const configSchema = z
+  .strictObject({
+    docker: z.strictObject({ socketPath: absolutePath }),
+    status: z.strictObject({ file: absolutePath }),
+    timing: z.strictObject({
+      resyncInterval: duration,
+      debounce: duration,
+      maxDebounce: duration,
+      backoffInitial: duration,
+      backoffMax: duration,
+    }),
+    commands: z.strictObject({
+      prefix: argv,
+      systemctl: nonEmptyArgv,
+      firewallCmd: nonEmptyArgv,
+      timeout: duration,
+    }),
+    sources: z.record(name, z.discriminatedUnion('kind', [containerIniValue])),
+    resources: z.array(resource),
+  })
+  .superRefine((config, ctx) => {
+    const seen = new Set<string>();
+    config.resources.forEach((r, i) => {
+      if (seen.has(r.name)) ctx.addIssue({ code: 'custom', path: ['resources', i, 'name'], message: `duplicate resource name "${r.name}"` });
+      seen.add(r.name);
+      if (!(r.source in config.sources)) {
+        ctx.addIssue({ code: 'custom', path: ['resources', i, 'source'], message: `names no source under "sources" ("${r.source}")` });
+      }
+    });
+    for (const [key, source] of Object.entries(config.sources)) {
+      if (source.volume === null && source.path === null) {
+        ctx.addIssue({ code: 'custom', path: ['sources', key], message: 'needs "volume" or "path" to find the file' });
+      }
+    }
+    if (config.timing.maxDebounce < config.timing.debounce) {
+      ctx.addIssue({ code: 'custom', path: ['timing', 'maxDebounce'], message: 'must not be shorter than timing.debounce' });
+    }
+    if (config.timing.backoffMax < config.timing.backoffInitial) {
+      ctx.addIssue({ code: 'custom', path: ['timing', 'backoffMax'], message: 'must not be shorter than timing.backoffInitial' });
+    }
+    if (config.timing.resyncInterval < 1000) {
+      ctx.addIssue({ code: 'custom', path: ['timing', 'resyncInterval'], message: 'must be at least 1s' });
+    }
+  });
+
+export type Config = z.output<typeof configSchema>;
+export type ResourceConfig = Config['resources'][number];
+export type SourceConfig = Config['sources'][string];

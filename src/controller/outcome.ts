@@ -1,0 +1,55 @@
+import type { ActionResult } from '../resources/apply-plan';
+import type { ObservedValue, Plan } from '../resources/plan';
+
+/** Condition reasons (CamelCase, Kubernetes conventions). */
+export type Reason =
+  | 'InSync'
+  | 'Applied'
+  | 'DriftDetected'
+  | 'DesiredStateUnavailable'
+  | 'InvalidDesiredValue'
+  | 'ApplyFailed'
+  | 'CannotConverge'
+  | 'TargetAbsent'
+  | 'ObserveFailed';
+
+export type ConditionStatus = 'True' | 'False' | 'Unknown';
+
+/** What one pass found and did for one resource. */
+export interface ResourceOutcome {
+  name: string;
+  kind: string;
+  desired: number | null;
+  observed: ObservedValue;
+  inSync: boolean;
+  ready: ConditionStatus;
+  reason: Reason;
+  message: string;
+  /** Something was written or a command ran successfully. */
+  changed: boolean;
+  /** Counts as a failure for backoff and stats (not in sync and not merely drift in a dry run). */
+  failed: boolean;
+  /** The plan, when one was made (printed by --dry-run). */
+  plan: Plan | null;
+  actions: ActionResult[];
+}
+
+export type PassResultKind = 'unchanged' | 'converged' | 'failed' | 'unavailable';
+
+/** What one pass did, for the status file, the summary and the exit code. */
+export interface PassResult {
+  startedAt: number;
+  finishedAt: number;
+  triggers: string[];
+  dryRun: boolean;
+  result: PassResultKind;
+  resources: ResourceOutcome[];
+}
+
+/** failed > unavailable > converged > unchanged. */
+export function passResultOf(outcomes: readonly ResourceOutcome[]): PassResultKind {
+  if (outcomes.some((o) => o.reason === 'ApplyFailed' || o.reason === 'CannotConverge' || o.reason === 'ObserveFailed')) return 'failed';
+  if (outcomes.some((o) => o.failed)) return 'unavailable';
+  if (outcomes.some((o) => o.changed)) return 'converged';
+  return 'unchanged';
+}

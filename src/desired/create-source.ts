@@ -1,0 +1,13 @@
+import type { SourceConfig } from '../config/schema';
+import type { DockerHost } from '../host/docker-host';
+import type { FileSystem } from '../host/file-system';
+import { ContainerIniValue } from './container-ini-value';
+import type { DesiredSource } from './desired';
+
+/** The desired-state source for one `sources.<name>` entry of the configuration. */
+export function createSource(name: string, spec: SourceConfig, docker: DockerHost, files: FileSystem): DesiredSource {
+  switch (spec.kind) {
+    case 'ContainerIniValue':
+      return new ContainerIniValue(name, spec, docker, files);
+  }
+}

@@ -1,0 +1,54 @@
+import type { FileSystem } from '../../host/file-system';
+import { observedValue, type Observation, type Plan, type PlanOptions } from '../plan';
+import type { Resource } from '../resource';
+import { planFirewalld, type FirewalldState } from './plan-firewalld';
+import { parseServicePorts } from './service-xml';
+
+/** Configuration of a `FirewalldServicePort` resource (DESIGN.md §3). */
+export interface FirewalldServicePortSpec {
+  name: string;
+  kind: 'FirewalldServicePort';
+  source: string;
+  files: string[];
+}
+
+/** Keeps the tcp port of firewalld service files (e.g. cockpit.xml) on the desired port. */
+export class FirewalldServicePort implements Resource<FirewalldState> {
+  readonly name: string;
+  readonly kind = 'FirewalldServicePort';
+  readonly source: string;
+
+  constructor(
+    private readonly spec: FirewalldServicePortSpec,
+    private readonly fs: FileSystem,
+  ) {
+    this.name = spec.name;
+    this.source = spec.source;
+  }
+
+  watchPaths(): string[] {
+    return [...this.spec.files];
+  }
+
+  async observe(): Promise<Observation<FirewalldState>> {
+    const files: FirewalldState['files'] = [];
+    for (const path of this.spec.files) {
+      const bytes = await this.fs.readFile(path);
+      if (bytes !== null) files.push({ path, text: bytes.toString('utf8') });
+    }
+    const ports: number[] = [];
+    for (const file of files) {
+      const parsed = parseServicePorts(file.text);
+      for (const p of parsed.ok ? parsed.tcpPorts : []) {
+        const n = Number(p);
+        if (Number.isInteger(n) && !ports.includes(n)) ports.push(n);
+      }
+    }
+    const summary = files.length === 0 ? 'no service file exists' : `tcp port ${ports.join(',') || '(none)'} in ${files.length} file(s)`;
+    return { state: { files }, value: observedValue(ports), summary };
+  }
+
+  plan(desired: number, state: FirewalldState, options: PlanOptions): Plan {
+    return planFirewalld(desired, state, options);
+  }
+}

@@ -1,0 +1,72 @@
+import { join } from 'node:path';
+import type { FileSystem } from '../../host/file-system';
+import { observedValue, type Observation, type Plan, type PlanOptions } from '../plan';
+import type { Resource } from '../resource';
+import { formatListen, listenPorts } from './listen-stream';
+import { compareNames, effectiveOf, planSocket, type SocketSettings, type SocketState, type UnitText } from './plan-socket';
+
+/** Configuration of a `SystemdSocketPort` resource (DESIGN.md §3). */
+export interface SystemdSocketPortSpec {
+  name: string;
+  kind: 'SystemdSocketPort';
+  source: string;
+  unit: string;
+  unitPath: string;
+  dropInDir: string;
+  mode: 'dropin' | 'inplace';
+  /** The service the socket activates; defaults to the unit name with `.service`. */
+  service?: string | undefined;
+}
+
+/** The drop-in file this program owns. */
+export const DROP_IN_NAME = 'listen.conf';
+
+/** Keeps the effective `ListenStream=` port set of a socket unit on the desired port. */
+export class SystemdSocketPort implements Resource<SocketState> {
+  readonly name: string;
+  readonly kind = 'SystemdSocketPort';
+  readonly source: string;
+  private readonly settings: SocketSettings;
+
+  constructor(
+    private readonly spec: SystemdSocketPortSpec,
+    private readonly files: FileSystem,
+  ) {
+    this.name = spec.name;
+    this.source = spec.source;
+    this.settings = {
+      unit: spec.unit,
+      service: spec.service ?? spec.unit.replace(/\.socket$/, '.service'),
+      mode: spec.mode,
+      dropInPath: join(spec.dropInDir, DROP_IN_NAME),
+    };
+  }
+
+  watchPaths(): string[] {
+    return [this.spec.unitPath, this.spec.dropInDir];
+  }
+
+  async observe(): Promise<Observation<SocketState>> {
+    const unitText = await this.files.readFile(this.spec.unitPath);
+    const names = ((await this.files.listDir(this.spec.dropInDir)) ?? []).filter((n) => n.endsWith('.conf')).sort(compareNames);
+    const dropIns: UnitText[] = [];
+    for (const name of names) {
+      const path = join(this.spec.dropInDir, name);
+      const text = await this.files.readFile(path);
+      if (text !== null) dropIns.push({ path, text: text.toString('utf8') });
+    }
+    const state: SocketState = { unit: unitText === null ? null : { path: this.spec.unitPath, text: unitText.toString('utf8') }, dropIns };
+    const listen = effectiveOf(state);
+    return {
+      state,
+      value: state.unit ? observedValue(listenPorts(listen)) : null,
+      summary: state.unit
+        ? `ListenStream=${listen.map(formatListen).join(',') || '(none)'}`
+        : `${this.spec.unitPath} does not exist`,
+    };
+  }
+
+  plan(desired: number, state: SocketState, options: PlanOptions): Plan {
+    return planSocket(desired, state, this.settings, options);
+  }
+}

@@ -1,0 +1,180 @@
+import { execFile } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+
+import { DockerCliError, TEST_LABEL_PAIR, delay, docker } from './docker-cli';
+
+const execFileAsync = promisify(execFile);
+
+/** Tag of the local test image. Bump the version when the recipe below changes. */
+export const BUSYBOX_IMAGE = 'reconciler-test/busybox:1';
+
+/**
+ * PID 1 of the image: a shell that exits on SIGTERM (busybox `sleep` as PID 1 would ignore it,
+ * making every `docker stop` wait for the kill timeout).
+ */
+const IDLE_COMMAND = "trap 'exit 0' TERM INT; while :; do sleep 1 & wait $!; done";
+
+/** Applets the fixtures rely on; the build fails early if the busybox binary lacks one. */
+const REQUIRED_APPLETS = ['sh', 'sleep', 'cat', 'echo', 'ls', 'mkdir', 'true', 'false', 'sed', 'grep', 'env', 'test', 'touch', 'rm', 'mv'];
+
+const LOCK_DIR = path.join(os.tmpdir(), 'reconciler-busybox-image.lock');
+const LOCK_STALE_MS = 120_000;
+const LOCK_WAIT_MS = 180_000;
+
+let pending: Promise<string> | undefined;
+
+/**
+ * Returns the tag of a tiny local image (static busybox at /bin/busybox plus applet symlinks,
+ * label `reconciler.test=true`, a PID 1 that idles and exits promptly on SIGTERM). Builds it with
+ * `docker import` on first use and reuses it afterwards; safe to call concurrently from several
+ * test files (in-process memo plus a cross-process lock directory).
+ */
+export async function ensureBusyboxImage(): Promise<string> {
+  pending ??= buildOnce().catch((error: unknown) => {
+    pending = undefined;
+    throw error;
+  });
+  return pending;
+}
+
+async function buildOnce(): Promise<string> {
+  if (await imageExists(BUSYBOX_IMAGE)) return BUSYBOX_IMAGE;
+  const release = await acquireLock();
+  try {
+    // Another process may have built it while this one waited for the lock.
+    if (await imageExists(BUSYBOX_IMAGE)) return BUSYBOX_IMAGE;
+    await buildImage(await findStaticBusybox());
+    return BUSYBOX_IMAGE;
+  } finally {
+    await release();
+  }
+}
+
+async function imageExists(tag: string): Promise<boolean> {
+  try {
+    await docker(['image', 'inspect', '--format', '{{.Id}}', tag]);
+    return true;
+  } catch (error: unknown) {
+    if (error instanceof DockerCliError && /no such image/i.test(error.stderr)) return false;
+    throw error;
+  }
+}
+
+/** Finds busybox ($BUSYBOX, then `command -v busybox`) and checks it is statically linked. */
+async function findStaticBusybox(): Promise<string> {
+  const hint = 'install it with `apt-get install busybox-static` (or set BUSYBOX=/path/to/static/busybox)';
+  let candidate = process.env.BUSYBOX ?? '';
+  if (candidate === '') {
+    try {
+      const { stdout } = await execFileAsync('/bin/sh', ['-c', 'command -v busybox'], { encoding: 'utf8' });
+      candidate = stdout.trim();
+    } catch {
+      throw new Error(`busybox not found on PATH: ${hint}`);
+    }
+  }
+  let binary: Buffer;
+  try {
+    binary = await fs.readFile(candidate);
+  } catch (error: unknown) {
+    throw new Error(`cannot read busybox at ${candidate} (${String(error)}): ${hint}`);
+  }
+  if (needsInterpreter(binary)) {
+    throw new Error(`${candidate} is dynamically linked and cannot run in an empty image: ${hint}`);
+  }
+  return candidate;
+}
+
+/** True when the ELF file has a PT_INTERP program header (i.e. it is dynamically linked). */
+function needsInterpreter(elf: Buffer): boolean {
+  if (elf.length < 64 || elf.readUInt32BE(0) !== 0x7f454c46) {
+    throw new Error('busybox is not an ELF executable');
+  }
+  const is64 = elf[4] === 2;
+  const le = elf[5] === 1;
+  const u16 = (offset: number): number => (le ? elf.readUInt16LE(offset) : elf.readUInt16BE(offset));
+  const u32 = (offset: number): number => (le ? elf.readUInt32LE(offset) : elf.readUInt32BE(offset));
+  const phoff = is64 ? Number(le ? elf.readBigUInt64LE(0x20) : elf.readBigUInt64BE(0x20)) : u32(0x1c);
+  const phentsize = u16(is64 ? 0x36 : 0x2a);
+  const phnum = u16(is64 ? 0x38 : 0x2c);
+  const PT_INTERP = 3;
+  for (let i = 0; i < phnum; i += 1) {
+    const at = phoff + i * phentsize;
+    if (at + 4 <= elf.length && u32(at) === PT_INTERP) return true;
+  }
+  return false;
+}
+
+async function listApplets(busybox: string): Promise<string[]> {
+  const { stdout } = await execFileAsync(busybox, ['--list'], { encoding: 'utf8' });
+  const applets = stdout
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((name) => name !== '' && name !== 'busybox' && !name.includes('/'));
+  const missing = REQUIRED_APPLETS.filter((name) => !applets.includes(name));
+  if (missing.length > 0) throw new Error(`busybox lacks applets needed by the tests: ${missing.join(', ')}`);
+  return applets;
+}
+
+async function buildImage(busybox: string): Promise<void> {
+  const work = await fs.mkdtemp(path.join(os.tmpdir(), 'reconciler-image-'));
+  try {
+    const rootfs = path.join(work, 'rootfs');
+    for (const dir of ['bin', 'sbin', 'usr/bin', 'usr/sbin', 'etc', 'root', 'proc', 'sys', 'dev', 'websoft9/apphub/src/config']) {
+      await fs.mkdir(path.join(rootfs, dir), { recursive: true });
+    }
+    await fs.mkdir(path.join(rootfs, 'tmp'));
+    await fs.chmod(path.join(rootfs, 'tmp'), 0o1777);
+    await fs.copyFile(busybox, path.join(rootfs, 'bin/busybox'));
+    await fs.chmod(path.join(rootfs, 'bin/busybox'), 0o755);
+    for (const applet of await listApplets(busybox)) {
+      await fs.symlink('busybox', path.join(rootfs, 'bin', applet));
+    }
+    // Scripts with `#!/usr/bin/env sh` should work too.
+    await fs.symlink('/bin/busybox', path.join(rootfs, 'usr/bin/env'));
+    await fs.writeFile(path.join(rootfs, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n');
+    await fs.writeFile(path.join(rootfs, 'etc/group'), 'root:x:0:\nnogroup:x:65534:\n');
+
+    const tarball = path.join(work, 'rootfs.tar');
+    await execFileAsync('tar', ['--numeric-owner', '--owner=0', '--group=0', '-C', rootfs, '-cf', tarball, '.']);
+    await docker([
+      'import',
+      '--message', 'reconciler integration-test image (static busybox)',
+      '--change', `LABEL ${TEST_LABEL_PAIR}`,
+      '--change', 'ENV PATH=/bin:/sbin:/usr/bin:/usr/sbin',
+      '--change', `CMD ${JSON.stringify(['/bin/sh', '-c', IDLE_COMMAND])}`,
+      tarball,
+      BUSYBOX_IMAGE,
+    ]);
+  } finally {
+    await fs.rm(work, { recursive: true, force: true });
+  }
+}
+
+/** A lock directory shared by all processes on this machine; stale locks (crashed holder) are broken. */
+async function acquireLock(): Promise<() => Promise<void>> {
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      await fs.mkdir(LOCK_DIR);
+      return async () => {
+        await fs.rm(LOCK_DIR, { recursive: true, force: true });
+      };
+    } catch (error: unknown) {
+      if (!(error instanceof Error && 'code' in error && error.code === 'EEXIST')) throw error;
+    }
+    try {
+      const { mtimeMs } = await fs.stat(LOCK_DIR);
+      if (Date.now() - mtimeMs > LOCK_STALE_MS) {
+        await fs.rm(LOCK_DIR, { recursive: true, force: true });
+        continue;
+      }
+    } catch {
+      continue; // released between mkdir and stat
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for the image build lock ${LOCK_DIR}`);
+    await delay(200);
+  }
+}
