@@ -1,8 +1,7 @@
-import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { FileError } from '../core/errors';
 import type { FileSystem } from '../host/file-system';
+import { atomicWrite } from './atomic-write';
 
 function isCode(error: unknown, ...codes: string[]): boolean {
   return typeof error === 'object' && error !== null && codes.includes((error as NodeJS.ErrnoException).code ?? '');
@@ -13,7 +12,7 @@ function fileError(action: string, path: string, error: unknown): FileError {
   return new FileError(code, path, `cannot ${action} ${path}: ${code}`, { cause: error });
 }
 
-/** FileSystem on node:fs; atomic writes by write-file-atomic (keeps mode and owner, fsyncs). */
+/** FileSystem on node:fs; see atomicWrite for how files are replaced. */
 export class NodeFileSystem implements FileSystem {
   async readFile(path: string): Promise<Buffer | null> {
     try {
@@ -45,8 +44,7 @@ export class NodeFileSystem implements FileSystem {
 
   async writeFileAtomic(path: string, data: string): Promise<void> {
     try {
-      await mkdir(dirname(path), { recursive: true });
-      await writeFileAtomic(path, data, { fsync: true });
+      await atomicWrite(path, data);
     } catch (error) {
       throw fileError('write', path, error);
     }

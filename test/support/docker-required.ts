@@ -41,3 +41,12 @@ export async function dockerSkip(): Promise<false | string> {
   const available = await requireDocker({ skip: (reason) => (message = reason ?? 'Docker daemon unavailable') });
   return available ? false : message;
 }
+
+/**
+ * For a suite's `before` hook: resolves when Docker answers, else throws a clear error (in CI and
+ * out of it): the integration suites test against a real daemon or not at all.
+ */
+export async function assertDocker(): Promise<void> {
+  const reason = await dockerUnavailableReason();
+  if (reason !== null) throw new Error(`these tests need a running Docker daemon (try .ci/run): ${reason}`);
+}

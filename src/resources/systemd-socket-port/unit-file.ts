@@ -21,7 +21,8 @@ export interface UnitFile {
 
 export function parseUnitFile(text: string): UnitFile {
   const eol = text.includes('\r\n') ? '\r\n' : '\n';
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  // A byte order mark stays in lines[0] (trim() ignores it) so that a rewrite keeps it.
+  const lines = text.split(/\r?\n/);
   const assignments: UnitAssignment[] = [];
   let section = '';
   for (let i = 0; i < lines.length; i++) {
@@ -35,8 +36,13 @@ export function parseUnitFile(text: string): UnitFile {
     }
     while (logical.endsWith('\\') && i + 1 < lines.length) {
       i++;
-      logical = `${logical.slice(0, -1)} ${(lines[i] as string).trim()}`;
+      const next = (lines[i] as string).trim();
+      // systemd skips comment lines inside a continuation (systemd.syntax(7)).
+      if (next.startsWith('#') || next.startsWith(';')) continue;
+      logical = `${logical.slice(0, -1)} ${next}`;
     }
+    // At the end of the file systemd parses a pending continuation, backslash turned into a space.
+    if (logical.endsWith('\\')) logical = logical.slice(0, -1);
     const eq = logical.indexOf('=');
     if (eq <= 0) continue; // systemd ignores such lines with a warning
     assignments.push({
