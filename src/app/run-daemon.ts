@@ -1,16 +1,52 @@
+import { firstValueFrom, merge } from 'rxjs';
 import type { CliArgs } from '../cli/parse-args';
 import type { Config } from '../config/schema';
+import { LockedError } from '../core/errors';
 import type { Logger } from '../core/logger';
+import { acquirePidLock } from '../adapters/pid-lock';
+import { signals } from '../sources/signal-source';
+import { createHostDeps } from './create-runtime';
+import { Daemon } from './daemon';
 
-export interface DaemonOptions {
+export interface RunDaemonOptions {
   args: CliArgs;
   config: Config;
   statusFile: string;
   logger: Logger;
 }
 
-/** The long-running controller (issue 5). */
-export async function runDaemon(options: DaemonOptions): Promise<number> {
-  options.logger.error('the continuous controller is not built yet; use --once');
-  return 1;
+/** `reconcile`: run the controller until SIGTERM/SIGINT; SIGHUP reloads the configuration. */
+export async function runDaemon(options: RunDaemonOptions): Promise<number> {
+  const { args, config, statusFile, logger } = options;
+  let lock;
+  try {
+    lock = acquirePidLock(`${statusFile}.lock`);
+  } catch (error) {
+    if (!(error instanceof LockedError)) throw error;
+    process.stderr.write(`reconcile: ${error.message}\n`);
+    return 1;
+  }
+  const daemon = new Daemon({
+    config,
+    statusFile,
+    host: createHostDeps(config),
+    logger,
+    ...(args.config !== undefined ? { configPath: args.config } : {}),
+    ...(args.metricsAddr ? { metricsAddr: args.metricsAddr } : {}),
+  });
+  try {
+    await daemon.start();
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+  const hup = signals('SIGHUP').subscribe(() => void daemon.reload());
+  const stopSignal = await firstValueFrom(merge(signals('SIGTERM'), signals('SIGINT')));
+  logger.info({ signal: stopSignal }, 'shutting down');
+  hup.unsubscribe();
+  await daemon.stop();
+  lock.release();
+  // Everything is closed; idle keep-alive sockets of the Docker client must not delay the exit.
+  setTimeout(() => process.exit(0), 100).unref();
+  return 0;
 }

@@ -7,6 +7,7 @@ import { runPass } from '../controller/run-pass';
 import { failuresAfter, iso, lastPassOf, passSucceeded, resourceStatus } from '../status/build-status';
 import { readStatusFile, writeStatusFile, type StatusFile } from '../status/status-file';
 import type { Runtime } from './create-runtime';
+import { logPass } from './log-pass';
 
 export interface OnceOptions {
   dryRun: boolean;
@@ -27,7 +28,7 @@ export async function runOnce(rt: Runtime, options: OnceOptions): Promise<OnceRe
     (previous?.resources ?? []).filter((r) => r.conditions.some((c) => c.type === 'Ready' && c.reason === 'ApplyFailed')).map((r) => r.name),
   );
   const pass = await runPass(rt, { dryRun: options.dryRun, triggers: ['once'], retryCommands });
-  logPass(rt, pass);
+  logPass(rt.logger, pass);
 
   let exitCode = exitCodeOf(pass);
   if (!options.dryRun) {
@@ -73,13 +74,4 @@ function statusAfterOnce(pass: PassResult, previous: StatusFile | null, rt: Runt
       resourceStatus(o, before.get(o.name), now, { consecutiveFailures: failuresAfter(o, before.get(o.name)), nextRetryAt: null }),
     ),
   };
-}
-
-/** A log line per resource that changed or failed; quiet when nothing happened. */
-export function logPass(rt: Runtime, pass: PassResult): void {
-  for (const o of pass.resources) {
-    const fields = { resource: o.name, desired: o.desired, observed: o.observed, reason: o.reason };
-    if (o.failed) rt.logger.warn(fields, o.message);
-    else if (o.changed) rt.logger.info({ ...fields, actions: o.actions.map((a) => a.action) }, 'applied');
-  }
 }

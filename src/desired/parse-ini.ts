@@ -5,11 +5,7 @@
  * names case-insensitive, section names case-sensitive, values stripped, indented lines continue
  * the previous value, duplicate sections or options are errors (strict mode), lines before the
  * first section are errors, `[DEFAULT]` values are inherited by every section.
- * CRLF and lone CR line ends are accepted (Python reads text files with universal newlines). A
- * UTF-8 byte order mark is not stripped: apphub opens the file as plain UTF-8, so configparser
- * sees `\uFEFF[section]` and rejects the file; so do we.
- * "Whitespace" is Python's (`str.isspace`), not JavaScript's: `trim()` would also strip U+FEFF
- * and keep U+0085 and U+001C–U+001F.
+ * A UTF-8 byte order mark and CRLF line ends are accepted.
  */
 export type IniParse = { ok: true; ini: IniDocument } | { ok: false; problem: string; line: number };
 
@@ -18,14 +14,14 @@ export interface IniDocument {
   defaults: Map<string, string>;
 }
 
-// `s`: Python's `.` matches everything but `\n` (U+2028 included), JavaScript's does not.
-const SECTION = /^\[(.+)\]/s;
+const SECTION = /^\[(.+)\]/;
+const OPTION = /^(.*?)\s*([=:])\s*(.*)$/;
 const DEFAULT_SECTION = 'DEFAULT';
 
 export function parseIni(text: string): IniParse {
   const sections = new Map<string, Map<string, string>>();
   const defaults = new Map<string, string>();
-  const lines = text.split(/\r?\n|\r/);
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n|\r/);
   let current: Map<string, string> | null = null;
   let option: { name: string; parts: string[]; indent: number } | null = null;
   const finish = (): void => {
@@ -36,9 +32,9 @@ export function parseIni(text: string): IniParse {
   for (let index = 0; index < lines.length; index++) {
     const line = lines[index] as string;
     const lineNo = index + 1;
-    const stripped = pyStrip(line);
+    const stripped = line.trim();
     if (stripped.startsWith('#') || stripped.startsWith(';')) continue;
-    const indent = leadingSpace(line);
+    const indent = line.length - line.trimStart().length;
     if (stripped === '') {
       // configparser keeps empty lines inside multi-line values; trailing ones are dropped.
       if (option) option.parts.push('');
@@ -62,54 +58,17 @@ export function parseIni(text: string): IniParse {
       continue;
     }
     if (!current) return { ok: false, problem: 'text before the first [section] header', line: lineNo };
-    // configparser's `(.*?)\s*[=:]\s*(.*)$`, i.e. split at the first delimiter; done without a
-    // regular expression because that one backtracks quadratically on long runs of spaces.
-    const delimiter = stripped.search(/[=:]/);
-    const name = delimiter < 0 ? '' : stripped.slice(0, delimiter - trailingSpace(stripped.slice(0, delimiter))).toLowerCase();
-    if (!name) return { ok: false, problem: 'line is neither a section, an option nor a comment', line: lineNo };
+    const match = OPTION.exec(stripped);
+    const name = match?.[1]?.trimEnd().toLowerCase();
+    if (!match || !name) return { ok: false, problem: 'line is neither a section, an option nor a comment', line: lineNo };
     finish();
     if (current.has(name)) return { ok: false, problem: `option "${name}" appears twice in a section`, line: lineNo };
-    option = { name, parts: [pyStrip(stripped.slice(delimiter + 1))], indent };
+    option = { name, parts: [(match[3] as string).trim()], indent };
     // Reserve the name now so that a duplicate is caught even before the value is complete.
     current.set(name, '');
   }
   finish();
   return { ok: true, ini: { sections, defaults } };
-}
-
-/** Python's `str.isspace()` (also what `\s` means in its `re`). */
-function isPySpace(code: number): boolean {
-  return (
-    (code >= 0x09 && code <= 0x0d) ||
-    (code >= 0x1c && code <= 0x20) ||
-    code === 0x85 ||
-    code === 0xa0 ||
-    code === 0x1680 ||
-    (code >= 0x2000 && code <= 0x200a) ||
-    code === 0x2028 ||
-    code === 0x2029 ||
-    code === 0x202f ||
-    code === 0x205f ||
-    code === 0x3000
-  );
-}
-
-function leadingSpace(text: string): number {
-  let i = 0;
-  while (i < text.length && isPySpace(text.charCodeAt(i))) i++;
-  return i;
-}
-
-function trailingSpace(text: string): number {
-  let i = 0;
-  while (i < text.length && isPySpace(text.charCodeAt(text.length - 1 - i))) i++;
-  return i;
-}
-
-/** Python's `str.strip()`. */
-function pyStrip(text: string): string {
-  const start = leadingSpace(text);
-  return start === text.length ? '' : text.slice(start, text.length - trailingSpace(text));
 }
 
 function joinValue(parts: string[]): string {

@@ -1,0 +1,211 @@
+import type { Server } from 'node:http';
+import { merge, of, type Subscription } from 'rxjs';
+import { assessHealth } from '../cli/status-command';
+import { loadConfig } from '../config/load-config';
+import type { Config } from '../config/schema';
+import { describeError } from '../core/errors';
+import type { Logger } from '../core/logger';
+import { VERSION } from '../core/version';
+import type { PassResult } from '../controller/outcome';
+import { ReconcileLoop, type RetryState } from '../controller/reconcile-loop';
+import { runPass } from '../controller/run-pass';
+import { dockerEventTriggers } from '../sources/docker-events-source';
+import { fileWatchTriggers } from '../sources/file-watch-source';
+import { resyncTriggers } from '../sources/resync-timer';
+import type { Trigger } from '../sources/trigger';
+import { iso, lastPassOf, passSucceeded, resourceStatus } from '../status/build-status';
+import { Metrics } from '../status/metrics';
+import { writeStatusFile, type ResourceStatus, type StatusFile } from '../status/status-file';
+import { createRuntime, type HostDeps, type Runtime } from './create-runtime';
+import { logPass } from './log-pass';
+import { startMetricsServer } from './metrics-server';
+
+/** How long shutdown waits for the pass in progress. */
+export const SHUTDOWN_TIMEOUT_MS = 10_000;
+
+export interface DaemonOptions {
+  config: Config;
+  /** Re-read on SIGHUP; undefined = the packaged defaults only. */
+  configPath?: string;
+  statusFile: string;
+  host: HostDeps;
+  logger: Logger;
+  metricsAddr?: { host: string; port: number };
+}
+
+/** One configuration's live parts; replaced whole on reload. */
+interface Session {
+  runtime: Runtime;
+  loop: ReconcileLoop;
+  subscription: Subscription;
+  refreshWatches: () => void;
+}
+
+/**
+ * The long-running controller: sources → loop → pass → status, metrics and logs.
+ * Stats and resource statuses live for the life of the process, across reloads.
+ */
+export class Daemon {
+  private config: Config;
+  private session: Session | null = null;
+  private readonly startedAt: number;
+  private readonly stats = { passes: 0, changes: 0, failures: 0 };
+  private readonly statuses = new Map<string, ResourceStatus>();
+  private readonly metrics: Metrics;
+  private lastPass: StatusFile['lastPass'] = null;
+  private lastSuccessAt: string | null = null;
+  private docker = { connected: false, since: '' };
+  private server: Server | null = null;
+  private stopping = false;
+
+  constructor(private readonly options: DaemonOptions) {
+    this.config = options.config;
+    this.startedAt = options.host.clock.now();
+    this.docker.since = iso(this.startedAt);
+    this.metrics = new Metrics(options.config.resources.map((r) => r.name));
+  }
+
+  async start(): Promise<void> {
+    if (this.options.metricsAddr) {
+      this.server = await startMetricsServer(this.options.metricsAddr, this.metrics, {
+        live: () => this.session !== null && !this.stopping,
+        ready: () => {
+          const health = assessHealth(this.status(), this.options.host.clock.now());
+          return { ok: health.healthy, problems: health.problems };
+        },
+      });
+    }
+    this.session = this.startSession(this.config, { source: 'startup' });
+    this.options.logger.info({ statusFile: this.options.statusFile, resources: this.config.resources.map((r) => r.name) }, 'controller started');
+  }
+
+  /** SIGHUP: re-read the configuration; a bad file is reported and the old configuration kept. */
+  async reload(): Promise<void> {
+    let next: Config;
+    try {
+      next = loadConfig(this.options.configPath);
+    } catch (error) {
+      this.options.logger.error({ err: describeError(error) }, 'configuration not reloaded; keeping the previous one');
+      return;
+    }
+    await this.stopSession();
+    if (this.stopping) return;
+    this.config = next;
+    for (const name of [...this.statuses.keys()]) if (!next.resources.some((r) => r.name === name)) this.statuses.delete(name);
+    this.session = this.startSession(next, { source: 'signal', detail: 'SIGHUP' });
+    this.options.logger.info('configuration reloaded');
+  }
+
+  /** SIGTERM/SIGINT: stop taking triggers, finish the pass in progress (bounded), write the status. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    const finished = await this.stopSession();
+    if (!finished) this.options.logger.warn({ timeoutMs: SHUTDOWN_TIMEOUT_MS }, 'pass still running at shutdown; exiting anyway');
+    await this.writeStatus();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    this.options.logger.info('controller stopped');
+  }
+
+  private startSession(config: Config, first: Trigger): Session {
+    const { host, logger } = this.options;
+    const runtime = createRuntime(config, host, logger);
+    const loop = new ReconcileLoop({
+      clock: host.clock,
+      debounceMs: config.timing.debounce,
+      maxDebounceMs: config.timing.maxDebounce,
+      backoff: { initialMs: config.timing.backoffInitial, maxMs: config.timing.backoffMax },
+      pass: (request) =>
+        runPass(runtime, {
+          dryRun: false,
+          triggers: request.triggers,
+          ...(request.only ? { only: request.only } : {}),
+          retryCommands: this.applyFailed(),
+        }),
+      afterPass: (result, retry) => this.afterPass(result, retry),
+      onPassError: (error) => logger.error({ err: describeError(error) }, 'pass failed unexpectedly'),
+    });
+    const containers = [...new Set([...runtime.sources.values()].flatMap((s) => s.containers()))];
+    const watchPaths = (): string[] => [...runtime.resources.flatMap((r) => r.watchPaths()), ...[...runtime.sources.values()].flatMap((s) => s.watchPaths())];
+    const files = fileWatchTriggers(watchPaths, (error) => logger.warn({ err: describeError(error) }, 'file watch error'));
+    const docker = dockerEventTriggers(host.docker, containers, host.clock, {
+      onConnected: () => this.setDocker(true, 'event stream connected'),
+      onDisconnected: (problem, retryInMs) => this.setDocker(false, `${problem}; retrying in ${retryInMs}ms`),
+    });
+    const triggers = merge(of(first), files.triggers, docker, resyncTriggers(config.timing.resyncInterval, host.clock));
+    const subscription = triggers.subscribe({
+      next: (trigger) => {
+        this.metrics.trigger(trigger.source);
+        logger.debug({ trigger: trigger.source, detail: trigger.detail }, 'trigger');
+        loop.trigger(trigger);
+      },
+      error: (error: unknown) => logger.error({ err: describeError(error) }, 'trigger source failed'),
+    });
+    return { runtime, loop, subscription, refreshWatches: files.refresh };
+  }
+
+  /** Resolves true when no pass was left running. */
+  private async stopSession(): Promise<boolean> {
+    const session = this.session;
+    if (!session) return true;
+    this.session = null;
+    session.subscription.unsubscribe();
+    return session.loop.stop(SHUTDOWN_TIMEOUT_MS);
+  }
+
+  private applyFailed(): Set<string> {
+    return new Set([...this.statuses.values()].filter((s) => s.conditions.some((c) => c.reason === 'ApplyFailed')).map((s) => s.name));
+  }
+
+  private setDocker(connected: boolean, message: string): void {
+    if (this.docker.connected !== connected) {
+      this.docker = { connected, since: iso(this.options.host.clock.now()) };
+      const log = connected ? this.options.logger.info.bind(this.options.logger) : this.options.logger.warn.bind(this.options.logger);
+      log({ docker: connected ? 'connected' : 'disconnected' }, message);
+    }
+  }
+
+  private async afterPass(result: PassResult, retry: ReadonlyMap<string, RetryState>): Promise<void> {
+    this.stats.passes++;
+    this.stats.changes += result.resources.filter((r) => r.changed).length;
+    if (result.resources.some((r) => r.failed)) this.stats.failures++;
+    for (const outcome of result.resources) {
+      const state = retry.get(outcome.name) ?? { consecutiveFailures: 0, nextRetryAt: null };
+      this.statuses.set(outcome.name, resourceStatus(outcome, this.statuses.get(outcome.name), result.finishedAt, state));
+    }
+    this.lastPass = lastPassOf(result);
+    const all = this.config.resources.every((r) => this.statuses.get(r.name)?.inSync);
+    if (passSucceeded(result) && all) this.lastSuccessAt = iso(result.finishedAt);
+    this.metrics.pass(result);
+    logPass(this.options.logger, result);
+    this.session?.refreshWatches();
+    await this.writeStatus();
+  }
+
+  /** The status as it stands (also what /readyz judges). */
+  status(): StatusFile {
+    return {
+      schemaVersion: 1,
+      controller: {
+        version: VERSION,
+        pid: process.pid,
+        mode: 'daemon',
+        startedAt: iso(this.startedAt),
+        resyncIntervalMs: this.config.timing.resyncInterval,
+        docker: { ...this.docker },
+      },
+      lastPass: this.lastPass,
+      lastSuccessAt: this.lastSuccessAt,
+      stats: { ...this.stats },
+      resources: this.config.resources.map((r) => this.statuses.get(r.name)).filter((s): s is ResourceStatus => s !== undefined),
+    };
+  }
+
+  private async writeStatus(): Promise<void> {
+    try {
+      await writeStatusFile(this.options.host.files, this.options.statusFile, this.status());
+    } catch (error) {
+      this.options.logger.error({ err: describeError(error), file: this.options.statusFile }, 'cannot write the status file');
+    }
+  }
+}

@@ -1,0 +1,58 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { PassResult, PassResultKind } from '../controller/outcome';
+import type { TriggerSource } from '../sources/trigger';
+
+const RESULTS: PassResultKind[] = ['unchanged', 'converged', 'failed', 'unavailable'];
+const SOURCES: TriggerSource[] = ['startup', 'file', 'docker', 'docker-connected', 'resync', 'signal', 'retry'];
+
+/** The controller's Prometheus metrics, on a registry of its own (no global state). */
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly passes = new Counter({ name: 'reconciler_passes_total', help: 'Passes by result.', labelNames: ['result'], registers: [this.registry] });
+  private readonly duration = new Histogram({
+    name: 'reconciler_pass_duration_seconds',
+    help: 'Duration of passes.',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  private readonly triggers = new Counter({ name: 'reconciler_triggers_total', help: 'Triggers received by source.', labelNames: ['source'], registers: [this.registry] });
+  private readonly changes = new Counter({ name: 'reconciler_changes_total', help: 'Passes that changed a resource.', labelNames: ['resource'], registers: [this.registry] });
+  private readonly inSync = new Gauge({ name: 'reconciler_resource_in_sync', help: '1 when the resource was in sync after the last pass.', labelNames: ['resource'], registers: [this.registry] });
+  private readonly lastSuccess = new Gauge({
+    name: 'reconciler_last_success_timestamp_seconds',
+    help: 'End of the last pass after which every resource was in sync.',
+    registers: [this.registry],
+  });
+
+  /** Every series exists from the start at 0, so rates and alerts work before the first event. */
+  constructor(resources: readonly string[]) {
+    for (const result of RESULTS) this.passes.inc({ result }, 0);
+    for (const source of SOURCES) this.triggers.inc({ source }, 0);
+    for (const resource of resources) {
+      this.changes.inc({ resource }, 0);
+      this.inSync.set({ resource }, 0);
+    }
+  }
+
+  trigger(source: TriggerSource): void {
+    this.triggers.inc({ source });
+  }
+
+  pass(result: PassResult): void {
+    this.passes.inc({ result: result.result });
+    this.duration.observe((result.finishedAt - result.startedAt) / 1000);
+    for (const o of result.resources) {
+      if (o.changed) this.changes.inc({ resource: o.name });
+      this.inSync.set({ resource: o.name }, o.inSync ? 1 : 0);
+    }
+    if (result.resources.every((o) => o.inSync)) this.lastSuccess.set(result.finishedAt / 1000);
+  }
+
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}

@@ -1,0 +1,280 @@
+import assert from 'node:assert/strict';
+import { createServer, type Server, type Socket, connect } from 'node:net';
+import { readFile, rename, rm, writeFile, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, afterEach, before, describe, it } from 'node:test';
+import { startDaemon, type DaemonProcess } from '../support/daemon-process';
+import { assertDocker } from '../support/docker-required';
+import { createEmulatedHost, type EmulatedHost } from '../support/emulated-host';
+import { readStatusJson, readyOf, waitFor } from '../support/status';
+import { runCli } from '../support/run-cli';
+
+/** Short timings; the resync is far away so that only triggers can explain a correction. */
+const FAST = { resyncInterval: '10m', debounce: '100ms', maxDebounce: '1s', backoffInitial: '200ms', backoffMax: '1s' };
+
+async function replaceByRename(path: string, text: string): Promise<void> {
+  await writeFile(`${path}.new`, text);
+  await rename(`${path}.new`, path);
+}
+
+const dropInIs = (host: EmulatedHost, port: number) => async () =>
+  (await readFile(host.dropInPath, 'utf8').catch(() => '')) === `[Socket]\nListenStream=\nListenStream=${port}\n`;
+
+async function passes(host: EmulatedHost): Promise<number> {
+  return (await readStatusJson(host.statusPath))?.stats.passes ?? 0;
+}
+
+async function startOn(host: EmulatedHost, extra: string[] = []): Promise<DaemonProcess> {
+  const daemon = startDaemon(['--config', host.configPath, ...extra]);
+  await waitFor('the first pass to converge', async () => (await readStatusJson(host.statusPath))?.resources.every((r) => r.inSync));
+  return daemon;
+}
+
+describe('the controller corrects drift when it appears', () => {
+  let host: EmulatedHost;
+  let daemon: DaemonProcess;
+  before(async () => {
+    await assertDocker();
+    host = await createEmulatedHost({ port: 9000 });
+    await host.writeConfig({ timing: FAST });
+    daemon = await startOn(host);
+  });
+  after(async () => {
+    const code = await daemon?.stop();
+    assert.equal(code, 0, daemon?.stderr());
+    await host?.cleanup();
+  });
+
+  it('records daemon mode, stats and the triggers of the first pass', async () => {
+    const status = await readStatusJson(host.statusPath);
+    assert.equal(status?.controller.mode, 'daemon');
+    assert.equal(status?.controller.resyncIntervalMs, 600_000);
+    assert.equal(status?.controller.docker?.connected, true);
+    assert.ok((status?.stats.passes ?? 0) >= 1);
+    assert.ok(status?.lastPass?.triggers.includes('startup') || status?.lastPass?.triggers.includes('docker-connected'));
+  });
+
+  it('a drop-in rewritten with 9090 (by rename, as editors do) is corrected without a resync', async () => {
+    await host.clearCommands();
+    await replaceByRename(host.dropInPath, '[Socket]\nListenStream=\nListenStream=9090\n');
+    await waitFor('listen.conf back on 9000', dropInIs(host, 9000), 3000);
+    await waitFor('the restart', async () => (await host.commands()).includes('systemctl restart cockpit.socket'));
+  });
+
+  it('a deleted drop-in is recreated', async () => {
+    await rm(host.dropInPath);
+    await waitFor('listen.conf recreated', dropInIs(host, 9000), 3000);
+  });
+
+  it('a later drop-in overriding the port is corrected', async () => {
+    const override = join(host.dropInDir, 'zz-override.conf');
+    await writeFile(override, '[Socket]\nListenStream=9090\n');
+    await waitFor('zz-override.conf on 9000', async () => (await readFile(override, 'utf8')).includes('ListenStream=9000'), 3000);
+    await rm(override);
+  });
+
+  it('a firewalld file set back to 9090 is corrected, and firewalld reloaded', async () => {
+    const [xml] = host.firewalldFiles as [string];
+    await host.clearCommands();
+    await writeFile(xml, (await readFile(xml, 'utf8')).replace('port="9000"', 'port="9090"'));
+    await waitFor('cockpit.xml on 9000', async () => (await readFile(xml, 'utf8')).includes('port="9000"'), 3000);
+    await waitFor('the reload', async () => (await host.commands()).includes('firewall-cmd --reload'));
+  });
+
+  it('a new port in config.ini is applied', async () => {
+    await host.setPort(9443);
+    await waitFor('listen.conf on 9443', dropInIs(host, 9443), 3000);
+    await host.setPort(9000);
+    await waitFor('listen.conf on 9000', dropInIs(host, 9000), 3000);
+  });
+
+  it('a storm of thousands of writes ends in sync after a handful of passes, then stays idle', async () => {
+    const before = await passes(host);
+    const started = Date.now();
+    let writes = 0;
+    while (Date.now() - started < 1500) {
+      await writeFile(host.dropInPath, `[Socket]\nListenStream=\nListenStream=${9100 + (writes % 50)}\n`);
+      writes++;
+    }
+    assert.ok(writes >= 1000, `only ${writes} writes`);
+    await waitFor('listen.conf on 9000 after the storm', dropInIs(host, 9000), 3000);
+    await new Promise((r) => setTimeout(r, 600));
+    const during = (await passes(host)) - before;
+    assert.ok(during <= 8, `${during} passes for ${writes} writes`);
+    const settled = await passes(host);
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(await passes(host), settled, 'no pass while idle');
+  });
+
+  it('a second controller on the same status file is refused', async () => {
+    const second = await runCli(['--config', host.configPath], { timeoutMs: 10_000 });
+    assert.equal(second.code, 1);
+    assert.match(second.stderr, /another controller \(pid \d+\) is already running/);
+  });
+});
+
+describe('the upgrade that lost the port heals itself', () => {
+  let host: EmulatedHost;
+  let daemon: DaemonProcess;
+  before(async () => {
+    await assertDocker();
+    host = await createEmulatedHost({ port: 9000 });
+    await host.writeConfig({ timing: FAST });
+    daemon = await startOn(host);
+  });
+  after(async () => {
+    await daemon?.stop();
+    await host?.cleanup();
+  });
+
+  it('nothing is written while apphub is down; converged within 2 s of docker start', async () => {
+    await host.stopApphub();
+    await waitFor('DesiredStateUnavailable', async () => readyOf(await readStatusJson(host.statusPath), 'cockpit-socket')?.reason === 'DesiredStateUnavailable');
+    // The package upgrade: vendor unit and drop-in replaced by rename with the default port.
+    await host.simulatePackageUpgrade(9090);
+    await replaceByRename(host.dropInPath, '[Socket]\nListenStream=\nListenStream=9090\n');
+    await host.clearCommands();
+    const snapshot = await host.snapshot();
+    await new Promise((r) => setTimeout(r, 1500)); // several backoff retries and file triggers
+    assert.deepEqual(await host.snapshot(), snapshot, 'nothing written while the desired value is unknown');
+    assert.deepEqual(await host.commands(), [], 'no command while the desired value is unknown');
+    const down = await readStatusJson(host.statusPath);
+    const socket = down?.resources.find((r) => r.name === 'cockpit-socket');
+    assert.equal(readyOf(down, 'cockpit-socket')?.reason, 'DesiredStateUnavailable');
+    assert.match(readyOf(down, 'cockpit-socket')?.message ?? '', /not running/);
+    assert.equal(socket?.lastKnownDesired, 9000);
+    assert.ok((socket?.consecutiveFailures ?? 0) >= 2, 'retried with backoff');
+    assert.ok(socket?.nextRetryAt, 'next retry announced');
+
+    const started = Date.now();
+    await host.startApphub();
+    await waitFor('listen.conf back on 9000', dropInIs(host, 9000), 2000);
+    assert.ok(Date.now() - started < 2000 + 1000); // startApphub itself waits for "running"
+    await waitFor('Ready again', async () => readyOf(await readStatusJson(host.statusPath), 'cockpit-socket')?.status === 'True');
+  });
+
+  it('a port changed in config.ini while apphub was down is applied once it is back', async () => {
+    await host.stopApphub();
+    await host.setPort(9555);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(await dropInIs(host, 9000)(), true, 'not applied while apphub is down');
+    await host.startApphub();
+    await waitFor('listen.conf on 9555', dropInIs(host, 9555), 2000);
+  });
+});
+
+describe('health checks and reloads', () => {
+  let host: EmulatedHost;
+  let daemon: DaemonProcess;
+  before(async () => {
+    await assertDocker();
+    host = await createEmulatedHost({ port: 9000, health: true });
+    await host.writeConfig({ timing: FAST });
+    daemon = await startOn(host);
+  });
+  after(async () => {
+    await daemon?.stop();
+    await host?.cleanup();
+  });
+
+  it('an unhealthy apphub is not trusted; healthy again → applied at once', async () => {
+    await host.setHealthy(false);
+    await host.waitHealth('unhealthy');
+    await waitFor('unavailable while unhealthy', async () => /not healthy/.test(readyOf(await readStatusJson(host.statusPath), 'cockpit-socket')?.message ?? ''));
+    await host.setPort(9123);
+    await new Promise((r) => setTimeout(r, 400));
+    assert.equal(await dropInIs(host, 9000)(), true);
+    await host.setHealthy(true);
+    await waitFor('applied after health_status: healthy', dropInIs(host, 9123), 5000);
+  });
+
+  it('SIGHUP reloads the configuration; a bad file is reported and the old one kept', async () => {
+    const good = await readFile(host.configPath, 'utf8');
+    await writeFile(host.configPath, 'timing:\n  debounce: soon\n');
+    daemon.process.kill('SIGHUP');
+    await waitFor('the reload error in the log', () => /configuration not reloaded/.test(daemon.stderr()));
+    await host.setPort(9124);
+    await waitFor('still reconciling with the old configuration', dropInIs(host, 9124), 3000);
+    await writeFile(host.configPath, good.replace(/resyncInterval: .*/, 'resyncInterval: 5m'));
+    daemon.process.kill('SIGHUP');
+    await waitFor('the new resync interval in the status', async () => (await readStatusJson(host.statusPath))?.controller.resyncIntervalMs === 300_000);
+  });
+
+  it('SIGTERM exits 0 and leaves a valid status file', async () => {
+    const code = await daemon.stop('SIGTERM');
+    assert.equal(code, 0, daemon.stderr());
+    const status = await readStatusJson(host.statusPath);
+    assert.equal(status?.schemaVersion, 1);
+    assert.equal(status?.controller.mode, 'daemon');
+    await assert.rejects(readFile(`${host.statusPath}.lock`), { code: 'ENOENT' }, 'lock released');
+  });
+});
+
+/** A unix-socket proxy in front of the Docker daemon that the test can cut and restore. */
+class DockerProxy {
+  private server: Server | null = null;
+  private readonly sockets = new Set<Socket>();
+  constructor(readonly path: string) {}
+
+  async up(): Promise<void> {
+    await rm(this.path, { force: true });
+    this.server = createServer((client) => {
+      const upstream = connect('/var/run/docker.sock');
+      this.sockets.add(client).add(upstream);
+      client.pipe(upstream).pipe(client);
+      const close = (): void => {
+        client.destroy();
+        upstream.destroy();
+        this.sockets.delete(client);
+        this.sockets.delete(upstream);
+      };
+      client.on('error', close).on('close', close);
+      upstream.on('error', close).on('close', close);
+    });
+    await new Promise<void>((resolve) => this.server?.listen(this.path, resolve));
+  }
+
+  async cut(): Promise<void> {
+    const server = this.server;
+    this.server = null;
+    for (const s of this.sockets) s.destroy();
+    this.sockets.clear();
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    await rm(this.path, { force: true });
+  }
+}
+
+describe('Docker connection lost and restored', () => {
+  let host: EmulatedHost;
+  let daemon: DaemonProcess;
+  let proxy: DockerProxy;
+  afterEach(() => undefined);
+  before(async () => {
+    await assertDocker();
+    host = await createEmulatedHost({ port: 9000 });
+    proxy = new DockerProxy(join(await mkdtemp(join(tmpdir(), 'reconciler-proxy-')), 'docker.sock'));
+    await proxy.up();
+    await host.writeConfig({ timing: FAST, docker: { socketPath: proxy.path } });
+    daemon = await startOn(host);
+  });
+  after(async () => {
+    await daemon?.stop();
+    await proxy?.cut();
+    await host?.cleanup();
+  });
+
+  it('survives, says so in the status, re-subscribes and corrects drift made while cut', async () => {
+    await proxy.cut();
+    await waitFor('docker disconnected in the status', async () => {
+      await host.setPort(9600); // a file event forces a pass, so the status is rewritten
+      return (await readStatusJson(host.statusPath))?.controller.docker?.connected === false;
+    }, 5000);
+    assert.equal(await dropInIs(host, 9000)(), true, 'nothing applied while Docker is unreachable');
+    assert.equal(readyOf(await readStatusJson(host.statusPath), 'cockpit-socket')?.reason, 'DesiredStateUnavailable');
+    await proxy.up();
+    await waitFor('listen.conf on 9600 after reconnecting', dropInIs(host, 9600), 5000);
+    await waitFor('docker connected in the status', async () => (await readStatusJson(host.statusPath))?.controller.docker?.connected === true);
+    assert.equal(daemon.process.exitCode, null, 'still running');
+  });
+});
