@@ -129,6 +129,7 @@ export class ReconcileLoop {
       result = await this.options.pass(request, this.retry);
     } catch (error) {
       this.options.onPassError?.(error);
+      this.armRetry(); // keep retrying what was failing; a bug in one pass must not stop retries
       return;
     }
     const now = this.options.clock.now();
