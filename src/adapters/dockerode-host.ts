@@ -1,7 +1,9 @@
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import Docker from 'dockerode';
 import { DockerError } from '../core/errors';
+import type { CommandResult, RunOptions } from '../host/command-runner';
 import type { ContainerInfo, DockerHost, EventFilter } from '../host/docker-host';
+import { readFirstTarFile } from './read-tar-file';
 
 const REQUEST_TIMEOUT_MS = 10_000;
 
@@ -74,5 +76,65 @@ export class DockerodeHost implements DockerHost {
     } catch (error) {
       throw translate('ping', error);
     }
+  }
+
+  async volumeMountpoint(name: string): Promise<string | null> {
+    try {
+      const volume = (await this.docker.getVolume(name).inspect({ abortSignal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) })) as { Mountpoint?: string };
+      return volume.Mountpoint ?? null;
+    } catch (error) {
+      if ((error as ModemError).statusCode === 404) return null;
+      throw translate(`inspect volume ${name}`, error);
+    }
+  }
+
+  async exec(container: string, argv: readonly string[], options: RunOptions): Promise<CommandResult> {
+    const signal = AbortSignal.timeout(options.timeoutMs);
+    let exec: Docker.Exec;
+    let stream: NodeJS.ReadableStream;
+    try {
+      exec = await this.docker.getContainer(container).exec({ Cmd: [...argv], AttachStdout: true, AttachStderr: true });
+      stream = (await exec.start({ hijack: true, stdin: false, abortSignal: signal })) as NodeJS.ReadableStream;
+    } catch (error) {
+      const e = error as ModemError;
+      if (e.statusCode === 404 || e.statusCode === 409) return { kind: 'failed', message: `container ${container} is not running` };
+      return { kind: 'failed', message: translate(`exec in ${container}`, error).message };
+    }
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    stdout.on('data', (c: Buffer) => out.push(c));
+    stderr.on('data', (c: Buffer) => err.push(c));
+    this.docker.modem.demuxStream(stream, stdout, stderr);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        stream.on('end', resolve);
+        stream.on('close', resolve);
+        stream.on('error', reject);
+        signal.addEventListener('abort', () => reject(new Error('timeout')), { once: true });
+      });
+      const info = await exec.inspect({ abortSignal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+      const stderrText = Buffer.concat(err).toString('utf8');
+      if (info.ExitCode === null || info.ExitCode === undefined) return { kind: 'failed', message: 'exec did not report an exit code' };
+      return { kind: 'exited', exitCode: info.ExitCode, stdout: Buffer.concat(out).toString('utf8'), stderr: stderrText };
+    } catch {
+      if (signal.aborted) return { kind: 'timed-out', timeoutMs: options.timeoutMs, stderr: Buffer.concat(err).toString('utf8') };
+      return { kind: 'failed', message: `exec in ${container} was interrupted` };
+    }
+  }
+
+  async readContainerFile(container: string, path: string, maxBytes: number): Promise<Buffer | null> {
+    let archive: NodeJS.ReadableStream;
+    try {
+      archive = await this.docker.getContainer(container).getArchive({ path, abortSignal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+    } catch (error) {
+      if ((error as ModemError).statusCode === 404) return null;
+      throw translate(`read ${path} in container ${container}`, error);
+    }
+    const entry = await readFirstTarFile(archive as Readable, maxBytes);
+    if (entry.kind === 'too-large') throw new DockerError('FILE_TOO_LARGE', `${container}:${path} is larger than ${maxBytes} bytes`);
+    if (entry.kind === 'not-a-file') throw new DockerError('NOT_A_FILE', `${container}:${path} is not a regular file (${entry.type})`);
+    return entry.data;
   }
 }

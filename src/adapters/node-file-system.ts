@@ -1,6 +1,7 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { lstat, readdir, readFile, realpath, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { FileError } from '../core/errors';
-import type { FileSystem } from '../host/file-system';
+import type { FileSystem, TreeEntry } from '../host/file-system';
 import { atomicWrite } from './atomic-write';
 
 function isCode(error: unknown, ...codes: string[]): boolean {
@@ -42,11 +43,50 @@ export class NodeFileSystem implements FileSystem {
     }
   }
 
-  async writeFileAtomic(path: string, data: string): Promise<void> {
+  async writeFileAtomic(path: string, data: string | Buffer, options: { mode?: number } = {}): Promise<void> {
     try {
-      await atomicWrite(path, data);
+      await atomicWrite(path, data, options.mode);
     } catch (error) {
       throw fileError('write', path, error);
+    }
+  }
+
+  async remove(path: string): Promise<void> {
+    try {
+      await rm(path, { force: true });
+    } catch (error) {
+      throw fileError('remove', path, error);
+    }
+  }
+
+  async listTree(dir: string): Promise<TreeEntry[] | null> {
+    const root = await this.listDir(dir);
+    if (root === null) return null;
+    const entries: TreeEntry[] = [];
+    const walk = async (relative: string): Promise<void> => {
+      const names = relative === '' ? root : ((await this.listDir(join(dir, relative))) ?? []);
+      for (const name of names.sort()) {
+        const rel = relative === '' ? name : `${relative}/${name}`;
+        let info;
+        try {
+          info = await lstat(join(dir, rel));
+        } catch (error) {
+          if (isCode(error, 'ENOENT')) continue; // removed while listing
+          throw fileError('stat', join(dir, rel), error);
+        }
+        if (info.isDirectory()) await walk(rel);
+        else entries.push({ path: rel, type: info.isFile() ? 'file' : info.isSymbolicLink() ? 'symlink' : 'other', mode: info.mode & 0o7777 });
+      }
+    };
+    await walk('');
+    return entries;
+  }
+
+  async realPath(path: string): Promise<string | null> {
+    try {
+      return await realpath(path);
+    } catch {
+      return null;
     }
   }
 }

@@ -125,14 +125,18 @@ export class Daemon {
       afterPass: (result, retry) => this.afterPass(result, retry),
       onPassError: (error) => logger.error({ err: describeError(error) }, 'pass failed unexpectedly'),
     });
-    const containers = [...new Set([...runtime.sources.values()].flatMap((s) => s.containers()))];
-    const watchPaths = (): string[] => [...runtime.resources.flatMap((r) => r.watchPaths()), ...[...runtime.sources.values()].flatMap((s) => s.watchPaths())];
+    // Only sources some resource reads: an unused profile entry must not cause passes.
+    const used = [...runtime.sources.values()].filter((s) => runtime.resources.some((r) => r.source === s.name));
+    const containers = [...new Set([...used.flatMap((s) => s.containers()), ...runtime.resources.flatMap((r) => r.containers())])];
+    const watchPaths = (): string[] => [...runtime.resources.flatMap((r) => r.watchPaths()), ...used.flatMap((s) => s.watchPaths())];
     const files = fileWatchTriggers(watchPaths, (error) => logger.warn({ err: describeError(error) }, 'file watch error'));
     const docker = dockerEventTriggers(host.docker, containers, host.clock, {
       onConnected: () => this.setDocker(true, 'event stream connected'),
       onDisconnected: (problem, retryInMs) => this.setDocker(false, `${problem}; retrying in ${retryInMs}ms`),
     });
-    const triggers = merge(of(first), files.triggers, docker, resyncTriggers(config.timing.resyncInterval, host.clock));
+    // No container to follow: no event stream at all (an empty filter would mean "every container").
+    const events = containers.length > 0 ? [docker] : [];
+    const triggers = merge(of(first), files.triggers, ...events, resyncTriggers(config.timing.resyncInterval, host.clock));
     const subscription = triggers.subscribe({
       next: (trigger) => {
         this.metrics.trigger(trigger.source);

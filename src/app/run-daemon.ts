@@ -1,4 +1,4 @@
-import { firstValueFrom, merge } from 'rxjs';
+import { merge } from 'rxjs';
 import type { CliArgs } from '../cli/parse-args';
 import type { Config } from '../config/schema';
 import { LockedError } from '../core/errors';
@@ -34,18 +34,30 @@ export async function runDaemon(options: RunDaemonOptions): Promise<number> {
     ...(args.config !== undefined ? { configPath: args.config } : {}),
     ...(args.metricsAddr ? { metricsAddr: args.metricsAddr } : {}),
   });
+  // Stop signals are handled from before the start until the exit: a second Ctrl-C during
+  // shutdown is logged, not fatal (it must not kill a pass mid-write).
+  let stopping = false;
+  let onStop: (signal: NodeJS.Signals) => void = () => undefined;
+  const stopped = new Promise<NodeJS.Signals>((resolve) => (onStop = resolve));
+  const stopSignals = merge(signals('SIGTERM'), signals('SIGINT')).subscribe((signal) => {
+    if (stopping) return logger.warn({ signal }, 'already shutting down');
+    stopping = true;
+    onStop(signal);
+  });
   try {
     await daemon.start();
   } catch (error) {
+    stopSignals.unsubscribe();
     lock.release();
     throw error;
   }
   const hup = signals('SIGHUP').subscribe(() => void daemon.reload());
-  const stopSignal = await firstValueFrom(merge(signals('SIGTERM'), signals('SIGINT')));
+  const stopSignal = await stopped;
   logger.info({ signal: stopSignal }, 'shutting down');
   hup.unsubscribe();
   await daemon.stop();
   lock.release();
+  stopSignals.unsubscribe();
   // Everything is closed; idle keep-alive sockets of the Docker client must not delay the exit.
   setTimeout(() => process.exit(0), 100).unref();
   return 0;

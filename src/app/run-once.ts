@@ -41,7 +41,7 @@ export async function runOnce(rt: Runtime, options: OnceOptions): Promise<OnceRe
   }
   if (options.json) return { exitCode, stdout: `${JSON.stringify(passToJson(pass, rt.commands, exitCode), null, 2)}\n` };
   const diff = options.dryRun ? formatPlanDiff(pass, rt.commands) : '';
-  return { exitCode, stdout: diff + formatSummary(pass) };
+  return { exitCode, stdout: diff + formatSummary(pass, rt.commands) };
 }
 
 /** Exit code of a one-off pass (DESIGN.md §3). */

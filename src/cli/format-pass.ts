@@ -1,17 +1,21 @@
 import { createTwoFilesPatch } from 'diff';
 import type { PassResult, ResourceOutcome } from '../controller/outcome';
-import { commandArgv, type CommandSettings } from '../resources/apply-plan';
-import type { ObservedValue } from '../resources/plan';
+import { describeStep, displayArgv, type CommandSettings } from '../resources/apply-plan';
+import type { FileChange, ObservedValue } from '../resources/plan';
 
 const show = (value: ObservedValue): string => (value === null ? '-' : Array.isArray(value) ? value.join(',') : String(value));
 
-function actionOf(outcome: ResourceOutcome, dryRun: boolean): string {
+function actionOf(outcome: ResourceOutcome, dryRun: boolean, commands: CommandSettings): string {
   if (outcome.actions.length > 0) {
     return outcome.actions.map((a) => `${a.action}${a.result === 'updated' ? '' : ` (${a.result})`}`).join('; ');
   }
   const plan = outcome.plan;
   if (!plan || (plan.changes.length === 0 && plan.commands.length === 0)) return 'none';
-  const planned = [...plan.changes.map((c) => `write ${c.path}`), ...plan.commands.map((c) => c.args.join(' '))].join('; ');
+  const planned = [
+    ...plan.changes.map((c) => `write ${c.path}`),
+    ...(plan.removals ?? []).map((r) => `remove ${r.path}`),
+    ...plan.commands.map((c) => describeStep(commands, c)),
+  ].join('; ');
   return dryRun ? `would ${planned}` : planned;
 }
 
@@ -21,9 +25,9 @@ function table(rows: string[][]): string {
 }
 
 /** One line per resource (desired, observed, action, result), then the reasons of those not ready. */
-export function formatSummary(pass: PassResult): string {
+export function formatSummary(pass: PassResult, commands: CommandSettings): string {
   const rows = [['RESOURCE', 'DESIRED', 'OBSERVED', 'RESULT', 'ACTION']];
-  for (const o of pass.resources) rows.push([o.name, show(o.desired), show(o.observed), o.reason, actionOf(o, pass.dryRun)]);
+  for (const o of pass.resources) rows.push([o.name, show(o.desired), show(o.observed), o.reason, actionOf(o, pass.dryRun, commands)]);
   const notes = pass.resources.filter((o) => o.ready !== 'True').map((o) => `${o.name}: ${o.reason}: ${o.message}`);
   const verdict = pass.dryRun ? 'dry run' : `pass ${pass.result}`;
   return [table(rows), ...notes, `${verdict} in ${pass.finishedAt - pass.startedAt}ms`].join('\n') + '\n';
@@ -34,16 +38,22 @@ export function formatPlanDiff(pass: PassResult, commands: CommandSettings): str
   const parts: string[] = [];
   for (const o of pass.resources) {
     if (!o.plan) continue;
-    for (const change of o.plan.changes) {
-      const from = change.before === null ? '/dev/null' : `a${change.path}`;
-      parts.push(createTwoFilesPatch(from, `b${change.path}`, change.before ?? '', change.after, '', '', { context: 3 }).replace(/^=+\n/, ''));
-    }
+    for (const change of o.plan.changes) parts.push(formatChange(change));
+    for (const removal of o.plan.removals ?? []) parts.push(`# ${o.name}: would remove ${removal.path}\n`);
     for (const step of o.plan.commands) {
-      const when = step.onlyIf ? ` (if \`${[...commands[step.tool], ...step.onlyIf.args].join(' ')}\` succeeds)` : '';
-      parts.push(`# ${o.name}: would run: ${commandArgv(commands, step.tool, step.args).join(' ')}${when}\n`);
+      const when = !('exec' in step) && step.onlyIf ? ` (if \`${[...commands[step.tool], ...step.onlyIf.args].join(' ')}\` succeeds)` : '';
+      parts.push(`# ${o.name}: would run: ${displayArgv(commands, step).join(' ')}${when}\n`);
     }
   }
   return parts.join('');
+}
+
+function formatChange(change: FileChange): string {
+  const verb = change.before === null ? 'create' : 'change';
+  if (change.sensitive) return `# would ${verb} ${change.path} (contents hidden: they hold a secret)\n`;
+  if (Buffer.isBuffer(change.after) || Buffer.isBuffer(change.before)) return `# would ${verb} ${change.path} (${change.after.length} bytes)\n`;
+  const from = change.before === null ? '/dev/null' : `a${change.path}`;
+  return createTwoFilesPatch(from, `b${change.path}`, change.before ?? '', change.after, '', '', { context: 3 }).replace(/^=+\n/, '');
 }
 
 /** Machine-readable result of a pass. */
@@ -62,8 +72,13 @@ export function passToJson(pass: PassResult, commands: CommandSettings, exitCode
       ready: o.ready,
       reason: o.reason,
       message: o.message,
-      changes: (o.plan?.changes ?? []).map((c) => ({ path: c.path, created: c.before === null, before: c.before, after: c.after })),
-      commands: (o.plan?.commands ?? []).map((s) => commandArgv(commands, s.tool, s.args)),
+      changes: (o.plan?.changes ?? []).map((c) => ({
+        path: c.path,
+        created: c.before === null,
+        ...(c.sensitive || Buffer.isBuffer(c.after) || Buffer.isBuffer(c.before) ? { hidden: true } : { before: c.before, after: c.after }),
+      })),
+      removals: (o.plan?.removals ?? []).map((r) => r.path),
+      commands: (o.plan?.commands ?? []).map((s) => displayArgv(commands, s)),
       actions: o.actions,
     })),
   };

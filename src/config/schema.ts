@@ -31,6 +31,78 @@ const containerIniValue = z.strictObject({
   key: z.string().min(1),
 });
 
+const containerFile = z.strictObject({
+  kind: z.literal('ContainerFile'),
+  container: dockerName,
+  path: absolutePath,
+  format: z.enum(['json', 'password']).default('json'),
+  username: z.string().min(1).optional(),
+});
+
+/** A path inside a volume: relative, no `..`. */
+const subPath = z
+  .string()
+  .refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), 'must be a relative path inside the volume (no leading / and no ..)');
+
+const location = z.union([z.strictObject({ path: absolutePath }), z.strictObject({ volume: dockerName, subPath: subPath.default('') })]);
+
+const afterChange = z.union([
+  z.strictObject({ exec: z.strictObject({ container: dockerName, command: argv.min(1, 'needs at least the program name') }) }),
+  z.strictObject({ systemctl: argv.min(1, 'needs at least one argument') }),
+]);
+
+const regex = z.string().superRefine((value, ctx) => {
+  try {
+    new RegExp(value);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: `is not a valid regular expression: ${(error as Error).message}` });
+  }
+});
+
+const fileLine = z
+  .strictObject({
+    name,
+    kind: z.literal('FileLine'),
+    source: z.string().min(1),
+    path: absolutePath.optional(),
+    volume: dockerName.optional(),
+    file: subPath.optional(),
+    match: regex,
+    template: z.string().refine((t) => t.includes('{value}'), 'must contain {value}').refine((t) => !/[\r\n]/.test(t), 'must be one line'),
+    afterChange: afterChange.optional(),
+  })
+  .superRefine((spec, ctx) => {
+    const byPath = spec.path !== undefined;
+    const byVolume = spec.volume !== undefined || spec.file !== undefined;
+    if (byPath === byVolume) ctx.addIssue({ code: 'custom', path: ['path'], message: 'give either path, or volume and file' });
+    else if (byVolume && (spec.volume === undefined || !spec.file)) ctx.addIssue({ code: 'custom', path: ['volume'], message: 'volume and file go together' });
+  });
+
+const directoryMirror = z.strictObject({
+  name,
+  kind: z.literal('DirectoryMirror'),
+  from: location,
+  to: location,
+  include: z.array(z.string().min(1)).min(1).default(['*']),
+  prune: z.boolean().default(false),
+  afterChange: afterChange.optional(),
+});
+
+const containerCredentials = z.strictObject({
+  name,
+  kind: z.literal('ContainerCredentials'),
+  source: z.string().min(1),
+  container: dockerName.default('websoft9-apphub'),
+  volume: dockerName.nullable().default('websoft9_apphub_config'),
+  file: subPath.default('config.ini'),
+  path: absolutePath.nullable().default(null),
+  section: z.string().min(1),
+  userKey: z.string().min(1).default('user_name'),
+  passwordKey: z.string().min(1).default('user_pwd'),
+  method: z.enum(['cli', 'ini']).default('cli'),
+  cli: nonEmptyArgv.default(['apphub', 'setconfig']),
+});
+
 const systemdSocketPort = z.strictObject({
   name,
   kind: z.literal('SystemdSocketPort'),
@@ -49,10 +121,18 @@ const firewalldServicePort = z.strictObject({
   files: z.array(absolutePath).min(1),
 });
 
-export const RESOURCE_KINDS = ['SystemdSocketPort', 'FirewalldServicePort'] as const;
-export const SOURCE_KINDS = ['ContainerIniValue'] as const;
+export const RESOURCE_KINDS = ['SystemdSocketPort', 'FirewalldServicePort', 'FileLine', 'DirectoryMirror', 'ContainerCredentials'] as const;
+export const SOURCE_KINDS = ['ContainerIniValue', 'ContainerFile'] as const;
 
-const resource = z.discriminatedUnion('kind', [systemdSocketPort, firewalldServicePort]);
+/** Which source kind each resource kind reads (DirectoryMirror reads none). */
+const SOURCE_KIND_OF: Record<string, string> = {
+  SystemdSocketPort: 'ContainerIniValue',
+  FirewalldServicePort: 'ContainerIniValue',
+  FileLine: 'ContainerIniValue',
+  ContainerCredentials: 'ContainerFile',
+};
+
+const resource = z.discriminatedUnion('kind', [systemdSocketPort, firewalldServicePort, fileLine, directoryMirror, containerCredentials]);
 
 /** The whole configuration after defaults are merged (durations in milliseconds). */
 export const configSchema = z
@@ -72,7 +152,7 @@ export const configSchema = z
       firewallCmd: nonEmptyArgv,
       timeout: duration,
     }),
-    sources: z.record(name, z.discriminatedUnion('kind', [containerIniValue])),
+    sources: z.record(name, z.discriminatedUnion('kind', [containerIniValue, containerFile])),
     resources: z.array(resource),
   })
   .superRefine((config, ctx) => {
@@ -80,12 +160,16 @@ export const configSchema = z
     config.resources.forEach((r, i) => {
       if (seen.has(r.name)) ctx.addIssue({ code: 'custom', path: ['resources', i, 'name'], message: `duplicate resource name "${r.name}"` });
       seen.add(r.name);
-      if (!(r.source in config.sources)) {
+      if (!('source' in r)) return;
+      const source = config.sources[r.source];
+      if (!source) {
         ctx.addIssue({ code: 'custom', path: ['resources', i, 'source'], message: `names no source under "sources" ("${r.source}")` });
+      } else if (source.kind !== SOURCE_KIND_OF[r.kind]) {
+        ctx.addIssue({ code: 'custom', path: ['resources', i, 'source'], message: `a ${r.kind} needs a ${SOURCE_KIND_OF[r.kind]} source, "${r.source}" is a ${source.kind}` });
       }
     });
     for (const [key, source] of Object.entries(config.sources)) {
-      if (source.volume === null && source.path === null) {
+      if (source.kind === 'ContainerIniValue' && source.volume === null && source.path === null) {
         ctx.addIssue({ code: 'custom', path: ['sources', key], message: 'needs "volume" or "path" to find the file' });
       }
     }

@@ -11,7 +11,8 @@ export type Reason =
   | 'ApplyFailed'
   | 'CannotConverge'
   | 'TargetAbsent'
-  | 'ObserveFailed';
+  | 'ObserveFailed'
+  | 'SourceUnreadable';
 
 export type ConditionStatus = 'True' | 'False' | 'Unknown';
 
@@ -19,7 +20,8 @@ export type ConditionStatus = 'True' | 'False' | 'Unknown';
 export interface ResourceOutcome {
   name: string;
   kind: string;
-  desired: number | null;
+  /** The desired value as shown to humans (credentials as a fingerprint). */
+  desired: number | string | null;
   observed: ObservedValue;
   inSync: boolean;
   ready: ConditionStatus;
@@ -48,7 +50,8 @@ export interface PassResult {
 
 /** failed > unavailable > converged > unchanged. */
 export function passResultOf(outcomes: readonly ResourceOutcome[]): PassResultKind {
-  if (outcomes.some((o) => o.reason === 'ApplyFailed' || o.reason === 'CannotConverge' || o.reason === 'ObserveFailed')) return 'failed';
+  const broken: Reason[] = ['ApplyFailed', 'CannotConverge', 'ObserveFailed', 'SourceUnreadable'];
+  if (outcomes.some((o) => broken.includes(o.reason))) return 'failed';
   if (outcomes.some((o) => o.failed)) return 'unavailable';
   if (outcomes.some((o) => o.changed)) return 'converged';
   return 'unchanged';

@@ -1,5 +1,5 @@
 import { describeError } from '../core/errors';
-import type { Desired, DesiredSource } from '../desired/desired';
+import { showDesired, type Desired, type DesiredSource, type DesiredValue } from '../desired/desired';
 import type { Clock } from '../host/clock';
 import { applyPlan, type ApplyDeps } from '../resources/apply-plan';
 import { isEmptyPlan, type Observation, type Plan } from '../resources/plan';
@@ -30,13 +30,14 @@ export interface PassOptions {
 export async function runPass(deps: PassDeps, options: PassOptions): Promise<PassResult> {
   const startedAt = deps.clock.now();
   const selected = deps.resources.filter((r) => !options.only || options.only.has(r.name));
-  const names = [...new Set(selected.map((r) => r.source))];
+  const names = [...new Set(selected.map((r) => r.source).filter((s): s is string => s !== null))];
   const values = await Promise.all(names.map((n) => readSource(deps.sources.get(n), n)));
   const desired = new Map(names.map((n, i) => [n, values[i] as Desired]));
 
   const outcomes: ResourceOutcome[] = [];
   for (const resource of selected) {
-    outcomes.push(await reconcileResource(resource, desired.get(resource.source) as Desired, deps, options));
+    const wanted: Desired | null = resource.source === null ? null : (desired.get(resource.source) as Desired);
+    outcomes.push(await reconcileResource(resource, wanted, deps, options));
   }
   return {
     startedAt,
@@ -59,7 +60,7 @@ async function readSource(source: DesiredSource | undefined, name: string): Prom
 
 async function reconcileResource(
   resource: Resource,
-  desired: Desired,
+  desired: Desired | null,
   deps: PassDeps,
   options: PassOptions,
 ): Promise<ResourceOutcome> {
@@ -70,7 +71,7 @@ async function reconcileResource(
   } catch (error) {
     return {
       ...base,
-      desired: desired.kind === 'value' ? desired.value : null,
+      desired: desired?.kind === 'value' ? showDesired(desired.value) : null,
       observed: null,
       inSync: false,
       ready: 'False',
@@ -80,18 +81,18 @@ async function reconcileResource(
     };
   }
   const seen = { ...base, observed: observation.value };
-  if (desired.kind === 'unavailable') {
+  if (desired?.kind === 'unavailable') {
     return { ...seen, desired: null, inSync: false, ready: 'Unknown', reason: 'DesiredStateUnavailable', message: desired.message, failed: true };
   }
-  if (desired.kind === 'invalid') {
+  if (desired?.kind === 'invalid') {
     return { ...seen, desired: null, inSync: false, ready: 'False', reason: 'InvalidDesiredValue', message: desired.message, failed: true };
   }
 
-  const port = desired.value;
+  const value = desired?.value ?? null;
   const retryCommands = options.retryCommands?.has(resource.name) ?? false;
-  const plan = resource.plan(port, observation.state, { retryCommands });
-  const planned = { ...seen, desired: port, plan };
-  if (plan.problem) return { ...planned, inSync: false, ready: 'False', reason: 'CannotConverge', message: plan.problem, failed: true };
+  const plan = resource.plan(value, observation.state, { retryCommands });
+  const planned = { ...seen, desired: value === null ? (observation.desired ?? null) : showDesired(value), plan };
+  if (plan.problem) return { ...planned, inSync: false, ready: 'False', reason: plan.problemReason ?? 'CannotConverge', message: plan.problem, failed: true };
   if (plan.absent) return { ...planned, inSync: false, ready: 'False', reason: 'TargetAbsent', message: plan.absent, failed: true };
   if (isEmptyPlan(plan)) return { ...planned, inSync: true, ready: 'True', reason: 'InSync', message: observation.summary, failed: false };
   if (options.dryRun) {
@@ -104,19 +105,19 @@ async function reconcileResource(
   if (report.failure) {
     return { ...applied, inSync: false, ready: 'False', reason: 'ApplyFailed', message: report.failure, failed: true };
   }
-  return verify(resource, port, applied, report.actions.filter((a) => a.result === 'skipped').map((a) => a.message ?? ''));
+  return verify(resource, value, applied, report.actions.filter((a) => a.result === 'skipped').map((a) => a.message ?? ''));
 }
 
 /** Re-observe after applying: "applied" means the host now is what we wanted, not that writes returned. */
 async function verify(
   resource: Resource,
-  port: number,
+  desired: DesiredValue | null,
   applied: Omit<ResourceOutcome, 'inSync' | 'ready' | 'reason' | 'message' | 'failed'>,
   notes: string[],
 ): Promise<ResourceOutcome> {
   try {
     const after = await resource.observe();
-    const again = resource.plan(port, after.state, { retryCommands: false });
+    const again = resource.plan(desired, after.state, { retryCommands: false });
     if (!isEmptyPlan(again) || again.problem) {
       return { ...applied, observed: after.value, inSync: false, ready: 'False', reason: 'ApplyFailed', message: 'still out of sync after applying', failed: true };
     }
@@ -131,6 +132,7 @@ async function verify(
 export function describePlan(plan: Plan): string {
   const parts: string[] = [];
   if (plan.changes.length > 0) parts.push(`write ${plan.changes.map((c) => c.path).join(', ')}`);
-  if (plan.commands.length > 0) parts.push(`run ${plan.commands.map((c) => c.args.join(' ')).join(', ')}`);
+  if ((plan.removals?.length ?? 0) > 0) parts.push(`remove ${(plan.removals ?? []).map((r) => r.path).join(', ')}`);
+  if (plan.commands.length > 0) parts.push(`run ${plan.commands.map((c) => ('exec' in c ? `${c.exec.argv[0] ?? ''} in ${c.exec.container}` : c.args.join(' '))).join(', ')}`);
   return parts.join('; then ') || 'nothing';
 }

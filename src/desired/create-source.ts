@@ -1,6 +1,7 @@
 import type { SourceConfig } from '../config/schema';
 import type { DockerHost } from '../host/docker-host';
 import type { FileSystem } from '../host/file-system';
+import { ContainerFile } from './container-file';
 import { ContainerIniValue } from './container-ini-value';
 import type { DesiredSource } from './desired';
 
@@ -9,5 +10,7 @@ export function createSource(name: string, spec: SourceConfig, docker: DockerHos
   switch (spec.kind) {
     case 'ContainerIniValue':
       return new ContainerIniValue(name, spec, docker, files);
+    case 'ContainerFile':
+      return new ContainerFile(name, spec, docker);
   }
 }

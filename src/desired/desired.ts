@@ -2,10 +2,26 @@
  * The desired value of a source, or why it is not known. "Unknown" is never turned into a
  * default: resources depending on an unavailable or invalid source are left untouched.
  */
+import { fingerprint } from '../core/secrets';
+
+/** A user name and password read from a container (never logged, never in the status file). */
+export interface Credentials {
+  username: string;
+  password: string;
+}
+
+/** What sources yield: a port, a string, or credentials. */
+export type DesiredValue = number | string | Credentials;
+
 export type Desired =
-  | { kind: 'value'; value: number; /** where it was read, for humans */ origin: string }
+  | { kind: 'value'; value: DesiredValue; /** where it was read, for humans */ origin: string }
   | { kind: 'unavailable'; message: string }
   | { kind: 'invalid'; message: string };
+
+/** How a desired value appears in the status file and output: credentials only as a fingerprint. */
+export function showDesired(value: DesiredValue): number | string {
+  return typeof value === 'object' ? fingerprint(value.username, value.password) : value;
+}
 
 /** Where desired values come from (configuration `sources.<name>`). */
 export interface DesiredSource {

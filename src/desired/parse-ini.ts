@@ -5,7 +5,11 @@
  * names case-insensitive, section names case-sensitive, values stripped, indented lines continue
  * the previous value, duplicate sections or options are errors (strict mode), lines before the
  * first section are errors, `[DEFAULT]` values are inherited by every section.
- * A UTF-8 byte order mark and CRLF line ends are accepted.
+ * CRLF and lone CR line ends are accepted (Python reads text files with universal newlines). A
+ * UTF-8 byte order mark at the start of the file is skipped, as Python's `utf-8-sig` codec does:
+ * editors add it, and it is not content. (A BOM anywhere else is kept, as Python keeps it.)
+ * "Whitespace" is Python's (`str.isspace`), not JavaScript's: `trim()` would also strip U+FEFF
+ * and keep U+0085 and U+001C–U+001F.
  */
 export type IniParse = { ok: true; ini: IniDocument } | { ok: false; problem: string; line: number };
 
@@ -14,8 +18,8 @@ export interface IniDocument {
   defaults: Map<string, string>;
 }
 
-const SECTION = /^\[(.+)\]/;
-const OPTION = /^(.*?)\s*([=:])\s*(.*)$/;
+// `s`: Python's `.` matches everything but `\n` (U+2028 included), JavaScript's does not.
+const SECTION = /^\[(.+)\]/s;
 const DEFAULT_SECTION = 'DEFAULT';
 
 export function parseIni(text: string): IniParse {
@@ -32,9 +36,9 @@ export function parseIni(text: string): IniParse {
   for (let index = 0; index < lines.length; index++) {
     const line = lines[index] as string;
     const lineNo = index + 1;
-    const stripped = line.trim();
+    const stripped = pyStrip(line);
     if (stripped.startsWith('#') || stripped.startsWith(';')) continue;
-    const indent = line.length - line.trimStart().length;
+    const indent = leadingSpace(line);
     if (stripped === '') {
       // configparser keeps empty lines inside multi-line values; trailing ones are dropped.
       if (option) option.parts.push('');
@@ -58,17 +62,54 @@ export function parseIni(text: string): IniParse {
       continue;
     }
     if (!current) return { ok: false, problem: 'text before the first [section] header', line: lineNo };
-    const match = OPTION.exec(stripped);
-    const name = match?.[1]?.trimEnd().toLowerCase();
-    if (!match || !name) return { ok: false, problem: 'line is neither a section, an option nor a comment', line: lineNo };
+    // configparser's `(.*?)\s*[=:]\s*(.*)$`, i.e. split at the first delimiter; done without a
+    // regular expression because that one backtracks quadratically on long runs of spaces.
+    const delimiter = stripped.search(/[=:]/);
+    const name = delimiter < 0 ? '' : stripped.slice(0, delimiter - trailingSpace(stripped.slice(0, delimiter))).toLowerCase();
+    if (!name) return { ok: false, problem: 'line is neither a section, an option nor a comment', line: lineNo };
     finish();
     if (current.has(name)) return { ok: false, problem: `option "${name}" appears twice in a section`, line: lineNo };
-    option = { name, parts: [(match[3] as string).trim()], indent };
+    option = { name, parts: [pyStrip(stripped.slice(delimiter + 1))], indent };
     // Reserve the name now so that a duplicate is caught even before the value is complete.
     current.set(name, '');
   }
   finish();
   return { ok: true, ini: { sections, defaults } };
+}
+
+/** Python's `str.isspace()` (also what `\s` means in its `re`). */
+function isPySpace(code: number): boolean {
+  return (
+    (code >= 0x09 && code <= 0x0d) ||
+    (code >= 0x1c && code <= 0x20) ||
+    code === 0x85 ||
+    code === 0xa0 ||
+    code === 0x1680 ||
+    (code >= 0x2000 && code <= 0x200a) ||
+    code === 0x2028 ||
+    code === 0x2029 ||
+    code === 0x202f ||
+    code === 0x205f ||
+    code === 0x3000
+  );
+}
+
+function leadingSpace(text: string): number {
+  let i = 0;
+  while (i < text.length && isPySpace(text.charCodeAt(i))) i++;
+  return i;
+}
+
+function trailingSpace(text: string): number {
+  let i = 0;
+  while (i < text.length && isPySpace(text.charCodeAt(text.length - 1 - i))) i++;
+  return i;
+}
+
+/** Python's `str.strip()`. */
+function pyStrip(text: string): string {
+  const start = leadingSpace(text);
+  return start === text.length ? '' : text.slice(start, text.length - trailingSpace(text));
 }
 
 function joinValue(parts: string[]): string {

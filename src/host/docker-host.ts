@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { CommandResult, RunOptions } from './command-runner';
 
 /** A container's mount, as the Docker API reports it. */
 export interface ContainerMount {
@@ -38,4 +39,16 @@ export interface DockerHost {
   openEvents(filter: EventFilter): Promise<Readable>;
   /** Resolves when the daemon answers. */
   ping(): Promise<void>;
+  /** Host path of a named volume's data (its Mountpoint), or null when no such volume exists. */
+  volumeMountpoint(name: string): Promise<string | null>;
+  /**
+   * Run argv in a running container through the exec API (no shell). A non-zero exit is a
+   * result; a missing or stopped container is `{ kind: 'failed' }`.
+   */
+  exec(container: string, argv: readonly string[], options: RunOptions): Promise<CommandResult>;
+  /**
+   * A regular file's bytes from a container's file system (archive API), or null when the
+   * container or the file does not exist. Larger than `maxBytes` throws DockerError.
+   */
+  readContainerFile(container: string, path: string, maxBytes: number): Promise<Buffer | null>;
 }

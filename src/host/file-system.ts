@@ -11,5 +11,21 @@ export interface FileSystem {
    * file's mode and owner are kept; no temp file is left behind on failure. Parent
    * directories are created when missing.
    */
-  writeFileAtomic(path: string, data: string): Promise<void>;
+  writeFileAtomic(path: string, data: string | Buffer, options?: { /** set this mode instead of keeping the existing one */ mode?: number }): Promise<void>;
+  /** Delete a file; a missing file is not an error. */
+  remove(path: string): Promise<void>;
+  /**
+   * Regular files and symlinks below `dir` (relative paths, `/`-separated), without following
+   * symlinks; null when `dir` does not exist.
+   */
+  listTree(dir: string): Promise<TreeEntry[] | null>;
+  /** The canonical path (symlinks resolved), or null when it does not resolve. */
+  realPath(path: string): Promise<string | null>;
+}
+
+/** An entry of a directory tree. */
+export interface TreeEntry {
+  path: string;
+  type: 'file' | 'symlink' | 'other';
+  mode: number;
 }

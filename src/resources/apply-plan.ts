@@ -1,5 +1,7 @@
 import { describeError } from '../core/errors';
-import { describeCommandFailure, type CommandRunner } from '../host/command-runner';
+import { maskSecrets } from '../core/secrets';
+import { describeCommandFailure, type CommandResult, type CommandRunner } from '../host/command-runner';
+import type { DockerHost } from '../host/docker-host';
 import type { FileSystem } from '../host/file-system';
 import type { CommandStep, Plan, Tool } from './plan';
 
@@ -14,6 +16,7 @@ export interface CommandSettings {
 export interface ApplyDeps {
   files: FileSystem;
   runner: CommandRunner;
+  docker: DockerHost;
   commands: CommandSettings;
 }
 
@@ -30,50 +33,71 @@ export interface ApplyReport {
   failure?: string;
 }
 
-/** The argv of a step: prefix + the configured tool + the step's arguments. */
+/** The argv of a host command: prefix + the configured tool + the step's arguments. */
 export function commandArgv(settings: CommandSettings, tool: Tool, args: readonly string[]): string[] {
   return [...settings.prefix, ...settings[tool], ...args];
 }
 
-/** A short label for a step, e.g. `systemctl restart cockpit.socket`. */
+/** A short label for a step with secrets masked, e.g. `systemctl restart cockpit.socket`. */
 export function describeStep(settings: CommandSettings, step: CommandStep): string {
+  if ('exec' in step) return maskSecrets(`docker exec ${step.exec.container} ${step.exec.argv.join(' ')}`, step.secrets);
   return [...settings[step.tool], ...step.args].join(' ');
 }
 
-/** Write the plan's files (atomically), then run its commands in order; stop at the first failure. */
+/** The full argv a step runs, secrets masked (for dry-run output and JSON). */
+export function displayArgv(settings: CommandSettings, step: CommandStep): string[] {
+  if ('exec' in step) return ['docker', 'exec', step.exec.container, ...step.exec.argv].map((a) => maskSecrets(a, step.secrets));
+  return commandArgv(settings, step.tool, step.args);
+}
+
+/** Write the plan's files (atomically), delete its removals, then run its commands in order; stop at the first failure. */
 export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyReport> {
   const actions: ActionResult[] = [];
+  const fail = (action: string, message: string): ApplyReport => {
+    actions.push({ action, result: 'failed', message });
+    return { actions, failure: message };
+  };
   for (const change of plan.changes) {
     const action = `write ${change.path}`;
     try {
-      await deps.files.writeFileAtomic(change.path, change.after);
+      await deps.files.writeFileAtomic(change.path, change.after, change.mode === undefined ? {} : { mode: change.mode });
       actions.push({ action, result: 'updated' });
     } catch (error) {
-      const message = describeError(error);
-      actions.push({ action, result: 'failed', message });
-      return { actions, failure: message };
+      return fail(action, describeError(error));
+    }
+  }
+  for (const removal of plan.removals ?? []) {
+    const action = `remove ${removal.path}`;
+    try {
+      await deps.files.remove(removal.path);
+      actions.push({ action, result: 'updated' });
+    } catch (error) {
+      return fail(action, describeError(error));
     }
   }
   for (const step of plan.commands) {
     const action = describeStep(deps.commands, step);
-    if (step.onlyIf) {
-      const checkArgv = commandArgv(deps.commands, step.tool, step.onlyIf.args);
-      const check = await deps.runner.run(checkArgv, { timeoutMs: deps.commands.timeoutMs });
+    if (!('exec' in step) && step.onlyIf) {
+      const check = await deps.runner.run(commandArgv(deps.commands, step.tool, step.onlyIf.args), { timeoutMs: deps.commands.timeoutMs });
       if (check.kind !== 'exited' || check.exitCode !== 0) {
         const why = check.kind === 'not-found' ? `${deps.commands[step.tool].join(' ')} not found; skipped` : step.onlyIf.otherwise;
         actions.push({ action, result: 'skipped', message: why });
         continue;
       }
     }
-    const argv = commandArgv(deps.commands, step.tool, step.args);
-    const result = await deps.runner.run(argv, { timeoutMs: deps.commands.timeoutMs });
+    const result = await runStep(step, deps);
     if (result.kind === 'exited' && result.exitCode === 0) {
       actions.push({ action, result: 'updated' });
       continue;
     }
-    const message = describeCommandFailure(argv, result);
-    actions.push({ action, result: 'failed', message });
-    return { actions, failure: message };
+    const secrets = 'exec' in step ? step.secrets : undefined;
+    return fail(action, maskSecrets(describeCommandFailure(displayArgv(deps.commands, step), result), secrets));
   }
   return { actions };
+}
+
+function runStep(step: CommandStep, deps: ApplyDeps): Promise<CommandResult> {
+  const options = { timeoutMs: deps.commands.timeoutMs };
+  if ('exec' in step) return deps.docker.exec(step.exec.container, step.exec.argv, options);
+  return deps.runner.run(commandArgv(deps.commands, step.tool, step.args), options);
 }

@@ -1,15 +1,25 @@
 import type { ResourceConfig } from '../config/schema';
+import type { DockerHost } from '../host/docker-host';
 import type { FileSystem } from '../host/file-system';
+import { ContainerCredentials } from './container-credentials/container-credentials';
+import { DirectoryMirror } from './directory-mirror/directory-mirror';
+import { FileLine } from './file-line/file-line';
 import { FirewalldServicePort } from './firewalld-service-port/firewalld-service-port';
 import type { Resource } from './resource';
 import { SystemdSocketPort } from './systemd-socket-port/systemd-socket-port';
 
 /** The resource for one `resources[]` entry of the configuration. */
-export function createResource(spec: ResourceConfig, files: FileSystem): Resource {
+export function createResource(spec: ResourceConfig, files: FileSystem, docker: DockerHost): Resource {
   switch (spec.kind) {
     case 'SystemdSocketPort':
       return new SystemdSocketPort(spec, files);
     case 'FirewalldServicePort':
       return new FirewalldServicePort(spec, files);
+    case 'FileLine':
+      return new FileLine(spec, files, docker);
+    case 'DirectoryMirror':
+      return new DirectoryMirror(spec, files, docker);
+    case 'ContainerCredentials':
+      return new ContainerCredentials(spec, files, docker);
   }
 }

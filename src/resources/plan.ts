@@ -1,32 +1,53 @@
 /** Types shared by every resource kind: what observe() saw, what plan() wants, what apply() did. */
 
-/** Observed value for the status file: one port, several, or none. */
-export type ObservedValue = number | number[] | null;
+/** Observed value for the status file: one port, several, none, or a short text (a fingerprint, a file count). */
+export type ObservedValue = number | string | number[] | null;
 
 /** A file to write (atomically). `before` is null when the file does not exist yet. */
 export interface FileChange {
   path: string;
-  before: string | null;
-  after: string;
+  before: string | Buffer | null;
+  after: string | Buffer;
+  /** Mode for a file that is created (an existing file keeps its own). */
+  mode?: number;
+  /** The content holds a secret: never shown in diffs, logs or status. */
+  sensitive?: boolean;
+}
+
+/** A file to delete (DirectoryMirror with `prune`). */
+export interface FileRemoval {
+  path: string;
 }
 
 /** Which configured command a step runs (`commands.systemctl` or `commands.firewallCmd`). */
 export type Tool = 'systemctl' | 'firewallCmd';
 
-/** A command to run after the file changes, in order. */
-export interface CommandStep {
+/** A host command to run after the file changes, in order. */
+export interface ToolStep {
   tool: Tool;
   args: string[];
   /** Run only when this check exits 0 (e.g. `firewall-cmd --state`); otherwise skipped. */
   onlyIf?: { args: string[]; otherwise: string };
 }
 
+/** A command run inside a container through the Docker exec API (argv, no shell). */
+export interface ExecStep {
+  exec: { container: string; argv: string[] };
+  /** Values in argv that must never be shown (they are replaced by `***` in every label). */
+  secrets?: string[];
+}
+
+export type CommandStep = ToolStep | ExecStep;
+
 /** What a resource wants done. Empty changes and commands mean "in sync". */
 export interface Plan {
   changes: FileChange[];
+  /** Files to delete; none when absent. */
+  removals?: FileRemoval[];
   commands: CommandStep[];
-  /** Set when the resource cannot converge whatever is written (reason CannotConverge). */
+  /** Set when the resource cannot converge whatever is written (reason CannotConverge, or problemReason). */
   problem?: string;
+  problemReason?: 'SourceUnreadable';
   /** Set when there is nothing to manage (reason TargetAbsent). */
   absent?: string;
 }
@@ -37,6 +58,8 @@ export interface Observation<S> {
   value: ObservedValue;
   /** Short human description, e.g. `ListenStream=9090`. */
   summary: string;
+  /** For resources without a source: what they want, as shown in the status (e.g. `3 files`). */
+  desired?: number | string;
 }
 
 export interface PlanOptions {
@@ -46,7 +69,7 @@ export interface PlanOptions {
 
 /** Helper for plans: no changes, no commands. */
 export function isEmptyPlan(plan: Plan): boolean {
-  return plan.changes.length === 0 && plan.commands.length === 0;
+  return plan.changes.length === 0 && plan.commands.length === 0 && (plan.removals?.length ?? 0) === 0;
 }
 
 /** `[]` → null, `[x]` → x, else the list. */

@@ -1,3 +1,4 @@
+import type { DesiredValue } from '../desired/desired';
 import type { Observation, Plan, PlanOptions } from './plan';
 
 /**
@@ -8,10 +9,13 @@ import type { Observation, Plan, PlanOptions } from './plan';
 export interface Resource<S = unknown> {
   readonly name: string;
   readonly kind: string;
-  /** Name of the desired-state source (configuration `sources.<name>`). */
-  readonly source: string;
+  /** Name of the desired-state source (configuration `sources.<name>`), or null for kinds whose desired state they observe themselves. */
+  readonly source: string | null;
   /** Files and directories whose changes should trigger a pass. */
   watchPaths(): string[];
+  /** Containers whose events should trigger a pass (besides the source's). */
+  containers(): string[];
   observe(): Promise<Observation<S>>;
-  plan(desired: number, state: S, options: PlanOptions): Plan;
+  /** Pure. `desired` is null only for resources without a source. */
+  plan(desired: DesiredValue | null, state: S, options: PlanOptions): Plan;
 }

@@ -15,9 +15,9 @@ export interface Condition {
 export interface ResourceStatus {
   name: string;
   kind: string;
-  desired: number | null;
+  desired: number | string | null;
   /** The last desired value that could be read, kept while the current one is unknown. */
-  lastKnownDesired: number | null;
+  lastKnownDesired: number | string | null;
   observed: ObservedValue;
   inSync: boolean;
   lastChangeAt: string | null;

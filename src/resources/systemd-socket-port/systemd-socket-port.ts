@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { DesiredValue } from '../../desired/desired';
 import type { FileSystem } from '../../host/file-system';
 import { observedValue, type Observation, type Plan, type PlanOptions } from '../plan';
 import type { Resource } from '../resource';
@@ -66,7 +67,12 @@ export class SystemdSocketPort implements Resource<SocketState> {
     };
   }
 
-  plan(desired: number, state: SocketState, options: PlanOptions): Plan {
+  containers(): string[] {
+    return [];
+  }
+
+  plan(desired: DesiredValue | null, state: SocketState, options: PlanOptions): Plan {
+    if (typeof desired !== 'number') return { changes: [], commands: [], problem: `source ${this.source} does not give a port` };
     return planSocket(desired, state, this.settings, options);
   }
 }

@@ -1,0 +1,80 @@
+import { describeError } from '../core/errors';
+import type { DockerHost } from '../host/docker-host';
+import type { Credentials, Desired, DesiredSource } from './desired';
+
+/** Configuration of a `ContainerFile` source: a credential file inside a container. */
+export interface ContainerFileSpec {
+  kind: 'ContainerFile';
+  container: string;
+  path: string;
+  /** `json`: `{"username": …, "password": …}`; `password`: the file is the password (first line). */
+  format: 'json' | 'password';
+  /** The user name for `format: password` (or when the JSON has none). */
+  username?: string | undefined;
+}
+
+/** Credential files are tiny; anything larger is not one. */
+export const MAX_CREDENTIAL_BYTES = 64 * 1024;
+
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/**
+ * Credentials read from a container's file system through the Docker archive API (the
+ * container need not share a volume with the host). Messages never contain the file's content.
+ */
+export class ContainerFile implements DesiredSource {
+  constructor(
+    readonly name: string,
+    private readonly spec: ContainerFileSpec,
+    private readonly docker: DockerHost,
+  ) {}
+
+  containers(): string[] {
+    return [this.spec.container];
+  }
+
+  watchPaths(): string[] {
+    return []; // inside a container: re-read on its events and on resync
+  }
+
+  async read(): Promise<Desired> {
+    const where = `${this.spec.container}:${this.spec.path}`;
+    let bytes: Buffer | null;
+    try {
+      const info = await this.docker.inspectContainer(this.spec.container);
+      if (!info) return { kind: 'unavailable', message: `container ${this.spec.container} does not exist` };
+      if (!info.running) return { kind: 'unavailable', message: `container ${this.spec.container} is not running (${info.status})` };
+      bytes = await this.docker.readContainerFile(this.spec.container, this.spec.path, MAX_CREDENTIAL_BYTES);
+    } catch (error) {
+      return { kind: 'unavailable', message: describeError(error) };
+    }
+    if (bytes === null) return { kind: 'unavailable', message: `${where} does not exist` };
+    const parsed = this.parse(bytes.toString('utf8'));
+    if (typeof parsed === 'string') return { kind: 'invalid', message: `${where}: ${parsed}` };
+    return { kind: 'value', value: parsed, origin: where };
+  }
+
+  /** Credentials, or a problem that names no part of the content. */
+  private parse(text: string): Credentials | string {
+    let username = this.spec.username;
+    let password: unknown;
+    if (this.spec.format === 'password') {
+      password = text.split(/\r?\n/)[0]?.trim();
+    } else {
+      let data: unknown;
+      try {
+        data = JSON.parse(text);
+      } catch {
+        return 'not valid JSON';
+      }
+      if (typeof data !== 'object' || data === null || Array.isArray(data)) return 'not a JSON object';
+      const record = data as Record<string, unknown>;
+      if (typeof record.username === 'string') username = record.username;
+      password = record.password;
+    }
+    if (typeof password !== 'string' || password === '') return 'no password';
+    if (!username) return 'no username (set `username` in the source)';
+    if (CONTROL.test(password) || CONTROL.test(username)) return 'credentials contain control characters or line breaks';
+    return { username, password };
+  }
+}

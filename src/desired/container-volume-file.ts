@@ -1,0 +1,33 @@
+import { join } from 'node:path';
+import { describeError } from '../core/errors';
+import type { DockerHost } from '../host/docker-host';
+
+/** A file a container owns, found on the host through its mount of a named volume (or an explicit path). */
+export interface ContainerVolumeFile {
+  container: string;
+  volume: string | null;
+  file: string;
+  path: string | null;
+}
+
+export type FoundFile = { ok: true; path: string } | { ok: false; message: string };
+
+/**
+ * Where the container's file is on the host — but only while the container exists, runs and
+ * is healthy (if it has a health check): a file whose owner is down may be stale or half-written.
+ */
+export async function findContainerFile(docker: DockerHost, spec: ContainerVolumeFile): Promise<FoundFile> {
+  let info;
+  try {
+    info = await docker.inspectContainer(spec.container);
+  } catch (error) {
+    return { ok: false, message: describeError(error) };
+  }
+  if (!info) return { ok: false, message: `container ${spec.container} does not exist` };
+  if (!info.running) return { ok: false, message: `container ${spec.container} is not running (${info.status})` };
+  if (info.health && info.health !== 'healthy') return { ok: false, message: `container ${spec.container} is not healthy (${info.health})` };
+  if (spec.path) return { ok: true, path: spec.path };
+  const mount = info.mounts.find((m) => m.type === 'volume' && m.name === spec.volume);
+  if (!mount) return { ok: false, message: `container ${spec.container} has no mount of volume ${spec.volume ?? '(none)'}` };
+  return { ok: true, path: join(mount.source, spec.file) };
+}

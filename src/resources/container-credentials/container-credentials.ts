@@ -1,0 +1,78 @@
+import { fingerprint } from '../../core/secrets';
+import { findContainerFile } from '../../desired/container-volume-file';
+import type { DesiredValue } from '../../desired/desired';
+import { getIniValue } from '../../desired/parse-ini';
+import { readIniFile } from '../../desired/read-ini-file';
+import type { DockerHost } from '../../host/docker-host';
+import type { FileSystem } from '../../host/file-system';
+import type { Observation, Plan, PlanOptions } from '../plan';
+import type { Resource } from '../resource';
+import { dirname } from 'node:path';
+import { planCredentials, type CredentialsSettings, type CredentialsState } from './plan-credentials';
+
+/** Configuration of a `ContainerCredentials` resource. */
+export interface ContainerCredentialsSpec {
+  name: string;
+  kind: 'ContainerCredentials';
+  source: string;
+  container: string;
+  volume: string | null;
+  file: string;
+  path: string | null;
+  section: string;
+  userKey: string;
+  passwordKey: string;
+  method: 'cli' | 'ini';
+  cli: string[];
+}
+
+/**
+ * Keeps a section's user name and password keys of apphub's config.ini equal to credentials read
+ * from another container. The status shows only whether they match and a fingerprint.
+ */
+export class ContainerCredentials implements Resource<CredentialsState> {
+  readonly kind = 'ContainerCredentials';
+  readonly name: string;
+  readonly source: string;
+  private readonly settings: CredentialsSettings;
+  private resolved: string | null = null;
+
+  constructor(
+    private readonly spec: ContainerCredentialsSpec,
+    private readonly files: FileSystem,
+    private readonly docker: DockerHost,
+  ) {
+    this.name = spec.name;
+    this.source = spec.source;
+    this.settings = { container: spec.container, section: spec.section, userKey: spec.userKey, passwordKey: spec.passwordKey, method: spec.method, cli: spec.cli };
+  }
+
+  watchPaths(): string[] {
+    return this.resolved ? [dirname(this.resolved)] : [];
+  }
+
+  containers(): string[] {
+    return [this.spec.container];
+  }
+
+  async observe(): Promise<Observation<CredentialsState>> {
+    const found = await findContainerFile(this.docker, this.spec);
+    if (!found.ok) return { state: { found: false, message: found.message }, value: null, summary: found.message };
+    this.resolved = found.path;
+    const read = await readIniFile(this.files, found.path);
+    if (!read.ok) return { state: { found: false, message: read.message }, value: null, summary: read.message };
+    const username = getIniValue(read.ini, this.spec.section, this.spec.userKey);
+    const password = getIniValue(read.ini, this.spec.section, this.spec.passwordKey);
+    const value = username !== undefined && password !== undefined ? fingerprint(username, password) : null;
+    return {
+      state: { found: true, path: found.path, text: read.text, username, password },
+      value,
+      summary: value === null ? `[${this.spec.section}] has no credentials` : `[${this.spec.section}] credentials ${value}`,
+    };
+  }
+
+  plan(desired: DesiredValue | null, state: CredentialsState, options: PlanOptions): Plan {
+    if (desired === null || typeof desired !== 'object') return { changes: [], commands: [], problem: `source ${this.source} does not give credentials` };
+    return planCredentials(desired, state, this.settings, options);
+  }
+}

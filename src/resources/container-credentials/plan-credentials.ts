@@ -1,0 +1,39 @@
+import { setIniValue } from './set-ini-value';
+import type { Credentials } from '../../desired/desired';
+import type { CommandStep, Plan, PlanOptions } from '../plan';
+
+/** apphub's config.ini as observed, with the two values (undefined when absent). */
+export type CredentialsState =
+  | { found: true; path: string; text: string; username: string | undefined; password: string | undefined }
+  | { found: false; message: string };
+
+export interface CredentialsSettings {
+  container: string;
+  section: string;
+  userKey: string;
+  passwordKey: string;
+  /** `cli`: apphub's own CLI through the Docker exec API; `ini`: an atomic edit of the file. */
+  method: 'cli' | 'ini';
+  /** The CLI's argv before `--section S --key K --value V`. */
+  cli: string[];
+}
+
+/** Pure: make `[section] userKey/passwordKey` equal the credentials. Secrets are marked, never shown. */
+export function planCredentials(desired: Credentials, state: CredentialsState, settings: CredentialsSettings, options: PlanOptions): Plan {
+  if (!state.found) return { changes: [], commands: [], absent: state.message };
+  const wrong: [string, string][] = [];
+  if (state.username !== desired.username) wrong.push([settings.userKey, desired.username]);
+  if (state.password !== desired.password) wrong.push([settings.passwordKey, desired.password]);
+  if (wrong.length === 0 && !options.retryCommands) return { changes: [], commands: [] };
+  const pairs: [string, string][] = wrong.length > 0 ? wrong : [[settings.userKey, desired.username], [settings.passwordKey, desired.password]];
+  if (settings.method === 'ini') {
+    if (wrong.length === 0) return { changes: [], commands: [] };
+    const after = pairs.reduce((text, [key, value]) => setIniValue(text, settings.section, key, value), state.text);
+    return { changes: [{ path: state.path, before: state.text, after, sensitive: true }], commands: [] };
+  }
+  const commands: CommandStep[] = pairs.map(([key, value]) => ({
+    exec: { container: settings.container, argv: [...settings.cli, '--section', settings.section, '--key', key, '--value', value] },
+    secrets: [desired.password],
+  }));
+  return { changes: [], commands };
+}

@@ -1,0 +1,130 @@
+import { join, sep } from 'node:path';
+import picomatch from 'picomatch';
+import { describeError } from '../../core/errors';
+import type { DesiredValue } from '../../desired/desired';
+import type { DockerHost } from '../../host/docker-host';
+import type { FileSystem, TreeEntry } from '../../host/file-system';
+import { afterChangeContainers, afterChangeSteps, type AfterChange } from '../after-change';
+import { describeLocation, locate, type Location } from '../locate';
+import type { Observation, Plan, PlanOptions } from '../plan';
+import type { Resource } from '../resource';
+import { filesInSync, planMirror, type MirrorFile, type MirrorState } from './plan-mirror';
+
+/** Configuration of a `DirectoryMirror` resource. */
+export interface DirectoryMirrorSpec {
+  name: string;
+  kind: 'DirectoryMirror';
+  from: Location;
+  to: Location;
+  include: string[];
+  prune: boolean;
+  afterChange?: AfterChange | undefined;
+}
+
+/** Larger files are not mirrored (certificates and keys are a few KiB). */
+export const MAX_MIRROR_FILE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Keeps a target directory's files equal to a source directory's: created, updated, and with
+ * `prune` deleted; files only, matching `include`; mode kept; symlinks never followed out of the
+ * source tree and never written through in the target.
+ */
+export class DirectoryMirror implements Resource<MirrorState> {
+  readonly kind = 'DirectoryMirror';
+  readonly name: string;
+  readonly source = null;
+  private readonly matches: (path: string) => boolean;
+  private watched: string[] = [];
+
+  constructor(
+    private readonly spec: DirectoryMirrorSpec,
+    private readonly files: FileSystem,
+    private readonly docker: DockerHost,
+  ) {
+    this.name = spec.name;
+    this.matches = picomatch(spec.include, { dot: false });
+  }
+
+  watchPaths(): string[] {
+    return this.watched;
+  }
+
+  containers(): string[] {
+    return afterChangeContainers(this.spec.afterChange);
+  }
+
+  async observe(): Promise<Observation<MirrorState>> {
+    const state = await this.read();
+    if (!state.found) return { state, value: null, summary: state.message };
+    const inSync = filesInSync(state);
+    const notes = state.skipped.map((s) => `skipped ${s.path}: ${s.why}`);
+    return {
+      state,
+      value: `${inSync}/${state.source.length} files`,
+      desired: `${state.source.length} files`,
+      summary: [`${inSync} of ${state.source.length} files mirrored`, ...notes].join('; '),
+    };
+  }
+
+  plan(_desired: DesiredValue | null, state: MirrorState, options: PlanOptions): Plan {
+    return planMirror(state, { prune: this.spec.prune, after: afterChangeSteps(this.spec.afterChange) }, options);
+  }
+
+  private async read(): Promise<MirrorState> {
+    const from = await locate(this.spec.from, this.docker);
+    if (!from.ok) return { found: false, message: `source ${from.message}` };
+    const to = await locate(this.spec.to, this.docker);
+    if (!to.ok) return { found: false, message: `target ${to.message}` };
+    this.watched = [from.path, to.path];
+    const sourceEntries = await this.files.listTree(from.path);
+    if (sourceEntries === null) return { found: false, message: `source ${describeLocation(this.spec.from)} does not exist` };
+    const targetEntries = (await this.files.listTree(to.path)) ?? [];
+
+    const root = (await this.files.realPath(from.path)) ?? from.path;
+    const source: MirrorFile[] = [];
+    const skipped: { path: string; why: string }[] = [];
+    const unreadable: { path: string; why: string }[] = [];
+    for (const entry of sourceEntries.filter((e) => this.matches(e.path))) {
+      const read = await this.readSourceEntry(from.path, root, entry);
+      if ('file' in read) source.push(read.file);
+      else if ('skip' in read) skipped.push({ path: entry.path, why: read.skip });
+      else unreadable.push({ path: entry.path, why: read.unreadable });
+    }
+    const target: MirrorFile[] = [];
+    const targetSymlinks: string[] = [];
+    for (const entry of targetEntries.filter((e) => this.matches(e.path))) {
+      if (entry.type === 'symlink') targetSymlinks.push(entry.path);
+      if (entry.type !== 'file') continue;
+      const data = await this.files.readFile(join(to.path, entry.path));
+      if (data !== null) target.push({ path: entry.path, data, mode: entry.mode });
+    }
+    return { found: true, from: from.path, to: to.path, source, target, targetSymlinks, skipped, unreadable };
+  }
+
+  private async readSourceEntry(
+    dir: string,
+    root: string,
+    entry: TreeEntry,
+  ): Promise<{ file: MirrorFile } | { skip: string } | { unreadable: string }> {
+    const full = join(dir, entry.path);
+    let mode = entry.mode;
+    if (entry.type === 'other') return { skip: 'not a regular file' };
+    if (entry.type === 'symlink') {
+      const real = await this.files.realPath(full);
+      if (real === null) return { skip: 'dangling symlink' };
+      if (!real.startsWith(root + sep)) return { skip: 'symlink points outside the source tree' };
+      const tree = await this.files.listTree(root);
+      const targetEntry = tree?.find((e) => join(root, e.path) === real);
+      if (!targetEntry || targetEntry.type !== 'file') return { skip: 'symlink does not point to a regular file' };
+      mode = targetEntry.mode;
+    }
+    try {
+      const data = await this.files.readFile(full);
+      if (data === null) return { skip: 'removed while reading' };
+      if (data.length > MAX_MIRROR_FILE_BYTES) return { skip: `larger than ${MAX_MIRROR_FILE_BYTES} bytes` };
+      return { file: { path: entry.path, data, mode } };
+    } catch (error) {
+      return { unreadable: describeError(error) };
+    }
+  }
+}

@@ -1,0 +1,50 @@
+import type { Plan, PlanOptions, CommandStep } from '../plan';
+
+/** The target file as observed: where it is, its text, or why it is not there. */
+export type FileLineState = { found: true; path: string; text: string } | { found: false; message: string };
+
+export interface FileLineSettings {
+  match: RegExp;
+  /** Contains `{value}`. */
+  template: string;
+  after: CommandStep[];
+}
+
+/** The line the template gives for a value. */
+export function renderLine(template: string, value: string): string {
+  return template.split('{value}').join(value);
+}
+
+/**
+ * Pure: every line matching `match` becomes the rendered line (its indentation kept); when no
+ * line matches, the rendered line is appended. Line ends (LF or CRLF) are kept.
+ */
+export function planFileLine(value: string, state: FileLineState, settings: FileLineSettings, options: PlanOptions): Plan {
+  if (!state.found) return { changes: [], commands: [], absent: state.message };
+  if (/[\r\n]/.test(value)) return { changes: [], commands: [], problem: 'the value contains a line break' };
+  const after = setLine(state.text, settings.match, renderLine(settings.template, value));
+  if (after === state.text) return { changes: [], commands: options.retryCommands ? settings.after : [] };
+  return { changes: [{ path: state.path, before: state.text, after }], commands: settings.after };
+}
+
+/** The text with the matching lines set to `line` (or `line` appended). */
+export function setLine(text: string, match: RegExp, line: string): string {
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
+  const lines = text.split(/\r?\n/);
+  let found = false;
+  const out = lines.map((current) => {
+    if (!match.test(current)) return current;
+    found = true;
+    const indent = /^\s*/.exec(current)?.[0] ?? '';
+    return indent + line;
+  });
+  if (found) return out.join(eol);
+  if (text === '') return `${line}${eol}`;
+  const body = text.endsWith(eol) ? text : `${text}${eol}`;
+  return `${body}${line}${eol}`;
+}
+
+/** The first matching line, trimmed, for the status (null when none). */
+export function currentLine(text: string, match: RegExp): string | null {
+  return text.split(/\r?\n/).find((l) => match.test(l))?.trim() ?? null;
+}
