@@ -4,7 +4,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 
-import { DockerCliError, TEST_LABEL_PAIR, delay, docker } from './docker-cli';
+import { DockerCliError, TEST_LABEL_PAIR, docker } from './docker-cli';
+import { acquireDirLock } from './dir-lock';
 
 const execFileAsync = promisify(execFile);
 
@@ -42,7 +43,7 @@ export async function ensureBusyboxImage(): Promise<string> {
 
 async function buildOnce(): Promise<string> {
   if (await imageExists(BUSYBOX_IMAGE)) return BUSYBOX_IMAGE;
-  const release = await acquireLock();
+  const release = await acquireDirLock(LOCK_DIR, { waitMs: LOCK_WAIT_MS, staleMs: LOCK_STALE_MS });
   try {
     // Another process may have built it while this one waited for the lock.
     if (await imageExists(BUSYBOX_IMAGE)) return BUSYBOX_IMAGE;
@@ -150,31 +151,5 @@ async function buildImage(busybox: string): Promise<void> {
     ]);
   } finally {
     await fs.rm(work, { recursive: true, force: true });
-  }
-}
-
-/** A lock directory shared by all processes on this machine; stale locks (crashed holder) are broken. */
-async function acquireLock(): Promise<() => Promise<void>> {
-  const deadline = Date.now() + LOCK_WAIT_MS;
-  for (;;) {
-    try {
-      await fs.mkdir(LOCK_DIR);
-      return async () => {
-        await fs.rm(LOCK_DIR, { recursive: true, force: true });
-      };
-    } catch (error: unknown) {
-      if (!(error instanceof Error && 'code' in error && error.code === 'EEXIST')) throw error;
-    }
-    try {
-      const { mtimeMs } = await fs.stat(LOCK_DIR);
-      if (Date.now() - mtimeMs > LOCK_STALE_MS) {
-        await fs.rm(LOCK_DIR, { recursive: true, force: true });
-        continue;
-      }
-    } catch {
-      continue; // released between mkdir and stat
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for the image build lock ${LOCK_DIR}`);
-    await delay(200);
   }
 }

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { stringify } from 'yaml';
 
 import { ensureBusyboxImage } from './busybox-image';
+import { cockpitSocketUnit, firewalldCockpitXml } from './cockpit-files';
 import { TEST_LABEL_PAIR, delay, docker, dockerQuiet } from './docker-cli';
 
 /** Per-host label (value = {@link EmulatedHost.id}) next to `reconciler.test=true`. */
@@ -118,39 +119,6 @@ export interface EmulatedHost {
   simulatePackageUpgrade(vendorPort?: number): Promise<void>;
   /** Removes the container, the volume and the temp root. Idempotent. */
   cleanup(): Promise<void>;
-}
-
-/** The vendor `cockpit.socket` as shipped by Cockpit (Debian's cockpit-ws). */
-export function cockpitSocketUnit(listenPort = 9090): string {
-  return [
-    '[Unit]',
-    'Description=Cockpit Web Service Socket',
-    'Documentation=man:cockpit-ws(8)',
-    'Wants=cockpit-motd.service',
-    '',
-    '[Socket]',
-    `ListenStream=${listenPort}`,
-    "ExecStartPost=-/usr/share/cockpit/motd/update-motd '' localhost",
-    'ExecStartPost=-/bin/ln -snf active.issue /run/cockpit/issue',
-    'ExecStopPost=-/bin/ln -snf inactive.issue /run/cockpit/issue',
-    '',
-    '[Install]',
-    'WantedBy=sockets.target',
-    '',
-  ].join('\n');
-}
-
-/** firewalld's `cockpit.xml` service definition. */
-export function firewalldCockpitXml(port = 9090): string {
-  return [
-    '<?xml version="1.0" encoding="utf-8"?>',
-    '<service>',
-    '  <short>Cockpit</short>',
-    '  <description>Cockpit lets you access and configure your server remotely.</description>',
-    `  <port protocol="tcp" port="${port}"/>`,
-    '</service>',
-    '',
-  ].join('\n');
 }
 
 /**
@@ -513,3 +481,5 @@ export async function createEmulatedHost(options: EmulatedHostOptions = {}): Pro
     cleanup,
   };
 }
+
+export { cockpitSocketUnit, firewalldCockpitXml };

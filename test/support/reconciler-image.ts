@@ -5,7 +5,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 
-import { DockerCliError, TEST_LABEL_PAIR, delay, docker, dockerQuiet } from './docker-cli';
+import { DockerCliError, TEST_LABEL_PAIR, docker, dockerQuiet } from './docker-cli';
+import { acquireDirLock } from './dir-lock';
 
 const execFileAsync = promisify(execFile);
 
@@ -118,7 +119,7 @@ async function build(): Promise<ReconcilerImage> {
   });
 
   if (await imageExists(tag)) return done(true);
-  const release = await acquireLock();
+  const release = await acquireDirLock(LOCK_DIR, { waitMs: LOCK_WAIT_MS, staleMs: LOCK_STALE_MS });
   try {
     if (await imageExists(tag)) return done(true);
     const modules = await step('production node_modules', () => productionModules(inputs.modulesKey));
@@ -377,29 +378,4 @@ async function removeOlderImages(keep: string): Promise<void> {
 
 function sha256(data: Buffer): string {
   return createHash('sha256').update(data).digest('hex');
-}
-
-async function acquireLock(): Promise<() => Promise<void>> {
-  const deadline = Date.now() + LOCK_WAIT_MS;
-  for (;;) {
-    try {
-      await fs.mkdir(LOCK_DIR);
-      return async () => {
-        await fs.rm(LOCK_DIR, { recursive: true, force: true });
-      };
-    } catch (error: unknown) {
-      if (!(error instanceof Error && 'code' in error && error.code === 'EEXIST')) throw error;
-    }
-    try {
-      const { mtimeMs } = await fs.stat(LOCK_DIR);
-      if (Date.now() - mtimeMs > LOCK_STALE_MS) {
-        await fs.rm(LOCK_DIR, { recursive: true, force: true });
-        continue;
-      }
-    } catch {
-      continue;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for the image build lock ${LOCK_DIR}`);
-    await delay(250);
-  }
 }

@@ -11,28 +11,14 @@ import {
   type SocketState,
   type UnitText,
 } from '../../src/resources/systemd-socket-port/plan-socket';
+import { cockpitSocketUnit } from '../support/cockpit-files';
 
 const UNIT_PATH = '/lib/systemd/system/cockpit.socket';
 const DIR = '/etc/systemd/system/cockpit.socket.d';
 const LISTEN_CONF = `${DIR}/listen.conf`;
 
-/** The Debian/Ubuntu cockpit-ws unit. */
-const VENDOR = [
-  '[Unit]',
-  'Description=Cockpit Web Service Socket',
-  'Documentation=man:cockpit-ws(8)',
-  'Wants=cockpit-motd.service',
-  '',
-  '[Socket]',
-  'ListenStream=9090',
-  "ExecStartPost=-/usr/share/cockpit/motd/update-motd '' localhost",
-  'ExecStartPost=-/bin/ln -snf active.motd /run/cockpit/motd',
-  'ExecStopPost=-/bin/ln -snf inactive.motd /run/cockpit/motd',
-  '',
-  '[Install]',
-  'WantedBy=sockets.target',
-  '',
-].join('\n');
+/** The Debian/Ubuntu cockpit-ws unit, as a package upgrade (re)writes it. */
+const VENDOR = cockpitSocketUnit(9090);
 
 const dropin: SocketSettings = { unit: 'cockpit.socket', service: 'cockpit.service', mode: 'dropin', dropInPath: LISTEN_CONF };
 const inplace: SocketSettings = { ...dropin, mode: 'inplace' };

@@ -7,24 +7,10 @@ import {
   replaceAssignments,
   type UnitAssignment,
 } from '../../src/resources/systemd-socket-port/unit-file';
+import { cockpitSocketUnit } from '../support/cockpit-files';
 
 /** The Debian/Ubuntu cockpit-ws unit, as a package upgrade (re)writes it. */
-const VENDOR = [
-  '[Unit]',
-  'Description=Cockpit Web Service Socket',
-  'Documentation=man:cockpit-ws(8)',
-  'Wants=cockpit-motd.service',
-  '',
-  '[Socket]',
-  'ListenStream=9090',
-  "ExecStartPost=-/usr/share/cockpit/motd/update-motd '' localhost",
-  'ExecStartPost=-/bin/ln -snf active.motd /run/cockpit/motd',
-  'ExecStopPost=-/bin/ln -snf inactive.motd /run/cockpit/motd',
-  '',
-  '[Install]',
-  'WantedBy=sockets.target',
-  '',
-].join('\n');
+const VENDOR = cockpitSocketUnit(9090);
 
 type Seen = [section: string, key: string, value: string, firstLine: number, lastLine: number];
 const seen = (a: UnitAssignment): Seen => [a.section, a.key, a.value, a.firstLine, a.lastLine];
@@ -40,8 +26,8 @@ describe('parseUnitFile', () => {
         ['Unit', 'Wants', 'cockpit-motd.service', 3, 3],
         ['Socket', 'ListenStream', '9090', 6, 6],
         ['Socket', 'ExecStartPost', "-/usr/share/cockpit/motd/update-motd '' localhost", 7, 7],
-        ['Socket', 'ExecStartPost', '-/bin/ln -snf active.motd /run/cockpit/motd', 8, 8],
-        ['Socket', 'ExecStopPost', '-/bin/ln -snf inactive.motd /run/cockpit/motd', 9, 9],
+        ['Socket', 'ExecStartPost', '-/bin/ln -snf active.issue /run/cockpit/issue', 8, 8],
+        ['Socket', 'ExecStopPost', '-/bin/ln -snf inactive.issue /run/cockpit/issue', 9, 9],
         ['Install', 'WantedBy', 'sockets.target', 12, 12],
       ],
     },
