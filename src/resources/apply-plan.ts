@@ -91,9 +91,22 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyRepor
       continue;
     }
     const secrets = 'exec' in step ? step.secrets : undefined;
-    return fail(action, maskSecrets(describeCommandFailure(displayArgv(deps.commands, step), result), secrets));
+    // Masked before describing too: the description cuts stderr short, possibly inside a secret.
+    return fail(action, maskSecrets(describeCommandFailure(displayArgv(deps.commands, step), maskResult(result, secrets)), secrets));
   }
   return { actions };
+}
+
+function maskResult(result: CommandResult, secrets: readonly string[] | undefined): CommandResult {
+  switch (result.kind) {
+    case 'exited':
+      return { ...result, stdout: maskSecrets(result.stdout, secrets), stderr: maskSecrets(result.stderr, secrets) };
+    case 'timed-out':
+      return { ...result, stderr: maskSecrets(result.stderr, secrets) };
+    case 'not-found':
+    case 'failed':
+      return { ...result, message: maskSecrets(result.message, secrets) };
+  }
 }
 
 function runStep(step: CommandStep, deps: ApplyDeps): Promise<CommandResult> {

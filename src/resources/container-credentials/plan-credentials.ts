@@ -18,9 +18,16 @@ export interface CredentialsSettings {
   cli: string[];
 }
 
+/** White space at either end, as Python's `str.strip()` sees it. */
+const EDGE_SPACE = /^[\s\u0085\u001c-\u001f]|[\s\u0085\u001c-\u001f]$/;
+
 /** Pure: make `[section] userKey/passwordKey` equal the credentials. Secrets are marked, never shown. */
 export function planCredentials(desired: Credentials, state: CredentialsState, settings: CredentialsSettings, options: PlanOptions): Plan {
   if (!state.found) return { changes: [], commands: [], absent: state.message };
+  // configparser strips values, so these would never read back as written: rewritten on every pass.
+  if (EDGE_SPACE.test(desired.username) || EDGE_SPACE.test(desired.password)) {
+    return { changes: [], commands: [], problem: 'the user name or password begins or ends with white space, which config.ini cannot keep' };
+  }
   const wrong: [string, string][] = [];
   if (state.username !== desired.username) wrong.push([settings.userKey, desired.username]);
   if (state.password !== desired.password) wrong.push([settings.passwordKey, desired.password]);

@@ -91,14 +91,16 @@ export class DirectoryMirror implements Resource<MirrorState> {
       else unreadable.push({ path: entry.path, why: read.unreadable });
     }
     const target: MirrorFile[] = [];
-    const targetSymlinks: string[] = [];
+    // Every target symlink, whatever `include` says: a linked directory (`sub` → elsewhere)
+    // must block writes of `sub/a.key` through it. Only included ones are pruned.
+    const targetSymlinks = targetEntries.filter((e) => e.type === 'symlink').map((e) => e.path);
+    const prunableSymlinks = targetSymlinks.filter((p) => this.matches(p));
     for (const entry of targetEntries.filter((e) => this.matches(e.path))) {
-      if (entry.type === 'symlink') targetSymlinks.push(entry.path);
       if (entry.type !== 'file') continue;
       const data = await this.files.readFile(join(to.path, entry.path));
       if (data !== null) target.push({ path: entry.path, data, mode: entry.mode });
     }
-    return { found: true, from: from.path, to: to.path, source, target, targetSymlinks, skipped, unreadable };
+    return { found: true, from: from.path, to: to.path, source, target, targetSymlinks, prunableSymlinks, skipped, unreadable };
   }
 
   private async readSourceEntry(

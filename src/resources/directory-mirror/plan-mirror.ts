@@ -18,6 +18,8 @@ export type MirrorState =
       target: MirrorFile[];
       /** Target entries that are symlinks: never written through. */
       targetSymlinks: string[];
+      /** Target symlinks that match `include` (pruned with `prune`); all of targetSymlinks when absent. */
+      prunableSymlinks?: string[];
       /** Source entries left out on purpose (symlinks leaving the tree, sockets, …). */
       skipped: { path: string; why: string }[];
       /** Source files that could not be read. */
@@ -31,8 +33,9 @@ export function planMirror(state: MirrorState, settings: { prune: boolean; after
     const first = state.unreadable[0] as { path: string; why: string };
     return { changes: [], commands: [], problem: `cannot read ${join(state.from, first.path)}: ${first.why}`, problemReason: 'SourceUnreadable' };
   }
-  const blocked = state.source.find((f) => state.targetSymlinks.includes(f.path));
-  if (blocked) return { changes: [], commands: [], problem: `${join(state.to, blocked.path)} is a symlink; refusing to write through it` };
+  // A symlink at the file's path or at one of its parent directories would be written through.
+  const blocked = state.targetSymlinks.find((link) => state.source.some((f) => f.path === link || f.path.startsWith(`${link}/`)));
+  if (blocked !== undefined) return { changes: [], commands: [], problem: `${join(state.to, blocked)} is a symlink; refusing to write through it` };
   const target = new Map(state.target.map((f) => [f.path, f]));
   const changes: FileChange[] = [];
   for (const file of state.source) {
@@ -42,7 +45,7 @@ export function planMirror(state: MirrorState, settings: { prune: boolean; after
   }
   const wanted = new Set(state.source.map((f) => f.path));
   const removals: FileRemoval[] = settings.prune
-    ? [...state.target.filter((f) => !wanted.has(f.path)).map((f) => f.path), ...state.targetSymlinks.filter((p) => !wanted.has(p))].map((p) => ({ path: join(state.to, p) }))
+    ? [...state.target.filter((f) => !wanted.has(f.path)).map((f) => f.path), ...(state.prunableSymlinks ?? state.targetSymlinks).filter((p) => !wanted.has(p))].map((p) => ({ path: join(state.to, p) }))
     : [];
   const changed = changes.length > 0 || removals.length > 0;
   return { changes, removals, commands: changed || options.retryCommands ? settings.after : [] };

@@ -22,7 +22,10 @@ export function renderLine(template: string, value: string): string {
 export function planFileLine(value: string, state: FileLineState, settings: FileLineSettings, options: PlanOptions): Plan {
   if (!state.found) return { changes: [], commands: [], absent: state.message };
   if (/[\r\n]/.test(value)) return { changes: [], commands: [], problem: 'the value contains a line break' };
-  const after = setLine(state.text, settings.match, renderLine(settings.template, value));
+  const line = renderLine(settings.template, value);
+  const after = setLine(state.text, settings.match, line);
+  // A line that `match` does not find again would be added (or rewritten) on every pass.
+  if (setLine(after, settings.match, line) !== after) return { changes: [], commands: [], problem: `\`match\` does not find the line the template gives (${line}); it would be written on every pass` };
   if (after === state.text) return { changes: [], commands: options.retryCommands ? settings.after : [] };
   return { changes: [{ path: state.path, before: state.text, after }], commands: settings.after };
 }
@@ -30,17 +33,18 @@ export function planFileLine(value: string, state: FileLineState, settings: File
 /** The text with the matching lines set to `line` (or `line` appended). */
 export function setLine(text: string, match: RegExp, line: string): string {
   const eol = text.includes('\r\n') ? '\r\n' : '\n';
-  const lines = text.split(/\r?\n/);
+  // Odd indexes are the line ends, each kept as it is (a file may mix LF and CRLF).
+  const parts = text.split(/(\r?\n)/);
   let found = false;
-  const out = lines.map((current) => {
-    if (!match.test(current)) return current;
+  const out = parts.map((current, index) => {
+    if (index % 2 === 1 || !match.test(current)) return current;
     found = true;
     const indent = /^\s*/.exec(current)?.[0] ?? '';
     return indent + line;
   });
-  if (found) return out.join(eol);
+  if (found) return out.join('');
   if (text === '') return `${line}${eol}`;
-  const body = text.endsWith(eol) ? text : `${text}${eol}`;
+  const body = text.endsWith('\n') ? text : `${text}${eol}`;
   return `${body}${line}${eol}`;
 }
 
