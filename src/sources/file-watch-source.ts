@@ -42,7 +42,10 @@ export function fileWatchTriggers(
   const triggers = new Observable<Trigger>((subscriber) => {
     plan = planWatch(paths(), isDirectory);
     watched = new Set(plan.directories);
-    watcher = watch([...watched], { ignoreInitial: true, depth: 0, ignored: (p: string) => TEMP_FILE.test(p) });
+    // atomic: false — chokidar would hold every unlink back 100 ms to guess at editor swaps; a
+    // late unlink of `listen.conf.dpkg-new` then restarts the debounce. Passes re-read
+    // everything, so there is nothing to guess.
+    watcher = watch([...watched], { ignoreInitial: true, depth: 0, atomic: false, ignored: (p: string) => TEMP_FILE.test(p) });
     watcher.on('all', (event, path) => {
       if (!plan.matters(path)) return;
       subscriber.next({ source: 'file', detail: `${event} ${path}` });

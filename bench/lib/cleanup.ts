@@ -1,0 +1,80 @@
+import { docker, dockerQuiet } from '../../test/support/docker-cli';
+
+/** Label on every container the bench itself creates (besides `reconciler.test=true`), value = run id. */
+export const BENCH_RUN_LABEL = 'reconciler.bench.run';
+
+type Task = { name: string; run: () => Promise<unknown> };
+
+/**
+ * Cleanup that runs whatever happens: after the last scenario, on an error, and on Ctrl-C
+ * (SIGINT/SIGTERM). Tasks run newest first (daemons stop before their host is removed), each
+ * at most once, each bounded in time.
+ */
+export class CleanupRegistry {
+  private tasks: Task[] = [];
+  private running: Promise<void> | null = null;
+
+  constructor(readonly runId: string) {}
+
+  /** Registers a task; returns a function that runs it now (and removes it from the registry). */
+  add(name: string, run: () => Promise<unknown>): () => Promise<void> {
+    const task: Task = { name, run };
+    this.tasks.push(task);
+    return async () => {
+      if (!this.tasks.includes(task)) return;
+      this.tasks = this.tasks.filter((t) => t !== task);
+      await this.runTask(task);
+    };
+  }
+
+  /** Runs every registered task, then removes any container left with this run's label. */
+  async runAll(): Promise<void> {
+    this.running ??= (async () => {
+      while (this.tasks.length > 0) {
+        const task = this.tasks.pop() as Task;
+        await this.runTask(task);
+      }
+      await removeRunContainers(this.runId);
+    })();
+    return this.running;
+  }
+
+  /** Ctrl-C / SIGTERM: clean up, then exit 130 / 143. A second signal exits at once. */
+  installSignalHandlers(log: (line: string) => void): void {
+    let signalled = false;
+    for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+      process.on(signal, () => {
+        if (signalled) process.exit(code);
+        signalled = true;
+        log(`\n${signal}: cleaning up (press Ctrl-C again to exit at once)…`);
+        void this.runAll().finally(() => process.exit(code));
+      });
+    }
+  }
+
+  private async runTask(task: Task): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        task.run(),
+        new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('timed out after 30 s')), 30_000))),
+      ]);
+    } catch (error) {
+      process.stderr.write(`cleanup "${task.name}" failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+/** Removes the containers this run created (selected by the run label; never other runs' or tests'). */
+export async function removeRunContainers(runId: string): Promise<number> {
+  let ids: string[] = [];
+  try {
+    ids = (await docker(['ps', '-aq', '--filter', `label=${BENCH_RUN_LABEL}=${runId}`])).stdout.split('\n').filter((s) => s.trim() !== '');
+  } catch {
+    return 0;
+  }
+  if (ids.length > 0) await dockerQuiet(['rm', '-f', '-v', ...ids]);
+  return ids.length;
+}
