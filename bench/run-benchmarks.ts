@@ -25,10 +25,12 @@ import { baselineScenario } from './scenarios/baseline';
 import { containersScenario } from './scenarios/containers';
 import { driftScenario } from './scenarios/drift';
 import { idleScenario } from './scenarios/idle';
+import { onceScenario } from './scenarios/once';
 import { startScenario } from './scenarios/start';
 import { stormScenario } from './scenarios/storm';
 
 const RUNNERS: Record<ScenarioName, (ctx: BenchContext) => Promise<ScenarioReport>> = {
+  once: onceScenario,
   drift: driftScenario,
   start: startScenario,
   storm: stormScenario,

@@ -1,5 +1,5 @@
 /** Scenario names accepted by `--only`, in the order they run. */
-export const SCENARIOS = ['drift', 'start', 'storm', 'containers', 'idle', 'baseline'] as const;
+export const SCENARIOS = ['once', 'drift', 'start', 'storm', 'containers', 'idle', 'baseline'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface BenchArgs {

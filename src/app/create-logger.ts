@@ -1,5 +1,4 @@
 import pino from 'pino';
-import pretty from 'pino-pretty';
 import { REDACT_PATHS, type Logger } from '../core/logger';
 
 /** Logs go to stderr (stdout carries results): JSON, or pretty when stderr is a terminal. */
@@ -11,6 +10,8 @@ export function createLogger(level: string, pid: number = process.pid): Logger {
     timestamp: pino.stdTimeFunctions.isoTime,
   };
   if (process.stderr.isTTY) {
+    // Loaded only for a terminal: machine runs (services, CI, scripts) never pay for it.
+    const pretty = require('pino-pretty') as typeof import('pino-pretty');
     return pino(options, pretty({ destination: 2, sync: true, colorize: true, translateTime: 'SYS:HH:MM:ss.l' }));
   }
   return pino(options, pino.destination({ dest: 2, sync: true }));

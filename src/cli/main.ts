@@ -1,7 +1,6 @@
 import { createHostDeps, createRuntime } from '../app/create-runtime';
 import { createLogger } from '../app/create-logger';
 import { runOnce } from '../app/run-once';
-import { runDaemon } from '../app/run-daemon';
 import { NodeFileSystem } from '../adapters/node-file-system';
 import { loadConfig } from '../config/load-config';
 import { UsageError } from '../core/errors';
@@ -52,5 +51,7 @@ async function dispatch(args: CliArgs): Promise<number> {
     process.stdout.write(result.stdout);
     return result.exitCode;
   }
+  // Loaded only here: the controller's watchers, RxJS and metrics cost a one-off pass startup time.
+  const { runDaemon } = await import('../app/run-daemon');
   return runDaemon({ args, config, statusFile, logger });
 }
