@@ -10,6 +10,7 @@ import { TEST_LABEL_PAIR, docker } from '../support/docker-cli';
 import { startDaemon, type DaemonProcess } from '../support/daemon-process';
 import { assertDocker } from '../support/docker-required';
 import { createEmulatedHost, HOST_LABEL, INI_SECRET, type EmulatedHost, type YamlMapping } from '../support/emulated-host';
+import { freePort } from '../support/free-port';
 import { runCli, type CliRun } from '../support/run-cli';
 import { readStatusJson, readyOf, waitFor } from '../support/status';
 
@@ -214,6 +215,29 @@ describe('DirectoryMirror: Cockpit certificates into the proxy volume', () => {
     assert.equal((await once(host, '--dry-run')).code, 0);
   });
 
+  it('the controller mirrors a new certificate when it appears; a missing target volume is a reason for that resource only', async () => {
+    const resources = await readConfigResources(host);
+    await host.writeConfig({
+      timing: { resyncInterval: '10m' },
+      resources: [
+        ...(resources as YamlMapping[]),
+        { name: 'nowhere', kind: 'DirectoryMirror', from: { path: from }, to: { volume: `${host.volumeName}-missing`, subPath: 'x' } },
+      ],
+    });
+    const daemon = startDaemon(['--config', host.configPath]);
+    try {
+      await waitFor('first pass', async () => (await readStatusJson(host.statusPath))?.controller.mode === 'daemon');
+      await writeFile(join(from, 'later.cert'), 'CERT-LATER\n');
+      await waitFor('later.cert mirrored', async () => (await readFile(join(to, 'later.cert'), 'utf8').catch(() => '')) === 'CERT-LATER\n', 3000);
+      const status = await readStatusJson(host.statusPath);
+      assert.equal(readyOf(status, 'nowhere')?.reason, 'TargetAbsent');
+      assert.equal(readyOf(status, 'cockpit-certs')?.status, 'True');
+    } finally {
+      assert.equal(await daemon.stop(), 0);
+    }
+    await rm(join(from, 'later.cert'));
+  });
+
   it('an unreadable source file is a reason, and nothing is half-mirrored', async () => {
     // As root every file is readable: run the pass as nobody (this resource needs no Docker).
     const dir = await mkdtemp(join(tmpdir(), 'reconciler-nobody-'));
@@ -309,7 +333,8 @@ describe('ContainerCredentials: Gitea and Portainer credentials into apphub', ()
     assert.equal(run.code, 0);
     assert.equal((await docker(['exec', host.containerName, 'cat', '/tmp/apphub-calls'])).stdout, 'setconfig gitea user_pwd\n');
     await host.writeConfig({ ...overrides, timing: { resyncInterval: '10m' } });
-    const daemon: DaemonProcess = startDaemon(['--config', host.configPath, '--metrics-addr', '127.0.0.1:0']);
+    const port = await freePort();
+    const daemon: DaemonProcess = startDaemon(['--config', host.configPath, '--metrics-addr', `127.0.0.1:${port}`]);
     try {
       await waitFor('first pass', async () => (await readStatusJson(host.statusPath))?.controller.mode === 'daemon');
       await stack.write(git, '/data/gitea/credential', JSON.stringify({ username: 'websoft9', password: `${GITEA_PASSWORD}-2` }));
@@ -317,6 +342,9 @@ describe('ContainerCredentials: Gitea and Portainer credentials into apphub', ()
       await waitFor('new password synced', async () => (await host.readIni()).includes(`user_pwd = ${GITEA_PASSWORD}-2`), 5000).catch((error: Error) => {
         throw new Error(`${error.message}\n${daemon.stderr().split(GITEA_PASSWORD).join('<pw>')}`);
       });
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      assert.match(metrics, /reconciler_changes_total\{resource="gitea-credentials"\} [1-9]/);
+      logs += metrics;
     } finally {
       await daemon.stop();
       logs += daemon.stderr() + daemon.stdout();

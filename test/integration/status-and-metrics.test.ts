@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { mkdtemp, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startDaemon, type DaemonProcess } from '../support/daemon-process';
 import { assertDocker } from '../support/docker-required';
 import { createEmulatedHost, type EmulatedHost } from '../support/emulated-host';
+import { freePort } from '../support/free-port';
 import { runCli } from '../support/run-cli';
 import { readStatusJson, readyOf, waitFor } from '../support/status';
 
@@ -80,16 +80,6 @@ describe('reconcile status', () => {
     assert.equal(parsed.problems.length, 1);
   });
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 function metricValue(text: string, series: string): number | undefined {
   const line = text.split('\n').find((l) => l.startsWith(`${series} `));
