@@ -68,3 +68,14 @@ export async function dockerQuiet(args: readonly string[]): Promise<void> {
 export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/** Whether a local image with that tag exists. */
+export async function imageExists(tag: string): Promise<boolean> {
+  try {
+    await docker(['image', 'inspect', '--format', '{{.Id}}', tag]);
+    return true;
+  } catch (error: unknown) {
+    if (error instanceof DockerCliError && /no such image/i.test(error.stderr)) return false;
+    throw error;
+  }
+}

@@ -5,7 +5,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 
-import { DockerCliError, TEST_LABEL_PAIR, docker, dockerQuiet } from './docker-cli';
+import { TEST_LABEL_PAIR, docker, dockerQuiet, imageExists } from './docker-cli';
+import { findStaticBusybox, listApplets } from './static-busybox';
 import { acquireDirLock } from './dir-lock';
 
 const execFileAsync = promisify(execFile);
@@ -169,7 +170,7 @@ async function collectInputs(): Promise<Inputs> {
   const node = await fs.realpath(process.execPath);
   const libraries = await sharedLibraries(node);
   const busybox = await findStaticBusybox();
-  const applets = await listApplets(busybox);
+  const applets = await listApplets(busybox, ['sh', 'env', 'cat', 'readlink']);
   let nsenter: Placement[] = [];
   if (!applets.includes('nsenter')) {
     const hostNsenter = await commandPath('nsenter', 'install util-linux (nsenter), or a busybox with the nsenter applet');
@@ -228,44 +229,6 @@ async function commandPath(name: string, hint: string): Promise<string> {
   } catch {
     throw new Error(`${name} not found on PATH: ${hint}`);
   }
-}
-
-/** $BUSYBOX or busybox on PATH, checked to be statically linked (it runs without a loader). */
-async function findStaticBusybox(): Promise<string> {
-  const hint = 'install it with `apt-get install busybox-static` (or set BUSYBOX=/path/to/static/busybox)';
-  const candidate = process.env.BUSYBOX ?? (await commandPath('busybox', hint));
-  const elf = await fs.readFile(candidate);
-  if (hasInterpreter(elf)) throw new Error(`${candidate} is dynamically linked: ${hint}`);
-  return candidate;
-}
-
-/** True when the ELF file has a PT_INTERP program header (dynamically linked). */
-function hasInterpreter(elf: Buffer): boolean {
-  if (elf.length < 64 || elf.readUInt32BE(0) !== 0x7f454c46) throw new Error('busybox is not an ELF executable');
-  const is64 = elf[4] === 2;
-  const le = elf[5] === 1;
-  const u16 = (at: number): number => (le ? elf.readUInt16LE(at) : elf.readUInt16BE(at));
-  const u32 = (at: number): number => (le ? elf.readUInt32LE(at) : elf.readUInt32BE(at));
-  const phoff = is64 ? Number(le ? elf.readBigUInt64LE(0x20) : elf.readBigUInt64BE(0x20)) : u32(0x1c);
-  const phentsize = u16(is64 ? 0x36 : 0x2a);
-  const phnum = u16(is64 ? 0x38 : 0x2c);
-  for (let i = 0; i < phnum; i += 1) {
-    const at = phoff + i * phentsize;
-    if (at + 4 <= elf.length && u32(at) === 3) return true;
-  }
-  return false;
-}
-
-async function listApplets(busybox: string): Promise<string[]> {
-  const { stdout } = await execFileAsync(busybox, ['--list'], { encoding: 'utf8' });
-  const applets = stdout
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((name) => name !== '' && name !== 'busybox' && !name.includes('/'));
-  for (const needed of ['sh', 'env', 'cat', 'readlink']) {
-    if (!applets.includes(needed)) throw new Error(`busybox lacks the ${needed} applet`);
-  }
-  return applets.sort();
 }
 
 /** Relative paths of the regular files under `dir`, sorted (symlinks are not expected there). */
@@ -356,16 +319,6 @@ async function assembleRootfs(rootfs: string, inputs: Inputs, modules: string): 
   await fs.cp(path.join(PROJECT_ROOT, 'config'), path.join(app, 'config'), { recursive: true });
   await fs.copyFile(path.join(PROJECT_ROOT, 'package.json'), path.join(app, 'package.json'));
   await fs.cp(path.join(modules, 'node_modules'), path.join(app, 'node_modules'), { recursive: true, verbatimSymlinks: true });
-}
-
-async function imageExists(tag: string): Promise<boolean> {
-  try {
-    await docker(['image', 'inspect', '--format', '{{.Id}}', tag]);
-    return true;
-  } catch (error: unknown) {
-    if (error instanceof DockerCliError && /no such image/i.test(error.stderr)) return false;
-    throw error;
-  }
 }
 
 /** Drops earlier builds (other content hashes) so that they do not pile up; in-use ones stay. */
