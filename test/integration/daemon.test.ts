@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { startDaemon, type DaemonProcess } from '../support/daemon-process';
 import { assertDocker } from '../support/docker-required';
-import { createEmulatedHost, type EmulatedHost } from '../support/emulated-host';
+import { createEmulatedHost, type EmulatedHost, type EmulatedHostOptions } from '../support/emulated-host';
 import { readStatusJson, readyOf, waitFor } from '../support/status';
 import { runCli } from '../support/run-cli';
 
@@ -31,23 +31,31 @@ async function startOn(host: EmulatedHost, extra: string[] = []): Promise<Daemon
   return daemon;
 }
 
-describe('the controller corrects drift when it appears', () => {
-  let host: EmulatedHost;
-  let daemon: DaemonProcess;
+/**
+ * For a suite: an emulated host with FAST timings and a controller running on it, started in
+ * `before` and stopped (exit code checked) and removed in `after`. Read the fields in tests.
+ */
+function controllerOnHost(options: EmulatedHostOptions = { port: 9000 }): { host: EmulatedHost; daemon: DaemonProcess } {
+  const ctx = {} as { host: EmulatedHost; daemon: DaemonProcess };
   before(async () => {
     await assertDocker();
-    host = await createEmulatedHost({ port: 9000 });
-    await host.writeConfig({ timing: FAST });
-    daemon = await startOn(host);
+    ctx.host = await createEmulatedHost(options);
+    await ctx.host.writeConfig({ timing: FAST });
+    ctx.daemon = await startOn(ctx.host);
   });
   after(async () => {
-    const code = await daemon?.stop();
-    assert.equal(code, 0, daemon?.stderr());
-    await host?.cleanup();
+    const code = ctx.daemon?.process.exitCode ?? (await ctx.daemon?.stop());
+    await ctx.host?.cleanup();
+    assert.equal(code, 0, ctx.daemon?.stderr());
   });
+  return ctx;
+}
+
+describe('the controller corrects drift when it appears', () => {
+  const ctx = controllerOnHost();
 
   it('records daemon mode, stats and the triggers of the first pass', async () => {
-    const status = await readStatusJson(host.statusPath);
+    const status = await readStatusJson(ctx.host.statusPath);
     assert.equal(status?.controller.mode, 'daemon');
     assert.equal(status?.controller.resyncIntervalMs, 600_000);
     assert.equal(status?.controller.docker?.connected, true);
@@ -56,90 +64,79 @@ describe('the controller corrects drift when it appears', () => {
   });
 
   it('a drop-in rewritten with 9090 (by rename, as editors do) is corrected without a resync', async () => {
-    await host.clearCommands();
-    await replaceByRename(host.dropInPath, '[Socket]\nListenStream=\nListenStream=9090\n');
-    await waitFor('listen.conf back on 9000', dropInIs(host, 9000), 3000);
-    await waitFor('the restart', async () => (await host.commands()).includes('systemctl restart cockpit.socket'));
+    await ctx.host.clearCommands();
+    await replaceByRename(ctx.host.dropInPath, '[Socket]\nListenStream=\nListenStream=9090\n');
+    await waitFor('listen.conf back on 9000', dropInIs(ctx.host, 9000), 3000);
+    await waitFor('the restart', async () => (await ctx.host.commands()).includes('systemctl restart cockpit.socket'));
   });
 
   it('a deleted drop-in is recreated', async () => {
-    await rm(host.dropInPath);
-    await waitFor('listen.conf recreated', dropInIs(host, 9000), 3000);
+    await rm(ctx.host.dropInPath);
+    await waitFor('listen.conf recreated', dropInIs(ctx.host, 9000), 3000);
   });
 
   it('a later drop-in overriding the port is corrected', async () => {
-    const override = join(host.dropInDir, 'zz-override.conf');
+    const override = join(ctx.host.dropInDir, 'zz-override.conf');
     await writeFile(override, '[Socket]\nListenStream=9090\n');
     await waitFor('zz-override.conf on 9000', async () => (await readFile(override, 'utf8')).includes('ListenStream=9000'), 3000);
     await rm(override);
   });
 
   it('a firewalld file set back to 9090 is corrected, and firewalld reloaded', async () => {
-    const [xml] = host.firewalldFiles as [string];
-    await host.clearCommands();
+    const [xml] = ctx.host.firewalldFiles as [string];
+    await ctx.host.clearCommands();
     await writeFile(xml, (await readFile(xml, 'utf8')).replace('port="9000"', 'port="9090"'));
     await waitFor('cockpit.xml on 9000', async () => (await readFile(xml, 'utf8')).includes('port="9000"'), 3000);
-    await waitFor('the reload', async () => (await host.commands()).includes('firewall-cmd --reload'));
+    await waitFor('the reload', async () => (await ctx.host.commands()).includes('firewall-cmd --reload'));
   });
 
   it('a new port in config.ini is applied', async () => {
-    await host.setPort(9443);
-    await waitFor('listen.conf on 9443', dropInIs(host, 9443), 3000);
-    await host.setPort(9000);
-    await waitFor('listen.conf on 9000', dropInIs(host, 9000), 3000);
+    await ctx.host.setPort(9443);
+    await waitFor('listen.conf on 9443', dropInIs(ctx.host, 9443), 3000);
+    await ctx.host.setPort(9000);
+    await waitFor('listen.conf on 9000', dropInIs(ctx.host, 9000), 3000);
   });
 
   it('a storm of thousands of writes ends in sync after a handful of passes, then stays idle', async () => {
-    const before = await passes(host);
+    const before = await passes(ctx.host);
     const started = Date.now();
     let writes = 0;
     while (Date.now() - started < 1500) {
-      await writeFile(host.dropInPath, `[Socket]\nListenStream=\nListenStream=${9100 + (writes % 50)}\n`);
+      await writeFile(ctx.host.dropInPath, `[Socket]\nListenStream=\nListenStream=${9100 + (writes % 50)}\n`);
       writes++;
     }
     assert.ok(writes >= 1000, `only ${writes} writes`);
-    await waitFor('listen.conf on 9000 after the storm', dropInIs(host, 9000), 3000);
+    await waitFor('listen.conf on 9000 after the storm', dropInIs(ctx.host, 9000), 3000);
     await new Promise((r) => setTimeout(r, 600));
-    const during = (await passes(host)) - before;
+    const during = (await passes(ctx.host)) - before;
     assert.ok(during <= 8, `${during} passes for ${writes} writes`);
-    const settled = await passes(host);
+    const settled = await passes(ctx.host);
     await new Promise((r) => setTimeout(r, 1500));
-    assert.equal(await passes(host), settled, 'no pass while idle');
+    assert.equal(await passes(ctx.host), settled, 'no pass while idle');
   });
 
   it('a second controller on the same status file is refused', async () => {
-    const second = await runCli(['--config', host.configPath], { timeoutMs: 10_000 });
+    const second = await runCli(['--config', ctx.host.configPath], { timeoutMs: 10_000 });
     assert.equal(second.code, 1);
     assert.match(second.stderr, /another controller \(pid \d+\) is already running/);
   });
 });
 
 describe('the upgrade that lost the port heals itself', () => {
-  let host: EmulatedHost;
-  let daemon: DaemonProcess;
-  before(async () => {
-    await assertDocker();
-    host = await createEmulatedHost({ port: 9000 });
-    await host.writeConfig({ timing: FAST });
-    daemon = await startOn(host);
-  });
-  after(async () => {
-    await daemon?.stop();
-    await host?.cleanup();
-  });
+  const ctx = controllerOnHost();
 
   it('nothing is written while apphub is down; converged within 2 s of docker start', async () => {
-    await host.stopApphub();
-    await waitFor('DesiredStateUnavailable', async () => readyOf(await readStatusJson(host.statusPath), 'cockpit-socket')?.reason === 'DesiredStateUnavailable');
+    await ctx.host.stopApphub();
+    await waitFor('DesiredStateUnavailable', async () => readyOf(await readStatusJson(ctx.host.statusPath), 'cockpit-socket')?.reason === 'DesiredStateUnavailable');
     // The package upgrade: vendor unit and drop-in replaced by rename with the default port.
-    await host.simulatePackageUpgrade(9090);
-    await replaceByRename(host.dropInPath, '[Socket]\nListenStream=\nListenStream=9090\n');
-    await host.clearCommands();
-    const snapshot = await host.snapshot();
+    await ctx.host.simulatePackageUpgrade(9090);
+    await replaceByRename(ctx.host.dropInPath, '[Socket]\nListenStream=\nListenStream=9090\n');
+    await ctx.host.clearCommands();
+    const snapshot = await ctx.host.snapshot();
     await new Promise((r) => setTimeout(r, 1500)); // several backoff retries and file triggers
-    assert.deepEqual(await host.snapshot(), snapshot, 'nothing written while the desired value is unknown');
-    assert.deepEqual(await host.commands(), [], 'no command while the desired value is unknown');
-    const down = await readStatusJson(host.statusPath);
+    assert.deepEqual(await ctx.host.snapshot(), snapshot, 'nothing written while the desired value is unknown');
+    assert.deepEqual(await ctx.host.commands(), [], 'no command while the desired value is unknown');
+    const down = await readStatusJson(ctx.host.statusPath);
     const socket = down?.resources.find((r) => r.name === 'cockpit-socket');
     assert.equal(readyOf(down, 'cockpit-socket')?.reason, 'DesiredStateUnavailable');
     assert.match(readyOf(down, 'cockpit-socket')?.message ?? '', /not running/);
@@ -148,66 +145,55 @@ describe('the upgrade that lost the port heals itself', () => {
     assert.ok(socket?.nextRetryAt, 'next retry announced');
 
     const started = Date.now();
-    await host.startApphub();
-    await waitFor('listen.conf back on 9000', dropInIs(host, 9000), 2000);
+    await ctx.host.startApphub();
+    await waitFor('listen.conf back on 9000', dropInIs(ctx.host, 9000), 2000);
     assert.ok(Date.now() - started < 2000 + 1000); // startApphub itself waits for "running"
-    await waitFor('Ready again', async () => readyOf(await readStatusJson(host.statusPath), 'cockpit-socket')?.status === 'True');
+    await waitFor('Ready again', async () => readyOf(await readStatusJson(ctx.host.statusPath), 'cockpit-socket')?.status === 'True');
   });
 
   it('a port changed in config.ini while apphub was down is applied once it is back', async () => {
-    await host.stopApphub();
-    await host.setPort(9555);
+    await ctx.host.stopApphub();
+    await ctx.host.setPort(9555);
     await new Promise((r) => setTimeout(r, 500));
-    assert.equal(await dropInIs(host, 9000)(), true, 'not applied while apphub is down');
-    await host.startApphub();
-    await waitFor('listen.conf on 9555', dropInIs(host, 9555), 2000);
+    assert.equal(await dropInIs(ctx.host, 9000)(), true, 'not applied while apphub is down');
+    await ctx.host.startApphub();
+    await waitFor('listen.conf on 9555', dropInIs(ctx.host, 9555), 2000);
   });
 });
 
 describe('health checks and reloads', () => {
-  let host: EmulatedHost;
-  let daemon: DaemonProcess;
-  before(async () => {
-    await assertDocker();
-    host = await createEmulatedHost({ port: 9000, health: true });
-    await host.writeConfig({ timing: FAST });
-    daemon = await startOn(host);
-  });
-  after(async () => {
-    await daemon?.stop();
-    await host?.cleanup();
-  });
+  const ctx = controllerOnHost({ port: 9000, health: true });
 
   it('an unhealthy apphub is not trusted; healthy again → applied at once', async () => {
-    await host.setHealthy(false);
-    await host.waitHealth('unhealthy');
-    await waitFor('unavailable while unhealthy', async () => /not healthy/.test(readyOf(await readStatusJson(host.statusPath), 'cockpit-socket')?.message ?? ''));
-    await host.setPort(9123);
+    await ctx.host.setHealthy(false);
+    await ctx.host.waitHealth('unhealthy');
+    await waitFor('unavailable while unhealthy', async () => /not healthy/.test(readyOf(await readStatusJson(ctx.host.statusPath), 'cockpit-socket')?.message ?? ''));
+    await ctx.host.setPort(9123);
     await new Promise((r) => setTimeout(r, 400));
-    assert.equal(await dropInIs(host, 9000)(), true);
-    await host.setHealthy(true);
-    await waitFor('applied after health_status: healthy', dropInIs(host, 9123), 5000);
+    assert.equal(await dropInIs(ctx.host, 9000)(), true);
+    await ctx.host.setHealthy(true);
+    await waitFor('applied after health_status: healthy', dropInIs(ctx.host, 9123), 5000);
   });
 
   it('SIGHUP reloads the configuration; a bad file is reported and the old one kept', async () => {
-    const good = await readFile(host.configPath, 'utf8');
-    await writeFile(host.configPath, 'timing:\n  debounce: soon\n');
-    daemon.process.kill('SIGHUP');
-    await waitFor('the reload error in the log', () => /configuration not reloaded/.test(daemon.stderr()));
-    await host.setPort(9124);
-    await waitFor('still reconciling with the old configuration', dropInIs(host, 9124), 3000);
-    await writeFile(host.configPath, good.replace(/resyncInterval: .*/, 'resyncInterval: 5m'));
-    daemon.process.kill('SIGHUP');
-    await waitFor('the new resync interval in the status', async () => (await readStatusJson(host.statusPath))?.controller.resyncIntervalMs === 300_000);
+    const good = await readFile(ctx.host.configPath, 'utf8');
+    await writeFile(ctx.host.configPath, 'timing:\n  debounce: soon\n');
+    ctx.daemon.process.kill('SIGHUP');
+    await waitFor('the reload error in the log', () => /configuration not reloaded/.test(ctx.daemon.stderr()));
+    await ctx.host.setPort(9124);
+    await waitFor('still reconciling with the old configuration', dropInIs(ctx.host, 9124), 3000);
+    await writeFile(ctx.host.configPath, good.replace(/resyncInterval: .*/, 'resyncInterval: 5m'));
+    ctx.daemon.process.kill('SIGHUP');
+    await waitFor('the new resync interval in the status', async () => (await readStatusJson(ctx.host.statusPath))?.controller.resyncIntervalMs === 300_000);
   });
 
   it('SIGTERM exits 0 and leaves a valid status file', async () => {
-    const code = await daemon.stop('SIGTERM');
-    assert.equal(code, 0, daemon.stderr());
-    const status = await readStatusJson(host.statusPath);
+    const code = await ctx.daemon.stop('SIGTERM');
+    assert.equal(code, 0, ctx.daemon.stderr());
+    const status = await readStatusJson(ctx.host.statusPath);
     assert.equal(status?.schemaVersion, 1);
     assert.equal(status?.controller.mode, 'daemon');
-    await assert.rejects(readFile(`${host.statusPath}.lock`), { code: 'ENOENT' }, 'lock released');
+    await assert.rejects(readFile(`${ctx.host.statusPath}.lock`), { code: 'ENOENT' }, 'lock released');
   });
 });
 
