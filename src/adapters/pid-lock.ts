@@ -60,6 +60,12 @@ function stillRunning(owner: Owner): boolean {
   return sameOwner(owner, currentOwner(owner.pid));
 }
 
+/** The pid of the live controller holding the lock at `path`, or null when none does. */
+export function lockHolder(path: string): number | null {
+  const owner = readOwner(path);
+  return owner && stillRunning(owner) ? owner.pid : null;
+}
+
 /**
  * One controller per status file: `<status>.lock` records the owner (pid, start time, boot id),
  * created exclusively. A lock whose owner is gone — a crash, a reboot, or a pid reused by

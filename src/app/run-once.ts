@@ -8,6 +8,7 @@ import { failuresAfter, iso, lastPassOf, passSucceeded, resourceStatus } from '.
 import { readStatusFile, writeStatusFile, type StatusFile } from '../status/status-file';
 import type { Runtime } from './create-runtime';
 import { logPass } from './log-pass';
+import { lockHolder } from '../adapters/pid-lock';
 
 export interface OnceOptions {
   dryRun: boolean;
@@ -31,7 +32,11 @@ export async function runOnce(rt: Runtime, options: OnceOptions): Promise<OnceRe
   logPass(rt.logger, pass);
 
   let exitCode = exitCodeOf(pass);
-  if (!options.dryRun) {
+  // A running controller owns the status file (monitoring reads its mode and stats): a one-off
+  // pass beside it changes the host like the controller would, but leaves the file alone.
+  const controller = options.dryRun ? null : lockHolder(`${options.statusFile}.lock`);
+  if (controller !== null) rt.logger.warn({ pid: controller, file: options.statusFile }, 'a controller is running; the status file is left to it');
+  else if (!options.dryRun) {
     try {
       await writeStatusFile(rt.files, options.statusFile, statusAfterOnce(pass, previous, rt));
     } catch (error) {

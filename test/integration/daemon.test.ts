@@ -120,6 +120,13 @@ describe('the controller corrects drift when it appears', () => {
     assert.equal(second.code, 1);
     assert.match(second.stderr, /another controller \(pid \d+\) is already running/);
   });
+
+  it('--once beside a running controller works but leaves the status file to the controller', async () => {
+    const run = await runCli(['--once', '--config', ctx.host.configPath], { timeoutMs: 10_000 });
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.match(run.stderr, /a controller is running; the status file is left to it/);
+    assert.equal((await readStatusJson(ctx.host.statusPath))?.controller.mode, 'daemon');
+  });
 });
 
 describe('the upgrade that lost the port heals itself', () => {
