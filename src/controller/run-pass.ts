@@ -119,7 +119,7 @@ async function verify(
     const after = await resource.observe();
     const again = resource.plan(desired, after.state, { retryCommands: false });
     if (!isEmptyPlan(again) || again.problem) {
-      return { ...applied, observed: after.value, inSync: false, ready: 'False', reason: 'ApplyFailed', message: 'still out of sync after applying', failed: true };
+      return { ...applied, observed: after.value, inSync: false, ready: 'False', reason: 'ApplyFailed', message: 'still out of sync after applying (changed again by another writer, or the change did not take); retrying', failed: true };
     }
     const message = [after.summary, ...notes].join('; ');
     return { ...applied, observed: after.value, inSync: true, ready: 'True', reason: 'Applied', message, failed: false };
