@@ -1,5 +1,6 @@
 import { describeError } from '../core/errors';
 import type { DockerHost } from '../host/docker-host';
+import { readyContainer } from './container-volume-file';
 import type { Credentials, Desired, DesiredSource } from './desired';
 
 /** Configuration of a `ContainerFile` source: a credential file inside a container. */
@@ -39,11 +40,11 @@ export class ContainerFile implements DesiredSource {
 
   async read(): Promise<Desired> {
     const where = `${this.spec.container}:${this.spec.path}`;
+    // Running is enough: unlike a shared volume file, the credential is read from the container itself.
+    const ready = await readyContainer(this.docker, this.spec.container, { healthy: false });
+    if (!ready.ok) return { kind: 'unavailable', message: ready.message };
     let bytes: Buffer | null;
     try {
-      const info = await this.docker.inspectContainer(this.spec.container);
-      if (!info) return { kind: 'unavailable', message: `container ${this.spec.container} does not exist` };
-      if (!info.running) return { kind: 'unavailable', message: `container ${this.spec.container} is not running (${info.status})` };
       bytes = await this.docker.readContainerFile(this.spec.container, this.spec.path, MAX_CREDENTIAL_BYTES);
     } catch (error) {
       return { kind: 'unavailable', message: describeError(error) };
