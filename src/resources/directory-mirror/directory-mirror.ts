@@ -85,7 +85,7 @@ export class DirectoryMirror implements Resource<MirrorState> {
     const skipped: { path: string; why: string }[] = [];
     const unreadable: { path: string; why: string }[] = [];
     for (const entry of sourceEntries.filter((e) => this.matches(e.path))) {
-      const read = await this.readSourceEntry(from.path, root, entry);
+      const read = await this.readSourceEntry(from.path, root, sourceEntries, entry);
       if ('file' in read) source.push(read.file);
       else if ('skip' in read) skipped.push({ path: entry.path, why: read.skip });
       else unreadable.push({ path: entry.path, why: read.unreadable });
@@ -103,9 +103,11 @@ export class DirectoryMirror implements Resource<MirrorState> {
     return { found: true, from: from.path, to: to.path, source, target, targetSymlinks, prunableSymlinks, skipped, unreadable };
   }
 
+  /** `tree` is the whole source listing (relative to `dir`, whose real path is `root`). */
   private async readSourceEntry(
     dir: string,
     root: string,
+    tree: readonly TreeEntry[],
     entry: TreeEntry,
   ): Promise<{ file: MirrorFile } | { skip: string } | { unreadable: string }> {
     const full = join(dir, entry.path);
@@ -115,8 +117,7 @@ export class DirectoryMirror implements Resource<MirrorState> {
       const real = await this.files.realPath(full);
       if (real === null) return { skip: 'dangling symlink' };
       if (!real.startsWith(root + sep)) return { skip: 'symlink points outside the source tree' };
-      const tree = await this.files.listTree(root);
-      const targetEntry = tree?.find((e) => join(root, e.path) === real);
+      const targetEntry = tree.find((e) => join(root, e.path) === real);
       if (!targetEntry || targetEntry.type !== 'file') return { skip: 'symlink does not point to a regular file' };
       mode = targetEntry.mode;
     }

@@ -26,6 +26,11 @@ export type MirrorState =
       unreadable: { path: string; why: string }[];
     };
 
+/** The target file has the source file's bytes and mode. */
+function sameFile(target: MirrorFile | undefined, source: MirrorFile): boolean {
+  return target !== undefined && target.data.equals(source.data) && target.mode === source.mode;
+}
+
 /** Pure: the writes (and, with prune, deletions) that make the target's files equal the source's. */
 export function planMirror(state: MirrorState, settings: { prune: boolean; after: CommandStep[] }, options: PlanOptions): Plan {
   if (!state.found) return { changes: [], commands: [], absent: state.message };
@@ -40,7 +45,7 @@ export function planMirror(state: MirrorState, settings: { prune: boolean; after
   const changes: FileChange[] = [];
   for (const file of state.source) {
     const current = target.get(file.path);
-    if (current && current.data.equals(file.data) && current.mode === file.mode) continue;
+    if (sameFile(current, file)) continue;
     changes.push({ path: join(state.to, file.path), before: current?.data ?? null, after: file.data, mode: file.mode });
   }
   const wanted = new Set(state.source.map((f) => f.path));
@@ -54,8 +59,5 @@ export function planMirror(state: MirrorState, settings: { prune: boolean; after
 /** How many source files the target already has right. */
 export function filesInSync(state: Extract<MirrorState, { found: true }>): number {
   const target = new Map(state.target.map((f) => [f.path, f]));
-  return state.source.filter((f) => {
-    const t = target.get(f.path);
-    return t !== undefined && t.data.equals(f.data) && t.mode === f.mode;
-  }).length;
+  return state.source.filter((f) => sameFile(target.get(f.path), f)).length;
 }
