@@ -13,7 +13,7 @@ import { dockerEventTriggers } from '../sources/docker-events-source';
 import { fileWatchTriggers } from '../sources/file-watch-source';
 import { resyncTriggers } from '../sources/resync-timer';
 import type { Trigger } from '../sources/trigger';
-import { iso, lastPassOf, passSucceeded, resourceStatus } from '../status/build-status';
+import { applyFailedNames, iso, lastPassOf, resourceStatus } from '../status/build-status';
 import { Metrics } from '../status/metrics';
 import { writeStatusFile, type ResourceStatus, type StatusFile } from '../status/status-file';
 import { createRuntime, type HostDeps, type Runtime } from './create-runtime';
@@ -120,7 +120,7 @@ export class Daemon {
           dryRun: false,
           triggers: request.triggers,
           ...(request.only ? { only: request.only } : {}),
-          retryCommands: this.applyFailed(),
+          retryCommands: applyFailedNames(this.statuses.values()),
         }),
       afterPass: (result, retry) => this.afterPass(result, retry),
       onPassError: (error) => logger.error({ err: describeError(error) }, 'pass failed unexpectedly'),
@@ -157,10 +157,6 @@ export class Daemon {
     return session.loop.stop(SHUTDOWN_TIMEOUT_MS);
   }
 
-  private applyFailed(): Set<string> {
-    return new Set([...this.statuses.values()].filter((s) => s.conditions.some((c) => c.reason === 'ApplyFailed')).map((s) => s.name));
-  }
-
   private setDocker(connected: boolean, message: string): void {
     if (this.docker.connected !== connected) {
       this.docker = { connected, since: iso(this.options.host.clock.now()) };
@@ -178,8 +174,8 @@ export class Daemon {
       this.statuses.set(outcome.name, resourceStatus(outcome, this.statuses.get(outcome.name), result.finishedAt, state));
     }
     this.lastPass = lastPassOf(result);
-    const all = this.config.resources.every((r) => this.statuses.get(r.name)?.inSync);
-    if (passSucceeded(result) && all) this.lastSuccessAt = iso(result.finishedAt);
+    // Every configured resource in sync (a retry pass reports only some of them).
+    if (this.config.resources.every((r) => this.statuses.get(r.name)?.inSync)) this.lastSuccessAt = iso(result.finishedAt);
     this.metrics.pass(result);
     logPass(this.options.logger, result);
     this.session?.refreshWatches();

@@ -4,7 +4,7 @@ import { describeError } from '../core/errors';
 import { VERSION } from '../core/version';
 import type { PassResult } from '../controller/outcome';
 import { runPass } from '../controller/run-pass';
-import { failuresAfter, iso, lastPassOf, passSucceeded, resourceStatus } from '../status/build-status';
+import { applyFailedNames, failuresAfter, iso, lastPassOf, passSucceeded, resourceStatus } from '../status/build-status';
 import { readStatusFile, writeStatusFile, type StatusFile } from '../status/status-file';
 import type { Runtime } from './create-runtime';
 import { logPass } from './log-pass';
@@ -25,9 +25,7 @@ export interface OnceResult {
 export async function runOnce(rt: Runtime, options: OnceOptions): Promise<OnceResult> {
   const previousRead = await readStatusFile(rt.files, options.statusFile);
   const previous = previousRead.ok ? previousRead.status : null;
-  const retryCommands = new Set(
-    (previous?.resources ?? []).filter((r) => r.conditions.some((c) => c.type === 'Ready' && c.reason === 'ApplyFailed')).map((r) => r.name),
-  );
+  const retryCommands = applyFailedNames(previous?.resources ?? []);
   const pass = await runPass(rt, { dryRun: options.dryRun, triggers: ['once'], retryCommands });
   logPass(rt.logger, pass);
 

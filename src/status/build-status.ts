@@ -51,6 +51,16 @@ export function lastPassOf(pass: PassResult): NonNullable<StatusFile['lastPass']
   };
 }
 
+/**
+ * Resources whose last apply failed (Ready reason ApplyFailed): the next pass runs their commands
+ * again even when their files are already right.
+ */
+export function applyFailedNames(resources: Iterable<ResourceStatus>): Set<string> {
+  const names = new Set<string>();
+  for (const r of resources) if (r.conditions.some((c) => c.type === 'Ready' && c.reason === 'ApplyFailed')) names.add(r.name);
+  return names;
+}
+
 /** Whether every resource ended the pass in sync. */
 export function passSucceeded(pass: PassResult): boolean {
   return pass.resources.every((r) => r.inSync);
