@@ -18,8 +18,8 @@ export interface IniDocument {
   defaults: Map<string, string>;
 }
 
-// `s`: Python's `.` matches everything but `\n` (U+2028 included), JavaScript's does not.
-const SECTION = /^\[(.+)\]/s;
+/** configparser's SECTCRE. `s`: Python's `.` matches everything but `\n` (U+2028 included), JavaScript's does not. */
+export const SECTION = /^\[(.+)\]/s;
 const DEFAULT_SECTION = 'DEFAULT';
 
 export function parseIni(text: string): IniParse {

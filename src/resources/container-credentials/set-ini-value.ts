@@ -1,3 +1,5 @@
+import { SECTION } from '../../desired/parse-ini';
+
 /**
  * The INI text with `key = value` in `[section]`: an existing line for the key (compared
  * case-insensitively, `=` or `:` delimiter) is replaced, otherwise the line is added at the end of
@@ -39,8 +41,6 @@ export function setIniValue(text: string, section: string, key: string, value: s
 
 type LineKind = { kind: 'blank' | 'comment' | 'continuation' | 'other' } | { kind: 'header' | 'option'; name: string };
 
-// As in parse-ini.ts (configparser's SECTCRE).
-const SECTION = /^\[(.+)\]/s;
 
 /**
  * Each line as configparser reads it: an indented line after an option continues that option's
