@@ -67,43 +67,43 @@ async function restore(sys: System): Promise<void> {
   await sys.settle();
 }
 
-/** (b) The upgrade: apphub stopped; vendor unit and drop-in replaced by rename with 9090; apphub started. */
-async function upgrade(sys: System): Promise<Trial> {
+/**
+ * apphub stopped; `breakIt` changes things while it is down; apphub started. Records what each
+ * system wrote (and fell back to) while the desired value was unknown, then how it converges.
+ */
+async function whileApphubDown(sys: System, breakIt: () => Promise<void>, wantPort: number): Promise<Trial> {
   await sys.settle();
   await sys.host.stopApphub();
   await sleep(1_000);
   await sys.settle();
   const w0 = await sys.writes();
   const f0 = sys.fallbacks?.() ?? 0;
-  await sys.host.simulatePackageUpgrade(9090);
-  replaceByRename(sys.host.dropInPath, dropInText(9090));
+  await breakIt();
   await sleep(1_500);
   await sys.settle();
   const downContent = portOf(readText(sys.host.dropInPath));
   const writesWhileDown = (await sys.writes()) - w0;
   const fallbacksWhileDown = (sys.fallbacks?.() ?? 0) - f0;
-  const trial = await startAndWatch(sys, 9000);
+  const trial = await startAndWatch(sys, wantPort);
   await restore(sys);
   return { ...trial, writesWhileDown, fallbacksWhileDown, downContent };
 }
 
+/** (b) The upgrade: apphub stopped; vendor unit and drop-in replaced by rename with 9090; apphub started. */
+function upgrade(sys: System): Promise<Trial> {
+  return whileApphubDown(
+    sys,
+    async () => {
+      await sys.host.simulatePackageUpgrade(9090);
+      replaceByRename(sys.host.dropInPath, dropInText(9090));
+    },
+    9000,
+  );
+}
+
 /** (c) The user's port changed in config.ini (9000 → 9443) while apphub was down; apphub started. */
-async function portChangedWhileDown(sys: System): Promise<Trial> {
-  await sys.settle();
-  await sys.host.stopApphub();
-  await sleep(1_000);
-  await sys.settle();
-  const w0 = await sys.writes();
-  const f0 = sys.fallbacks?.() ?? 0;
-  await sys.host.setPort(9443);
-  await sleep(1_500);
-  await sys.settle();
-  const downContent = portOf(readText(sys.host.dropInPath));
-  const writesWhileDown = (await sys.writes()) - w0;
-  const fallbacksWhileDown = (sys.fallbacks?.() ?? 0) - f0;
-  const trial = await startAndWatch(sys, 9443);
-  await restore(sys);
-  return { ...trial, writesWhileDown, fallbacksWhileDown, downContent };
+function portChangedWhileDown(sys: System): Promise<Trial> {
+  return whileApphubDown(sys, () => sys.host.setPort(9443), 9443);
 }
 
 function timeCell(trials: Trial[]): string {
