@@ -4,32 +4,33 @@ import { after, before, describe, it } from 'node:test';
 import { assertDocker } from '../support/docker-required';
 import { createEmulatedHost, INI_SECRET, type EmulatedHost } from '../support/emulated-host';
 import { runCli } from '../support/run-cli';
+import { readStatusJson, readyOf, type ConditionJson, type StatusJson } from '../support/status';
 
-interface ReadyCondition {
-  type: string;
-  status: string;
-  reason: string;
-  message: string;
-  lastTransitionTime: string;
-}
-interface StatusJson {
-  schemaVersion: number;
-  controller: { mode: string; resyncIntervalMs: number };
-  lastPass: { result: string; triggers: string[] };
-  resources: { name: string; desired: number | null; lastKnownDesired: number | null; observed: unknown; inSync: boolean; conditions: ReadyCondition[] }[];
-}
-
+/** The status file, which every non-dry pass must have written. */
 async function readStatus(host: EmulatedHost): Promise<StatusJson> {
-  return JSON.parse(await readFile(host.statusPath, 'utf8')) as StatusJson;
+  const status = await readStatusJson(host.statusPath);
+  assert.ok(status, `no readable status file at ${host.statusPath}`);
+  return status;
 }
 
-function ready(status: StatusJson, name: string): ReadyCondition {
-  const condition = status.resources.find((r) => r.name === name)?.conditions.find((c) => c.type === 'Ready');
+function ready(status: StatusJson, name: string): ConditionJson {
+  const condition = readyOf(status, name);
   assert.ok(condition, `no Ready condition for ${name}`);
   return condition;
 }
 
 const once = (host: EmulatedHost, ...extra: string[]) => runCli(['--once', '--config', host.configPath, ...extra]);
+
+/** A pass that must refuse to act: exit 1, no file written, no command run. Returns the status it wrote. */
+async function refusedOnce(host: EmulatedHost): Promise<StatusJson> {
+  await host.clearCommands();
+  const snapshot = await host.snapshot();
+  const run = await once(host);
+  assert.equal(run.code, 1);
+  assert.deepEqual(await host.snapshot(), snapshot);
+  assert.deepEqual(await host.commands(), []);
+  return readStatus(host);
+}
 
 describe('reconcile --once on an emulated Websoft9 host', () => {
   let host: EmulatedHost;
@@ -68,7 +69,7 @@ describe('reconcile --once on an emulated Websoft9 host', () => {
     const status = await readStatus(host);
     assert.equal(status.schemaVersion, 1);
     assert.equal(status.controller.mode, 'once');
-    assert.equal(status.lastPass.result, 'converged');
+    assert.equal(status.lastPass?.result, 'converged');
     assert.equal(ready(status, 'cockpit-socket').reason, 'Applied');
     assert.equal(ready(status, 'cockpit-firewalld').status, 'True');
     assert.match(run.stdout, /cockpit-socket\s+9000\s+9000\s+Applied/);
@@ -86,7 +87,7 @@ describe('reconcile --once on an emulated Websoft9 host', () => {
     assert.deepEqual(await host.commands(), []);
     assert.deepEqual(await host.snapshot(), snapshot);
     const second = await readStatus(host);
-    assert.equal(second.lastPass.result, 'unchanged');
+    assert.equal(second.lastPass?.result, 'unchanged');
     assert.equal(ready(second, 'cockpit-socket').reason, 'InSync');
     assert.equal(ready(second, 'cockpit-socket').lastTransitionTime, ready(first, 'cockpit-socket').lastTransitionTime);
     const dry = await once(host, '--dry-run');
@@ -112,18 +113,12 @@ describe('reconcile --once on an emulated Websoft9 host', () => {
   it('apphub stopped: exit 1, nothing written, no command, DesiredStateUnavailable with the last known value', async () => {
     await writeFile(host.dropInPath, '[Socket]\nListenStream=\nListenStream=9090\n');
     await host.stopApphub();
-    await host.clearCommands();
-    const snapshot = await host.snapshot();
-    const run = await once(host);
-    assert.equal(run.code, 1);
-    assert.deepEqual(await host.snapshot(), snapshot);
-    assert.deepEqual(await host.commands(), []);
-    const status = await readStatus(host);
+    const status = await refusedOnce(host);
     const condition = ready(status, 'cockpit-socket');
     assert.equal(condition.reason, 'DesiredStateUnavailable');
     assert.equal(condition.status, 'Unknown');
     assert.match(condition.message, /not running/);
-    assert.equal(status.lastPass.result, 'unavailable');
+    assert.equal(status.lastPass?.result, 'unavailable');
     const socket = status.resources.find((r) => r.name === 'cockpit-socket');
     assert.equal(socket?.desired, null);
     assert.equal(socket?.lastKnownDesired, 9000);
@@ -186,13 +181,7 @@ describe('bad desired values are refused, never turned into a port', () => {
   for (const value of invalid) {
     it(`port = ${JSON.stringify(value)} → exit 1, nothing written, InvalidDesiredValue`, async () => {
       await host.setPort(value);
-      await host.clearCommands();
-      const snapshot = await host.snapshot();
-      const run = await once(host);
-      assert.equal(run.code, 1);
-      assert.deepEqual(await host.snapshot(), snapshot);
-      assert.deepEqual(await host.commands(), []);
-      const condition = ready(await readStatus(host), 'cockpit-socket');
+      const condition = ready(await refusedOnce(host), 'cockpit-socket');
       assert.equal(condition.reason, 'InvalidDesiredValue');
       assert.equal(condition.status, 'False');
     });
@@ -207,13 +196,7 @@ describe('bad desired values are refused, never turned into a port', () => {
   for (const [what, text] of unavailable) {
     it(`${what} → exit 1, nothing written, DesiredStateUnavailable`, async () => {
       await host.setIni(text);
-      const snapshot = await host.snapshot();
-      await host.clearCommands();
-      const run = await once(host);
-      assert.equal(run.code, 1);
-      assert.deepEqual(await host.snapshot(), snapshot);
-      assert.deepEqual(await host.commands(), []);
-      assert.equal(ready(await readStatus(host), 'cockpit-socket').reason, 'DesiredStateUnavailable');
+      assert.equal(ready(await refusedOnce(host), 'cockpit-socket').reason, 'DesiredStateUnavailable');
     });
   }
 
