@@ -8,6 +8,7 @@ import type { Logger } from '../core/logger';
 import { VERSION } from '../core/version';
 import type { PassResult } from '../controller/outcome';
 import { ReconcileLoop, type RetryState } from '../controller/reconcile-loop';
+import { PendingCommands, pendingPath } from '../controller/pending-commands';
 import { runPass } from '../controller/run-pass';
 import { dockerEventTriggers } from '../sources/docker-events-source';
 import { fileWatchTriggers } from '../sources/file-watch-source';
@@ -57,12 +58,15 @@ export class Daemon {
   private docker = { connected: false, since: '' };
   private server: Server | null = null;
   private stopping = false;
+  /** Follow-up commands not yet done, kept next to the status file (survives crashes). */
+  private readonly pending: PendingCommands;
 
   constructor(private readonly options: DaemonOptions) {
     this.config = options.config;
     this.startedAt = options.host.clock.now();
     this.docker.since = iso(this.startedAt);
     this.metrics = new Metrics(options.config.resources.map((r) => r.name));
+    this.pending = new PendingCommands(options.host.files, pendingPath(options.statusFile));
   }
 
   async start(): Promise<void> {
@@ -121,6 +125,7 @@ export class Daemon {
           triggers: request.triggers,
           ...(request.only ? { only: request.only } : {}),
           retryCommands: applyFailedNames(this.statuses.values()),
+          pending: this.pending,
         }),
       afterPass: (result, retry) => this.afterPass(result, retry),
       onPassError: (error) => logger.error({ err: describeError(error) }, 'pass failed unexpectedly'),

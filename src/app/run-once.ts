@@ -3,6 +3,7 @@ import { formatPlanDiff, formatSummary, passToJson } from '../cli/format-pass';
 import { describeError } from '../core/errors';
 import { VERSION } from '../core/version';
 import type { PassResult } from '../controller/outcome';
+import { PendingCommands, pendingPath } from '../controller/pending-commands';
 import { runPass } from '../controller/run-pass';
 import { applyFailedNames, failuresAfter, iso, lastPassOf, passSucceeded, resourceStatus } from '../status/build-status';
 import { readStatusFile, writeStatusFile, type StatusFile } from '../status/status-file';
@@ -26,7 +27,8 @@ export async function runOnce(rt: Runtime, options: OnceOptions): Promise<OnceRe
   const previousRead = await readStatusFile(rt.files, options.statusFile);
   const previous = previousRead.ok ? previousRead.status : null;
   const retryCommands = applyFailedNames(previous?.resources ?? []);
-  const pass = await runPass(rt, { dryRun: options.dryRun, triggers: ['once'], retryCommands });
+  const pending = new PendingCommands(rt.files, pendingPath(options.statusFile));
+  const pass = await runPass(rt, { dryRun: options.dryRun, triggers: ['once'], retryCommands, pending });
   logPass(rt.logger, pass);
 
   let exitCode = exitCodeOf(pass);

@@ -46,9 +46,12 @@ const subPath = z
 
 const location = z.union([z.strictObject({ path: absolutePath }), z.strictObject({ volume: dockerName, subPath: subPath.default('') })]);
 
+const execCommand = z.strictObject({ container: dockerName, command: argv.min(1, 'needs at least the program name') });
+/** Run after the files are written, before the afterChange command; non-zero puts the files back. */
+const check = z.union([z.strictObject({ exec: execCommand }), z.strictObject({ command: nonEmptyArgv })]);
 const afterChange = z.union([
-  z.strictObject({ exec: z.strictObject({ container: dockerName, command: argv.min(1, 'needs at least the program name') }) }),
-  z.strictObject({ systemctl: argv.min(1, 'needs at least one argument') }),
+  z.strictObject({ exec: execCommand, check: check.optional() }),
+  z.strictObject({ systemctl: argv.min(1, 'needs at least one argument'), check: check.optional() }),
 ]);
 
 const regex = z.string().superRefine((value, ctx) => {
@@ -145,6 +148,7 @@ export const configSchema = z
       maxDebounce: duration,
       backoffInitial: duration,
       backoffMax: duration,
+      passTimeout: duration,
     }),
     commands: z.strictObject({
       prefix: argv,
@@ -178,6 +182,9 @@ export const configSchema = z
     }
     if (config.timing.backoffMax < config.timing.backoffInitial) {
       ctx.addIssue({ code: 'custom', path: ['timing', 'backoffMax'], message: 'must not be shorter than timing.backoffInitial' });
+    }
+    if (config.timing.passTimeout < 1000) {
+      ctx.addIssue({ code: 'custom', path: ['timing', 'passTimeout'], message: 'must be at least 1s' });
     }
     if (config.timing.resyncInterval < 1000) {
       ctx.addIssue({ code: 'custom', path: ['timing', 'resyncInterval'], message: 'must be at least 1s' });

@@ -9,6 +9,8 @@ export type Reason =
   | 'DesiredStateUnavailable'
   | 'InvalidDesiredValue'
   | 'ApplyFailed'
+  | 'CheckFailed'
+  | 'Flapping'
   | 'CannotConverge'
   | 'TargetAbsent'
   | 'ObserveFailed'
@@ -50,7 +52,7 @@ export interface PassResult {
 
 /** failed > unavailable > converged > unchanged. */
 export function passResultOf(outcomes: readonly ResourceOutcome[]): PassResultKind {
-  const broken: Reason[] = ['ApplyFailed', 'CannotConverge', 'ObserveFailed', 'SourceUnreadable'];
+  const broken: Reason[] = ['ApplyFailed', 'CheckFailed', 'CannotConverge', 'ObserveFailed', 'SourceUnreadable'];
   if (outcomes.some((o) => broken.includes(o.reason))) return 'failed';
   if (outcomes.some((o) => o.failed)) return 'unavailable';
   if (outcomes.some((o) => o.changed)) return 'converged';
