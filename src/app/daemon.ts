@@ -119,16 +119,20 @@ export class Daemon {
       debounceMs: config.timing.debounce,
       maxDebounceMs: config.timing.maxDebounce,
       backoff: { initialMs: config.timing.backoffInitial, maxMs: config.timing.backoffMax },
+      passTimeoutMs: config.timing.passTimeout,
       pass: (request) =>
         runPass(runtime, {
           dryRun: false,
           triggers: request.triggers,
+          signal: request.signal,
           ...(request.only ? { only: request.only } : {}),
+          ...(request.skip ? { skip: request.skip } : {}),
           retryCommands: applyFailedNames(this.statuses.values()),
           pending: this.pending,
         }),
       afterPass: (result, retry) => this.afterPass(result, retry),
       onPassError: (error) => logger.error({ err: describeError(error) }, 'pass failed unexpectedly'),
+      onPassAbandoned: (request, timeoutMs) => void this.abandoned(request.triggers, timeoutMs),
     });
     // Only sources some resource reads: an unused profile entry must not cause passes.
     const used = [...runtime.sources.values()].filter((s) => runtime.resources.some((r) => r.source === s.name));
@@ -184,6 +188,17 @@ export class Daemon {
     this.metrics.pass(result);
     logPass(this.options.logger, result);
     this.session?.refreshWatches();
+    await this.writeStatus();
+  }
+
+  /** A pass ran longer than timing.passTimeout: reported (log, status, metrics); the loop retries it. */
+  private async abandoned(triggers: string[], timeoutMs: number): Promise<void> {
+    const now = this.options.host.clock.now();
+    this.options.logger.error({ timeoutMs, triggers }, `pass abandoned: still running after ${timeoutMs}ms (a read or command that hangs); retrying`);
+    this.stats.passes++;
+    this.stats.failures++;
+    this.metrics.abandonedPass();
+    this.lastPass = { startedAt: iso(now - timeoutMs), finishedAt: iso(now), durationMs: timeoutMs, triggers, result: 'abandoned' };
     await this.writeStatus();
   }
 

@@ -6,7 +6,10 @@ import type { Logger } from '../core/logger';
 import { acquirePidLock } from '../adapters/pid-lock';
 import { signals } from '../sources/signal-source';
 import { createHostDeps } from './create-runtime';
-import { Daemon } from './daemon';
+import { Daemon, SHUTDOWN_TIMEOUT_MS } from './daemon';
+
+/** SIGTERM ends the process within this long, even when a pass or the status write hangs. */
+export const SHUTDOWN_BOUND_MS = SHUTDOWN_TIMEOUT_MS + 5_000;
 
 export interface RunDaemonOptions {
   args: CliArgs;
@@ -54,6 +57,13 @@ export async function runDaemon(options: RunDaemonOptions): Promise<number> {
   const hup = signals('SIGHUP').subscribe(() => void daemon.reload());
   const stopSignal = await stopped;
   logger.info({ signal: stopSignal }, 'shutting down');
+  // The bound holds whatever hangs (a read stuck in the thread pool, a status write that never
+  // returns): the process ends, and the next start takes the lock over.
+  setTimeout(() => {
+    logger.error({ boundMs: SHUTDOWN_BOUND_MS }, 'shutdown did not finish in time; exiting');
+    lock.release();
+    process.exit(1);
+  }, SHUTDOWN_BOUND_MS).unref();
   hup.unsubscribe();
   await daemon.stop();
   lock.release();

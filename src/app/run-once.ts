@@ -2,7 +2,7 @@ import { EXIT } from '../cli/exit-codes';
 import { formatPlanDiff, formatSummary, passToJson } from '../cli/format-pass';
 import { describeError } from '../core/errors';
 import { VERSION } from '../core/version';
-import type { PassResult } from '../controller/outcome';
+import { PassAbandonedError, type PassResult } from '../controller/outcome';
 import { PendingCommands, pendingPath } from '../controller/pending-commands';
 import { runPass } from '../controller/run-pass';
 import { applyFailedNames, failuresAfter, iso, lastPassOf, passSucceeded, resourceStatus } from '../status/build-status';
@@ -20,6 +20,8 @@ export interface OnceOptions {
 export interface OnceResult {
   exitCode: number;
   stdout: string;
+  /** The pass ran longer than timing.passTimeout: something may still hang, the process must exit anyway. */
+  abandoned?: boolean;
 }
 
 /** `reconcile --once [--dry-run]`: one pass, the status file (not in a dry run), a summary. */
@@ -28,7 +30,25 @@ export async function runOnce(rt: Runtime, options: OnceOptions): Promise<OnceRe
   const previous = previousRead.ok ? previousRead.status : null;
   const retryCommands = applyFailedNames(previous?.resources ?? []);
   const pending = new PendingCommands(rt.files, pendingPath(options.statusFile));
-  const pass = await runPass(rt, { dryRun: options.dryRun, triggers: ['once'], retryCommands, pending });
+  const limit = rt.config.timing.passTimeout;
+  const abort = new AbortController();
+  let cancel: () => void = () => undefined;
+  const timedOut = new Promise<null>((resolve) => {
+    cancel = rt.clock.setTimer(() => {
+      abort.abort(new PassAbandonedError('timeout', limit));
+      resolve(null);
+    }, limit);
+  });
+  const running = runPass(rt, { dryRun: options.dryRun, triggers: ['once'], retryCommands, pending, signal: abort.signal });
+  running.catch(() => undefined); // abandoned: it rejects when it notices the signal
+  const pass = await Promise.race([running, timedOut]);
+  cancel();
+  if (pass === null) {
+    // Nothing more is started; the follow-up commands stay recorded for the next pass.
+    const message = `pass abandoned: still running after ${limit}ms (a read or command that hangs)`;
+    rt.logger.error({ timeoutMs: limit }, message);
+    return { exitCode: EXIT.notConverged, stdout: options.json ? `${JSON.stringify({ result: 'abandoned', exitCode: EXIT.notConverged, message }, null, 2)}\n` : `${message}\n`, abandoned: true };
+  }
   logPass(rt.logger, pass);
 
   let exitCode = exitCodeOf(pass);

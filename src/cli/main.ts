@@ -49,6 +49,8 @@ async function dispatch(args: CliArgs): Promise<number> {
     const runtime = createRuntime(config, createHostDeps(config), logger);
     const result = await runOnce(runtime, { dryRun: args.dryRun, json: args.json, statusFile });
     process.stdout.write(result.stdout);
+    // An abandoned pass may leave a read or command hanging: it must not keep the process alive.
+    if (result.abandoned) setTimeout(() => process.exit(result.exitCode), 100).unref();
     return result.exitCode;
   }
   // Loaded only here: the controller's watchers, RxJS and metrics cost a one-off pass startup time.

@@ -84,7 +84,10 @@ export async function runCommandPhase(staged: readonly Staged[], deps: ApplyDeps
   }
   const rollback = new Map<string, string>();
   for (const { check, owners, secrets } of checks.values()) {
+    deps.signal?.throwIfAborted();
     const why = await runCheck(check, deps, secrets);
+    // A check killed because the pass was abandoned says nothing about the files.
+    deps.signal?.throwIfAborted();
     if (why === null) {
       for (const o of owners) results.get(o.name)?.actions.push({ action: `check ${describeCheck(deps.commands, check)}`, result: 'updated' });
       continue;
@@ -98,7 +101,10 @@ export async function runCommandPhase(staged: readonly Staged[], deps: ApplyDeps
   for (const { step, owners } of mergeSteps(going.map((s) => s.plan.commands))) {
     const alive = owners.map((i) => going[i] as Staged).filter((s) => !failed(s.name));
     if (alive.length === 0) continue;
+    deps.signal?.throwIfAborted();
     const action = await runCommandStep(step, deps);
+    // Killed by an abandoned pass: not a result; the record keeps the commands owed.
+    deps.signal?.throwIfAborted();
     for (const s of alive) {
       const result = results.get(s.name) as PhaseResult;
       result.actions.push(action);
