@@ -38,6 +38,8 @@ export function pendingPath(statusFile: string): string {
 export class PendingCommands {
   private record: PendingRecord = { version: 1, resources: {} };
   private unreadable: string | null = null;
+  /** Set by load() when the record was unreadable: for this pass, every resource owes its commands. */
+  private allPending = false;
 
   /** `path` null: nothing is recorded (tests, dry runs). */
   constructor(
@@ -51,6 +53,7 @@ export class PendingCommands {
    */
   async load(): Promise<void> {
     this.unreadable = null;
+    this.allPending = false;
     this.record = { version: 1, resources: {} };
     if (this.path === null) return;
     try {
@@ -61,6 +64,7 @@ export class PendingCommands {
       this.record = { version: 1, resources: data.resources };
     } catch (error) {
       this.unreadable = `${this.path}: ${describeError(error)}`;
+      this.allPending = true;
     }
   }
 
@@ -71,7 +75,7 @@ export class PendingCommands {
 
   /** Whether a resource's commands are still owed (always true while the record is unreadable). */
   isPending(name: string): boolean {
-    return this.unreadable !== null || name in this.record.resources;
+    return this.allPending || name in this.record.resources;
   }
 
   names(): string[] {
