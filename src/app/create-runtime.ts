@@ -12,6 +12,7 @@ import type { DockerHost } from '../host/docker-host';
 import type { FileSystem } from '../host/file-system';
 import type { PassDeps } from '../controller/run-pass';
 import { createResource } from '../resources/create-resource';
+import { systemctlShow } from '../resources/systemd-socket-port/running-state';
 
 /** Everything with side effects, in one object; tests may pass their own. */
 export interface HostDeps {
@@ -44,17 +45,19 @@ export function createRuntime(config: Config, host: HostDeps, logger: Logger): R
   const sources = new Map<string, DesiredSource>(
     Object.entries(config.sources).map(([name, spec]) => [name, createSource(name, spec, host.docker, host.files)]),
   );
+  const commands = {
+    prefix: config.commands.prefix,
+    systemctl: config.commands.systemctl,
+    firewallCmd: config.commands.firewallCmd,
+    timeoutMs: config.commands.timeout,
+  };
+  const running = systemctlShow(host.runner, commands);
   return {
     config,
     logger,
     ...host,
     sources,
-    resources: config.resources.map((spec) => createResource(spec, host.files, host.docker)),
-    commands: {
-      prefix: config.commands.prefix,
-      systemctl: config.commands.systemctl,
-      firewallCmd: config.commands.firewallCmd,
-      timeoutMs: config.commands.timeout,
-    },
+    resources: config.resources.map((spec) => createResource(spec, host.files, host.docker, running)),
+    commands,
   };
 }

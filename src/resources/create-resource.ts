@@ -6,13 +6,14 @@ import { DirectoryMirror } from './directory-mirror/directory-mirror';
 import { FileLine } from './file-line/file-line';
 import { FirewalldServicePort } from './firewalld-service-port/firewalld-service-port';
 import type { Resource } from './resource';
+import type { RunningStateQuery } from './systemd-socket-port/running-state';
 import { SystemdSocketPort } from './systemd-socket-port/systemd-socket-port';
 
 /** The resource for one `resources[]` entry of the configuration. */
-export function createResource(spec: ResourceConfig, files: FileSystem, docker: DockerHost): Resource {
+export function createResource(spec: ResourceConfig, files: FileSystem, docker: DockerHost, running?: RunningStateQuery): Resource {
   switch (spec.kind) {
     case 'SystemdSocketPort':
-      return new SystemdSocketPort(spec, files);
+      return new SystemdSocketPort(spec, files, running);
     case 'FirewalldServicePort':
       return new FirewalldServicePort(spec, files);
     case 'FileLine':

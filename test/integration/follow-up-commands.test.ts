@@ -6,6 +6,7 @@ import { startDaemon, type DaemonProcess } from '../support/daemon-process';
 import { assertDocker } from '../support/docker-required';
 import { createEmulatedHost, type EmulatedHost } from '../support/emulated-host';
 import { runCli } from '../support/run-cli';
+import { runSystemctlHook } from '../support/systemd-socket-hook';
 import { readStatusJson, readyOf, waitFor } from '../support/status';
 
 /** Short timings; the resync is far away so that only the record can explain the commands. */
@@ -131,3 +132,83 @@ describe('follow-up commands survive crashes', () => {
     await assertRecovered();
   });
 });
+
+/**
+ * A systemctl stand-in that can tell the running state as systemd does: `daemon-reload` loads
+ * the unit files (a checksum, and the last `ListenStream=` port), `restart cockpit.socket` starts
+ * listening on the loaded port, `show -p NeedDaemonReload,Listen` compares the files on disk with
+ * the loaded ones and names the port listened on.
+ */
+function runningStateHook(unitPath: string, dropInDir: string): string {
+  return `#!/bin/sh
+state="$RECORD_ROOT/systemd-state"
+mkdir -p "$state"
+files() { cat "${unitPath}" "${dropInDir}"/*.conf 2>/dev/null; }
+case "\${1:-} \${2:-}" in
+  "daemon-reload "*)
+    files | cksum > "$state/loaded"
+    files | sed -n 's/^ListenStream=\\([0-9][0-9]*\\)$/\\1/p' | tail -n 1 > "$state/loaded-port" ;;
+  "restart cockpit.socket") cp "$state/loaded-port" "$state/listen" ;;
+  "show "*)
+    if [ "$(files | cksum)" = "$(cat "$state/loaded" 2>/dev/null)" ]; then echo NeedDaemonReload=no; else echo NeedDaemonReload=yes; fi
+    [ -s "$state/listen" ] && echo "Listen=[::]:$(cat "$state/listen") (Stream)" ;;
+esac
+exit 0
+`;
+}
+
+describe('the running state, where the host can tell it (systemctl show)', () => {
+  let host: EmulatedHost;
+  const listening = async (): Promise<string> => (await readFile(join(host.root, 'systemd-state', 'listen'), 'utf8')).trim();
+  // As at boot: the vendor unit loaded and listened on, before the controller ever ran.
+  const boot = async (): Promise<void> => {
+    await runSystemctlHook(host.root, ['daemon-reload']);
+    await runSystemctlHook(host.root, ['restart', 'cockpit.socket']);
+  };
+  before(async () => {
+    await assertDocker();
+    host = await createEmulatedHost({ port: 9000, vendorPort: 9090 });
+    await host.writeConfig({ timing: FAST });
+    await host.setCommandHook('systemctl', runningStateHook(host.unitPath, host.dropInDir));
+    await boot();
+  });
+  after(async () => host?.cleanup());
+
+  it('files already right but never loaded (the record lost): daemon-reload and restart, then Listen is the desired port', async () => {
+    await host.setPort(9000);
+    const first = await runCli(['--once', '--config', host.configPath]);
+    assert.equal(first.code, 0, first.stdout + first.stderr);
+    assert.equal(await listening(), '9000');
+    // The drop-in as the controller writes it for 9001, but no command ran and no record says so.
+    await host.setPort(9001);
+    await rm(`${host.statusPath}.pending.json`, { force: true });
+    await writeFile(host.dropInPath, '[Socket]\nListenStream=\nListenStream=9001\n');
+    await host.clearCommands();
+    const run = await runCli(['--once', '--config', host.configPath]);
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    const commands = await host.commands();
+    assert.ok(commands.indexOf('systemctl daemon-reload') >= 0 && commands.indexOf('systemctl restart cockpit.socket') > commands.indexOf('systemctl daemon-reload'), commands.join('; '));
+    assert.equal(await listening(), '9001');
+    assert.equal(readyOf(await readStatusJson(host.statusPath), 'cockpit-socket')?.reason, 'Applied');
+  });
+
+  it('loaded but not restarted: only the restarts', async () => {
+    await host.setPort(9002);
+    await writeFile(host.dropInPath, '[Socket]\nListenStream=\nListenStream=9002\n');
+    await runSystemctlHook(host.root, ['daemon-reload']);
+    await host.clearCommands();
+    const run = await runCli(['--once', '--config', host.configPath]);
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    const commands = (await host.commands()).filter((c) => c.startsWith('systemctl'));
+    assert.deepEqual(commands, ['systemctl restart cockpit.socket', 'systemctl try-restart cockpit.service']);
+    assert.equal(await listening(), '9002');
+  });
+
+  it('in sync and running on the desired port: nothing runs', async () => {
+    await host.clearCommands();
+    const run = await runCli(['--once', '--config', host.configPath]);
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.deepEqual(await host.commands(), []);
+  });
+});
+

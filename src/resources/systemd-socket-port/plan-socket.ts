@@ -7,6 +7,7 @@ import {
   listenPorts,
   type ListenValue,
 } from './listen-stream';
+import type { RunningSocket } from './running-state';
 import { appendToSection, listenStreamAssignments, parseUnitFile, replaceAssignments, type UnitAssignment } from './unit-file';
 
 /** A unit or drop-in file as read from disk. */
@@ -19,6 +20,8 @@ export interface UnitText {
 export interface SocketState {
   unit: UnitText | null;
   dropIns: UnitText[];
+  /** What systemd runs now, when the host can tell. */
+  running?: RunningSocket;
 }
 
 export interface SocketSettings {
@@ -40,7 +43,7 @@ export function planSocket(port: number, state: SocketState, settings: SocketSet
   if (!state.unit) return { changes: [], commands: [], absent: `${settings.unit} is not installed (no unit file)` };
   const restart = restartCommands(settings);
   if (listenInSync(effectiveOf(state), port)) {
-    return { changes: [], commands: options.retryCommands ? restart : [] };
+    return { changes: [], commands: options.retryCommands ? restart : runningCommands(port, state.running, restart) };
   }
   const changes = settings.mode === 'dropin' ? planDropIn(port, state, settings) : planInPlace(port, state);
   const after = applyChanges(state, changes);
@@ -52,6 +55,13 @@ export function planSocket(port: number, state: SocketState, settings: SocketSet
     };
   }
   return { changes, commands: restart };
+}
+
+/** Files right, but systemd has not loaded them (daemon-reload and restarts) or still listens elsewhere (restarts). */
+function runningCommands(port: number, running: RunningSocket | undefined, restart: CommandStep[]): CommandStep[] {
+  if (running?.needDaemonReload === true) return restart;
+  if (running?.listenPorts && running.listenPorts.some((p) => p !== port)) return restart.slice(1);
+  return [];
 }
 
 function restartCommands(settings: SocketSettings): CommandStep[] {

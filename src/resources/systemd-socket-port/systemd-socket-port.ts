@@ -4,6 +4,7 @@ import type { FileSystem } from '../../host/file-system';
 import { observedValue, type Observation, type Plan, type PlanOptions } from '../plan';
 import type { Resource } from '../resource';
 import { formatListen, listenPorts } from './listen-stream';
+import type { RunningStateQuery } from './running-state';
 import { compareNames, effectiveOf, planSocket, type SocketSettings, type SocketState, type UnitText } from './plan-socket';
 
 /** Configuration of a `SystemdSocketPort` resource (DESIGN.md §3). */
@@ -32,6 +33,8 @@ export class SystemdSocketPort implements Resource<SocketState> {
   constructor(
     private readonly spec: SystemdSocketPortSpec,
     private readonly files: FileSystem,
+    /** How to ask systemd what runs; unknown when absent. */
+    private readonly running?: RunningStateQuery,
   ) {
     this.name = spec.name;
     this.source = spec.source;
@@ -57,6 +60,7 @@ export class SystemdSocketPort implements Resource<SocketState> {
       if (text !== null) dropIns.push({ path, text: text.toString('utf8') });
     }
     const state: SocketState = { unit: unitText === null ? null : { path: this.spec.unitPath, text: unitText.toString('utf8') }, dropIns };
+    if (this.running && state.unit) state.running = await this.running(this.spec.unit);
     const listen = effectiveOf(state);
     return {
       state,
