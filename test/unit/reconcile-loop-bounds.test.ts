@@ -83,17 +83,17 @@ describe('ReconcileLoop: a pass that exceeds timing.passTimeout', () => {
 });
 
 describe('ReconcileLoop: Flapping', () => {
-  it('a resource corrected 5 times within a minute is Flapping, held out of event passes, and retried after the hold', async () => {
+  it('a resource corrected 10 times within a minute is Flapping, held out of event passes, and retried after the hold', async () => {
     const s = loopWith(async (request) => result(['fought', 'calm'].filter((n) => !request.skip?.has(n) && (!request.only || request.only.has(n))).map((n) => (n === 'fought' ? corrected(n) : { ...corrected(n), changed: false, actions: [] }))));
-    for (let i = 0; i < 5; i++) {
+    for (let i = 0; i < 10; i++) {
       s.loop.trigger({ source: 'file' });
       await s.clock.advance(200);
     }
-    const fifth = s.outcomes.at(-1)?.find((o) => o.name === 'fought');
-    assert.equal(fifth?.reason, 'Flapping');
-    assert.equal(fifth?.failed, true);
-    assert.match(fifth?.message ?? '', /corrected 5 times within 60s/);
-    assert.equal(s.outcomes[3]?.find((o) => o.name === 'fought')?.reason, 'Applied', 'four are corrections, not flapping');
+    const tenth = s.outcomes.at(-1)?.find((o) => o.name === 'fought');
+    assert.equal(tenth?.reason, 'Flapping');
+    assert.equal(tenth?.failed, true);
+    assert.match(tenth?.message ?? '', /corrected 10 times within 60s/);
+    assert.equal(s.outcomes[8]?.find((o) => o.name === 'fought')?.reason, 'Applied', 'nine are corrections, not flapping');
     const before = s.requests.length;
     for (let i = 0; i < 20; i++) {
       s.loop.trigger({ source: 'file' });
@@ -106,5 +106,20 @@ describe('ReconcileLoop: Flapping', () => {
     const retry = s.requests.find((r) => r.triggers.includes('retry') && r.only?.has('fought'));
     assert.ok(retry, 'retried after the hold');
     assert.equal(retry.skip?.has('fought') ?? false, false);
+  });
+});
+
+describe('FlapDetector', () => {
+  it('a new desired value starts the count again; corrections older than the window do not count', async () => {
+    const { FlapDetector } = await import('../../src/controller/flapping');
+    const d = new FlapDetector({ threshold: 3, windowMs: 60_000, minHoldMs: 10_000 });
+    const at = (desired: number) => ({ ...corrected('r'), desired });
+    assert.equal(d.observe(at(1), 0).reason, 'Applied');
+    assert.equal(d.observe(at(1), 1).reason, 'Applied');
+    assert.equal(d.observe(at(2), 2).reason, 'Applied', 'a new desired value');
+    assert.equal(d.observe(at(2), 3).reason, 'Applied');
+    assert.equal(d.observe(at(2), 4).reason, 'Flapping');
+    assert.equal(d.observe(at(2), 70_000).reason, 'Applied', 'the old ones aged out');
+    assert.equal(d.observe({ ...at(2), changed: false, actions: [] }, 70_001).reason, 'Applied', 'no write, no correction');
   });
 });
