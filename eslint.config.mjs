@@ -1,4 +1,4 @@
-// ESLint flat config: the house rules that `tsc` cannot keep.
+// ESLint flat config: the house rules that `tsc` cannot keep (docs/where-things-are.md explains them).
 // `npm run lint` runs tsc, this config, and scripts/lint/unused-exports.ts.
 import { existsSync } from 'node:fs';
 import js from '@eslint/js';
