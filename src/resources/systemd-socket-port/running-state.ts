@@ -9,7 +9,7 @@ export interface RunningSocket {
   listenPorts: number[] | null;
 }
 
-export const UNKNOWN_RUNNING: RunningSocket = { needDaemonReload: null, listenPorts: null };
+const UNKNOWN_RUNNING: RunningSocket = { needDaemonReload: null, listenPorts: null };
 
 /** Reads a socket unit's running state (`systemctl show -p NeedDaemonReload,Listen <unit>`). */
 export type RunningStateQuery = (unit: string) => Promise<RunningSocket>;
