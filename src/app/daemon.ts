@@ -58,15 +58,15 @@ export class Daemon {
   private docker = { connected: false, since: '' };
   private server: Server | null = null;
   private stopping = false;
-  /** Follow-up commands not yet done, kept next to the status file (survives crashes). */
-  private readonly pending: PendingCommands;
+  /** The record of follow-up commands not yet done, next to the status file (survives crashes). */
+  private readonly pendingFile: string;
 
   constructor(private readonly options: DaemonOptions) {
     this.config = options.config;
     this.startedAt = options.host.clock.now();
     this.docker.since = iso(this.startedAt);
     this.metrics = new Metrics(options.config.resources.map((r) => r.name));
-    this.pending = new PendingCommands(options.host.files, pendingPath(options.statusFile));
+    this.pendingFile = pendingPath(options.statusFile);
   }
 
   async start(): Promise<void> {
@@ -128,7 +128,7 @@ export class Daemon {
           ...(request.only ? { only: request.only } : {}),
           ...(request.skip ? { skip: request.skip } : {}),
           retryCommands: applyFailedNames(this.statuses.values()),
-          pending: this.pending,
+          pending: new PendingCommands(host.files, this.pendingFile),
         }),
       afterPass: (result, retry) => this.afterPass(result, retry),
       onPassError: (error) => logger.error({ err: describeError(error) }, 'pass failed unexpectedly'),

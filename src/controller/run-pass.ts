@@ -55,7 +55,7 @@ export async function runPass(deps: PassDeps, options: PassOptions): Promise<Pas
     const wanted: Desired | null = resource.source === null ? null : (desired.get(resource.source) as Desired);
     const retry = (options.retryCommands?.has(resource.name) ?? false) || pending.isPending(resource.name);
     const planned = await planResource(resource, wanted, retry, options.dryRun);
-    if (!('plan' in planned && 'apply' in planned)) {
+    if (!('apply' in planned)) {
       outcomes.push(planned);
       continue;
     }
@@ -79,7 +79,7 @@ export async function runPass(deps: PassDeps, options: PassOptions): Promise<Pas
   signal?.throwIfAborted();
   const staged = outcomes.filter((o): o is Extract<typeof o, { staged: Staged }> => 'staged' in o);
   const phase = staged.length > 0 ? await runCommandPhase(staged.map((s) => s.staged), applyDeps, pending) : new Map<string, PhaseResult>();
-  if (!options.dryRun && !options.only && !options.skip) await forgetUnknown(pending, deps.resources);
+  if (!options.dryRun) await forgetSettled(pending, deps.resources, outcomes, !options.only && !options.skip);
 
   const finished: ResourceOutcome[] = [];
   for (const o of outcomes) finished.push('staged' in o ? await afterApply(o, phase.get(o.staged.name)) : o);
@@ -93,11 +93,12 @@ export async function runPass(deps: PassDeps, options: PassOptions): Promise<Pas
   };
 }
 
-/** Resources no longer configured owe nothing. */
-async function forgetUnknown(pending: PendingCommands, resources: readonly Resource[]): Promise<void> {
+/** In sync with nothing to run (a kind whose commands are its change), or no longer configured: nothing owed. */
+async function forgetSettled(pending: PendingCommands, resources: readonly Resource[], outcomes: readonly ({ reason: string; name: string } | { staged: Staged })[], full: boolean): Promise<void> {
   const known = new Set(resources.map((r) => r.name));
-  const gone = pending.names().filter((n) => !known.has(n));
-  if (gone.length > 0) await pending.forget(gone).catch(() => undefined);
+  const settled = outcomes.filter((o): o is ResourceOutcome => 'reason' in o && o.reason === 'InSync').map((o) => o.name);
+  const gone = full ? pending.names().filter((n) => !known.has(n)) : [];
+  await pending.forget([...settled, ...gone]).catch(() => undefined);
 }
 
 async function readSource(source: DesiredSource | undefined, name: string): Promise<Desired> {

@@ -146,6 +146,21 @@ describe('the command phase: files of every resource first, then checks, then de
   });
 });
 
+describe('the record after a pass', () => {
+  it('a resource in sync with nothing to run again leaves the record; an unconfigured one too', async () => {
+    const host = new MemoryHost();
+    host.files.set(RECORD, Buffer.from(JSON.stringify({ version: 1, resources: { quiet: { since: '', commands: [], undo: [] }, gone: { since: '', commands: [], undo: [] } } })));
+    const quiet: Resource = {
+      name: 'quiet', kind: 'Fake', source: null, watchPaths: () => [], containers: () => [],
+      observe: async () => ({ state: null, value: null, summary: 'ok' }),
+      plan: () => ({ changes: [], commands: [] }),
+    };
+    const result = await pass(host, [quiet]);
+    assert.equal(result.resources[0]?.reason, 'InSync');
+    assert.equal(host.files.has(RECORD), false);
+  });
+});
+
 describe('mergeSteps', () => {
   const tool = (...args: string[]): CommandStep => ({ tool: 'systemctl', args });
   it("keeps each resource's order and runs identical steps once", () => {
