@@ -27,7 +27,7 @@ export class FlapDetector {
 
   /** The outcome, turned into `Flapping` when this correction is one too many. */
   observe(outcome: ResourceOutcome, now: number): ResourceOutcome {
-    const wrote = outcome.actions.some((a) => a.result === 'updated' && /^(write|remove) /.test(a.action));
+    const wrote = outcome.changed && outcome.actions.some((a) => a.result === 'updated' && /^(write|remove) /.test(a.action));
     if (wrote && this.desired.get(outcome.name) !== outcome.desired) this.corrections.delete(outcome.name);
     if (wrote) this.desired.set(outcome.name, outcome.desired);
     const recent = (this.corrections.get(outcome.name) ?? []).filter((t) => now - t < this.policy.windowMs);

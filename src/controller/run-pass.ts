@@ -156,7 +156,9 @@ async function planResource(
 /** A staged resource after the command phase: failed there, or verified. */
 async function afterApply(o: { base: Base; resource: Resource; value: DesiredValue | null }, phase: PhaseResult | undefined): Promise<ResourceOutcome> {
   const actions = phase?.actions ?? [];
-  const applied = { ...o.base, actions, changed: actions.some((a) => a.result === 'updated') };
+  // Files put back after a failed check: nothing changed.
+  const changed = phase?.failure?.reason !== 'CheckFailed' && actions.some((a) => a.result === 'updated');
+  const applied = { ...o.base, actions, changed };
   if (phase?.failure) {
     return { ...applied, inSync: false, ready: 'False', reason: phase.failure.reason, message: phase.failure.message, failed: true };
   }

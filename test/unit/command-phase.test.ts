@@ -101,6 +101,7 @@ describe('the command phase: files of every resource first, then checks, then de
     assert.match(message, /nginx -t in websoft9-proxy.* exited with code 1: nginx: \[emerg\] cannot load certificate/);
     assert.doesNotMatch(message, /configuration file test failed/, 'only the first line');
     assert.equal(result.result, 'failed');
+    assert.equal(result.resources.find((r) => r.name === 'proxy-port')?.changed, false, 'put back: nothing changed');
     assert.equal(host.files.has(RECORD), false, 'put back: nothing is owed');
   });
 
