@@ -100,15 +100,23 @@ export class Daemon {
     this.options.logger.info('configuration reloaded');
   }
 
-  /** SIGTERM/SIGINT: stop taking triggers, finish the pass in progress (bounded), write the status. */
-  async stop(): Promise<void> {
-    if (this.stopping) return;
+  /**
+   * SIGTERM/SIGINT: stop taking triggers, finish the pass in progress (bounded; then it is
+   * aborted), write the status. Resolves false when a pass is still stuck after that (a read
+   * blocked in the kernel): then Node's own exit would wait for it forever (see end-process).
+   */
+  async stop(): Promise<boolean> {
+    if (this.stopping) return true;
     this.stopping = true;
+    const loop = this.session?.loop;
     const finished = await this.stopSession();
-    if (!finished) this.options.logger.warn({ timeoutMs: SHUTDOWN_TIMEOUT_MS }, 'pass still running at shutdown; exiting anyway');
+    // Also an abandoned pass still stuck (a read blocked in the kernel) counts.
+    const settled = loop ? await loop.settled(1000) : true;
+    if (!finished) this.options.logger.warn({ timeoutMs: SHUTDOWN_TIMEOUT_MS, stuck: !settled }, 'pass still running at shutdown; aborted it, exiting anyway');
     await this.writeStatus();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.options.logger.info('controller stopped');
+    return settled;
   }
 
   private startSession(config: Config, first: Trigger): Session {

@@ -7,6 +7,7 @@ import { acquirePidLock } from '../adapters/pid-lock';
 import { signals } from '../sources/signal-source';
 import { createHostDeps } from './create-runtime';
 import { Daemon, SHUTDOWN_TIMEOUT_MS } from './daemon';
+import { endProcessNow } from './end-process';
 
 /** SIGTERM ends the process within this long, even when a pass or the status write hangs. */
 export const SHUTDOWN_BOUND_MS = SHUTDOWN_TIMEOUT_MS + 5_000;
@@ -60,14 +61,18 @@ export async function runDaemon(options: RunDaemonOptions): Promise<number> {
   // The bound holds whatever hangs (a read stuck in the thread pool, a status write that never
   // returns): the process ends, and the next start takes the lock over.
   setTimeout(() => {
-    logger.error({ boundMs: SHUTDOWN_BOUND_MS }, 'shutdown did not finish in time; exiting');
+    logger.error({ boundMs: SHUTDOWN_BOUND_MS }, 'shutdown did not finish in time; ending the process');
     lock.release();
-    process.exit(1);
+    endProcessNow();
   }, SHUTDOWN_BOUND_MS).unref();
   hup.unsubscribe();
-  await daemon.stop();
+  const settled = await daemon.stop();
   lock.release();
   stopSignals.unsubscribe();
+  if (!settled) {
+    logger.warn('a pass is stuck where nothing can interrupt it; ending the process');
+    endProcessNow();
+  }
   // Everything is closed; idle keep-alive sockets of the Docker client must not delay the exit.
   setTimeout(() => process.exit(0), 100).unref();
   return 0;

@@ -20,8 +20,8 @@ export interface OnceOptions {
 export interface OnceResult {
   exitCode: number;
   stdout: string;
-  /** The pass ran longer than timing.passTimeout: something may still hang, the process must exit anyway. */
-  abandoned?: boolean;
+  /** The pass ran longer than timing.passTimeout and was abandoned; `stuck` when it did not stop when told to. */
+  abandoned?: 'stopped' | 'stuck';
 }
 
 /** `reconcile --once [--dry-run]`: one pass, the status file (not in a dry run), a summary. */
@@ -44,10 +44,13 @@ export async function runOnce(rt: Runtime, options: OnceOptions): Promise<OnceRe
   const pass = await Promise.race([running, timedOut]);
   cancel();
   if (pass === null) {
-    // Nothing more is started; the follow-up commands stay recorded for the next pass.
+    // Nothing more is started; the follow-up commands stay recorded for the next pass. A pass
+    // that does not even stop at its next step is stuck in the kernel (see end-process).
+    const stuck = !(await settledWithin(running, 1000, rt));
     const message = `pass abandoned: still running after ${limit}ms (a read or command that hangs)`;
-    rt.logger.error({ timeoutMs: limit }, message);
-    return { exitCode: EXIT.notConverged, stdout: options.json ? `${JSON.stringify({ result: 'abandoned', exitCode: EXIT.notConverged, message }, null, 2)}\n` : `${message}\n`, abandoned: true };
+    rt.logger.error({ timeoutMs: limit, stuck }, message);
+    const stdout = options.json ? `${JSON.stringify({ result: 'abandoned', exitCode: EXIT.notConverged, message }, null, 2)}\n` : `${message}\n`;
+    return { exitCode: EXIT.notConverged, stdout, abandoned: stuck ? 'stuck' : 'stopped' };
   }
   logPass(rt.logger, pass);
 
@@ -99,4 +102,10 @@ function statusAfterOnce(pass: PassResult, previous: StatusFile | null, rt: Runt
       resourceStatus(o, before.get(o.name), now, { consecutiveFailures: failuresAfter(o, before.get(o.name)), nextRetryAt: null }),
     ),
   };
+}
+
+function settledWithin(running: Promise<unknown>, ms: number, rt: Runtime): Promise<boolean> {
+  let cancel: () => void = () => undefined;
+  const late = new Promise<boolean>((resolve) => (cancel = rt.clock.setTimer(() => resolve(false), ms)));
+  return Promise.race([running.then(() => true, () => true), late]).finally(() => cancel());
 }

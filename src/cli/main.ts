@@ -1,5 +1,6 @@
 import { createHostDeps, createRuntime } from '../app/create-runtime';
 import { createLogger } from '../app/create-logger';
+import { endProcessNow } from '../app/end-process';
 import { runOnce } from '../app/run-once';
 import { NodeFileSystem } from '../adapters/node-file-system';
 import { loadConfig } from '../config/load-config';
@@ -48,8 +49,10 @@ async function dispatch(args: CliArgs): Promise<number> {
   if (args.command === 'once') {
     const runtime = createRuntime(config, createHostDeps(config), logger);
     const result = await runOnce(runtime, { dryRun: args.dryRun, json: args.json, statusFile });
-    process.stdout.write(result.stdout);
-    // An abandoned pass may leave a read or command hanging: it must not keep the process alive.
+    // A stuck pass (a read blocked in the kernel) would keep even process.exit() waiting.
+    if (result.abandoned === 'stuck') process.stdout.write(result.stdout, () => endProcessNow());
+    else process.stdout.write(result.stdout);
+    // An abandoned pass may leave a handle behind: it must not keep the process alive.
     if (result.abandoned) setTimeout(() => process.exit(result.exitCode), 100).unref();
     return result.exitCode;
   }

@@ -66,6 +66,7 @@ export class ReconcileLoop {
   private readonly held = new Map<string, number>();
   private readonly flapping: FlapDetector;
   private current: AbortController | null = null;
+  private readonly unsettled = new Set<Promise<void>>();
   private abandoned = 0;
 
   constructor(private readonly options: LoopOptions) {
@@ -103,15 +104,24 @@ export class ReconcileLoop {
     this.cancelDebounce?.();
     this.cancelRetry?.();
     if (!this.running) return true;
-    let cancel: () => void = () => undefined;
-    const timedOut = new Promise<boolean>((resolve) => {
-      cancel = this.options.clock.setTimer(() => resolve(false), timeoutMs);
-    });
-    const finished = await Promise.race([this.running.then(() => true), timedOut]);
-    cancel();
+    const finished = await this.waitRunning(this.running, timeoutMs);
     // Left running: kill what it runs (commands get the signal); it stops at its next step.
     if (!finished) this.current?.abort(new PassAbandonedError('shutdown', timeoutMs));
     return finished;
+  }
+
+  /** Wait at most `ms` for the pass in progress and every abandoned one still going; true when none is left. */
+  async settled(ms: number): Promise<boolean> {
+    const left = [...this.unsettled, ...(this.running ? [this.running] : [])];
+    return left.length === 0 || this.waitRunning(Promise.all(left).then(() => undefined), ms);
+  }
+
+  private async waitRunning(running: Promise<void>, ms: number): Promise<boolean> {
+    let cancel: () => void = () => undefined;
+    const late = new Promise<boolean>((resolve) => (cancel = this.options.clock.setTimer(() => resolve(false), ms)));
+    const done = await Promise.race([running.then(() => true), late]);
+    cancel();
+    return done;
   }
 
   private hasPending(): boolean {
@@ -156,16 +166,14 @@ export class ReconcileLoop {
     const limit = this.options.passTimeoutMs;
     if (limit === undefined) return this.options.pass(request, this.retry);
     let cancel: () => void = () => undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      cancel = this.options.clock.setTimer(() => {
-        const error = new PassAbandonedError('timeout', limit);
-        controller.abort(error);
-        reject(error);
-      }, limit);
-    });
+    const abandon = (reject: (e: Error) => void) => () => (controller.abort(new PassAbandonedError('timeout', limit)), reject(controller.signal.reason as Error));
+    const timeout = new Promise<never>((_, reject) => (cancel = this.options.clock.setTimer(abandon(reject), limit)));
     try {
       const pass = this.options.pass(request, this.retry);
-      pass.catch(() => undefined); // an abandoned pass rejects later, when it notices its signal
+      // Abandoned, it still runs until its next step (or forever, stuck in the kernel).
+      const done = pass.then(() => undefined, () => undefined);
+      this.unsettled.add(done);
+      void done.then(() => this.unsettled.delete(done));
       return await Promise.race([pass, timeout]);
     } finally {
       cancel();
@@ -181,11 +189,8 @@ export class ReconcileLoop {
         // Reported, then the same work again after a backoff (the abandoned pass stops at its next step).
         this.abandoned++;
         this.options.onPassAbandoned?.(request, this.options.passTimeoutMs ?? 0);
-        const again = request.only ? [...request.only] : null;
-        this.options.clock.setTimer(
-          () => this.trigger({ source: 'retry', ...(again ? { only: again } : {}) }),
-          backoffDelay(this.abandoned, this.options.backoff, this.random),
-        );
+        const again = request.only ? { only: [...request.only] } : {};
+        this.options.clock.setTimer(() => this.trigger({ source: 'retry', ...again }), backoffDelay(this.abandoned, this.options.backoff, this.random));
       } else if (!controller.signal.aborted) {
         this.options.onPassError?.(error);
       }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
@@ -77,6 +77,49 @@ describe('a pass that hangs (timing.passTimeout)', () => {
     assert.ok(took < 15_000, `SIGTERM took ${took}ms`);
     const last = await hangPid();
     await waitFor('no stand-in left running', async () => !(await running(last)), 2000);
+  });
+});
+
+/**
+ * A read that nothing can interrupt: config.ini a FIFO (without the safety of non-blocking
+ * opens, a read of it blocks a thread of Node's pool in the kernel, and even `process.exit()`
+ * waits for that thread). Whatever reads do with it, the process must end within its bound.
+ */
+describe('a pass stuck in the kernel (config.ini a FIFO)', () => {
+  let host: EmulatedHost;
+  let daemon: DaemonProcess | null = null;
+
+  before(async () => {
+    await assertDocker();
+    host = await createEmulatedHost({ port: 9000 });
+    await host.writeConfig({ timing: { ...FAST, passTimeout: '2s' } });
+    await rm(host.configIniPath);
+    await new Promise<void>((resolve, reject) => execFile('mkfifo', [host.configIniPath], (error) => (error ? reject(error) : resolve())));
+  });
+  after(async () => {
+    if (daemon && daemon.process.exitCode === null && daemon.process.signalCode === null) await daemon.stop('SIGKILL');
+    await host?.cleanup();
+  });
+
+  it('--once ends within a few seconds, not converged', async () => {
+    const t0 = Date.now();
+    const run = await runCli(['--once', '--config', host.configPath], { timeoutMs: 30_000 });
+    const took = Date.now() - t0;
+    assert.notEqual(run.code, 0, run.stdout + run.stderr);
+    assert.ok(took < 8000, `took ${took}ms`);
+  });
+
+  it('SIGTERM ends the daemon within its bound', async () => {
+    daemon = startDaemon(['--config', host.configPath]);
+    await waitFor('a pass to be abandoned or refused', async () => /pass abandoned|not a regular file|DesiredStateUnavailable/.test(daemon?.stderr() ?? ''), 15_000);
+    const t0 = Date.now();
+    daemon.process.kill('SIGTERM');
+    const late = setTimeout(() => daemon?.process.kill('SIGKILL'), 20_000);
+    await daemon.exited;
+    clearTimeout(late);
+    const took = Date.now() - t0;
+    assert.ok(took < 16_000, `SIGTERM took ${took}ms`);
+    assert.ok(daemon.process.exitCode === 0 || daemon.process.signalCode === 'SIGTERM', `exit ${daemon.process.exitCode} ${daemon.process.signalCode}`);
   });
 });
 
