@@ -241,7 +241,8 @@ describe('applyPlan', () => {
   it('passes mode only when the change has one, and the timeout to every command', async () => {
     const { files, runner, docker, deps } = setup();
     await applyPlan(plan, deps);
-    assert.deepEqual(files.written.get('/t/a.conf'), { data: 'A', options: { mode: 0o600 } });
+    // A string is a byte string: written as its latin1 bytes.
+    assert.deepEqual(files.written.get('/t/a.conf'), { data: Buffer.from('A'), options: { mode: 0o600 } });
     assert.deepEqual(files.written.get('/t/b.der'), { data: Buffer.from([0, 1, 2]), options: {} });
     for (const options of [...runner.options, ...docker.options]) assert.deepEqual(options, { timeoutMs: 5000 });
   });

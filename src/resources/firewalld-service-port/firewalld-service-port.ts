@@ -1,3 +1,4 @@
+import { bytesToText } from '../../core/bytes';
 import type { DesiredValue } from '../../desired/desired';
 import type { FileSystem } from '../../host/file-system';
 import { observedValue, type Observation, type Plan, type PlanOptions } from '../plan';
@@ -12,6 +13,9 @@ export interface FirewalldServicePortSpec {
   source: string;
   files: string[];
 }
+
+/** Service files are tiny; a larger one is refused, never read whole. */
+export const MAX_SERVICE_FILE_BYTES = 1024 * 1024;
 
 /** Keeps the tcp port of firewalld service files (e.g. cockpit.xml) on the desired port. */
 export class FirewalldServicePort implements Resource<FirewalldState> {
@@ -34,8 +38,9 @@ export class FirewalldServicePort implements Resource<FirewalldState> {
   async observe(): Promise<Observation<FirewalldState>> {
     const files: FirewalldState['files'] = [];
     for (const path of this.spec.files) {
-      const bytes = await this.fs.readFile(path);
-      if (bytes !== null) files.push({ path, text: bytes.toString('utf8') });
+      const bytes = await this.fs.readFile(path, { maxBytes: MAX_SERVICE_FILE_BYTES });
+      // A byte string: an ISO-8859-1 file keeps its bytes (no UTF-8 round trip).
+      if (bytes !== null) files.push({ path, text: bytesToText(bytes) });
     }
     const ports: number[] = [];
     for (const file of files) {

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { bytesToText } from '../../core/bytes';
 import type { DesiredValue } from '../../desired/desired';
 import type { FileSystem } from '../../host/file-system';
 import { observedValue, type Observation, type Plan, type PlanOptions } from '../plan';
@@ -18,6 +19,9 @@ export interface SystemdSocketPortSpec {
   /** The service the socket activates; defaults to the unit name with `.service`. */
   service?: string | undefined;
 }
+
+/** Unit files are a few KiB; a larger one is refused, never read whole. */
+export const MAX_UNIT_FILE_BYTES = 1024 * 1024;
 
 /** The drop-in file this program owns. */
 export const DROP_IN_NAME = 'listen.conf';
@@ -48,15 +52,16 @@ export class SystemdSocketPort implements Resource<SocketState> {
   }
 
   async observe(): Promise<Observation<SocketState>> {
-    const unitText = await this.files.readFile(this.spec.unitPath);
+    const limit = { maxBytes: MAX_UNIT_FILE_BYTES };
+    const unitText = await this.files.readFile(this.spec.unitPath, limit);
     const names = ((await this.files.listDir(this.spec.dropInDir)) ?? []).filter((n) => n.endsWith('.conf')).sort(compareNames);
     const dropIns: UnitText[] = [];
     for (const name of names) {
       const path = join(this.spec.dropInDir, name);
-      const text = await this.files.readFile(path);
-      if (text !== null) dropIns.push({ path, text: text.toString('utf8') });
+      const text = await this.files.readFile(path, limit);
+      if (text !== null) dropIns.push({ path, text: bytesToText(text) });
     }
-    const state: SocketState = { unit: unitText === null ? null : { path: this.spec.unitPath, text: unitText.toString('utf8') }, dropIns };
+    const state: SocketState = { unit: unitText === null ? null : { path: this.spec.unitPath, text: bytesToText(unitText) }, dropIns };
     const listen = effectiveOf(state);
     return {
       state,
