@@ -22,17 +22,27 @@ export function secretForms(secret: string): string[] {
   const jsonAscii = json.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   const url = encodeURIComponent(secret);
   const forms = [secret, json, jsonAscii, jsonAscii.replace(/\\u([0-9a-f]{4})/g, (_, hex: string) => `\\u${hex.toUpperCase()}`), url, url.replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase()), url.replace(/%20/g, '+')];
-  const bytes = Buffer.from(secret, 'utf8');
+  // base64 of the secret, or of a JSON document holding it (escaped), at any byte offset.
+  for (const text of new Set([secret, json, jsonAscii])) forms.push(...base64Cores(Buffer.from(text, 'utf8')));
+  return forms.filter((f) => f.length >= 3);
+}
+
+/**
+ * For each of the 3 byte offsets the bytes may start at inside a base64 stream, the characters
+ * of the 3-byte groups made of these bytes alone (they do not depend on what surrounds them),
+ * in both alphabets. At an offset other than 0 this needs at least 4 or 5 bytes.
+ */
+function base64Cores(bytes: Buffer): string[] {
+  const cores: string[] = [];
   for (let offset = 0; offset < 3; offset++) {
     const encoded = Buffer.concat([Buffer.alloc(offset), bytes]).toString('base64');
-    // Groups of 3 bytes made of the secret alone: their 4 characters do not depend on what surrounds it.
     const first = Math.ceil(offset / 3);
     const last = Math.floor((offset + bytes.length) / 3);
     if (last <= first) continue;
     const core = encoded.slice(first * 4, last * 4);
-    forms.push(core, core.replace(/\+/g, '-').replace(/\//g, '_'));
+    cores.push(core, core.replace(/\+/g, '-').replace(/\//g, '_'));
   }
-  return forms.filter((f) => f.length >= 3);
+  return cores;
 }
 
 /**

@@ -290,6 +290,17 @@ describe('secrets of exec steps never appear in labels or failures', () => {
     }
   }
 
+  it('the output of a failing command that carries a secret is never shown: exit code and a fixed message', async () => {
+    const password = 'pa"ss\\wörd/+S3cret';
+    const echoes = [JSON.stringify(password), encodeURIComponent(password), Buffer.from(password).toString('base64'), 'harmless but still hidden'];
+    for (const echoed of echoes) {
+      const { deps } = setup({ docker: () => ({ kind: 'exited', exitCode: 3, stdout: echoed, stderr: echoed }) });
+      const report = await applyPlan({ changes: [], commands: [step(password)] }, deps);
+      assert.match(report.failure ?? '', /exited with code 3: \(output hidden: the command carries a secret\)$/);
+      assert.ok(!(report.failure ?? '').includes(echoed.slice(0, 8)), report.failure);
+    }
+  });
+
   it('the label of a successful step is masked', async () => {
     const { deps } = setup();
     const report = await applyPlan({ changes: [], commands: [step('S3cret-Pa55'), step('S3cret-Pa55')] }, deps);
