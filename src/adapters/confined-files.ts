@@ -156,6 +156,8 @@ export async function readWithin(root: string, path: string, maxBytes: number, p
 
 /** Replace a file below `root` atomically; no symlink below the root is followed. */
 export async function writeWithin(root: string, path: string, data: string | Buffer, mode: number | undefined, hook?: RaceHook): Promise<void> {
+  // The root itself is trusted (a volume's mountpoint, a configured directory): created like any parent.
+  await mkdir(root, { recursive: true });
   await withWalk(await walk(root, path, 'refuse', { create: true }), undefined, async (w) => {
     if (w.info && !w.info.isFile()) throw notRegular(w.shown, w.info);
     await hook?.('write', w.shown);

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { FileError } from '../../src/core/errors';
 import type { CommandResult, CommandRunner, RunOptions } from '../../src/host/command-runner';
 import type { ContainerInfo, DockerHost, EventFilter } from '../../src/host/docker-host';
-import type { FileSystem, TreeEntry } from '../../src/host/file-system';
+import { UNSAFE_PATH, type FileSystem, type TreeEntry } from '../../src/host/file-system';
 import { applyPlan, describeStep, displayArgv, type ApplyDeps, type ApplyReport, type CommandSettings } from '../../src/resources/apply-plan';
 import type { CommandStep, ExecStep, Plan, ToolStep } from '../../src/resources/plan';
 
@@ -23,6 +23,7 @@ class FakeFiles implements FileSystem {
   async writeFileAtomic(path: string, data: string | Buffer, options?: { mode?: number }): Promise<void> {
     this.log.push(`write ${path}`);
     if (this.failWrite.has(path)) throw new FileError('EACCES', path, `cannot write ${path}: EACCES`);
+    if (path.includes('/swapped/')) throw new FileError(UNSAFE_PATH, path, `${path}: a symlink was swapped in`);
     this.written.set(path, { data, options });
   }
   async remove(path: string): Promise<void> {
@@ -237,6 +238,16 @@ describe('applyPlan', () => {
       else assert.equal(report.failure, undefined);
     });
   }
+
+  it('a write refused because a link was swapped in after observe fails with reason UnsafePath, and passes `within`', async () => {
+    const { files, deps } = setup();
+    const report = await applyPlan({ changes: [{ path: '/v/ok.conf', before: null, after: 'x', within: '/v' }, { path: '/v/swapped/a.conf', before: null, after: 'y', within: '/v' }], commands: [] }, deps);
+    assert.equal(report.failureReason, 'UnsafePath');
+    assert.match(report.failure ?? '', /swapped in/);
+    assert.deepEqual(files.written.get('/v/ok.conf')?.options, { within: '/v' });
+    const plain = await applyPlan({ changes: [], commands: [] }, deps);
+    assert.equal(plain.failureReason, undefined);
+  });
 
   it('passes mode only when the change has one, and the timeout to every command', async () => {
     const { files, runner, docker, deps } = setup();

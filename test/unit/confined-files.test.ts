@@ -237,3 +237,11 @@ describe('property: whatever links a volume holds, a confined read returns only 
     );
   });
 });
+
+describe('a confined write into a root that does not exist yet', () => {
+  it('creates the root (it is trusted) and the file', async () => {
+    const fresh = join(base, 'new', 'to');
+    await fs.writeFileAtomic(join(fresh, 'a.cert'), 'A', { within: fresh });
+    assert.equal(await readFile(join(fresh, 'a.cert'), 'utf8'), 'A');
+  });
+});
