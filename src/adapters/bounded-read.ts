@@ -10,7 +10,7 @@ export const READ_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK;
 const CHUNK = 64 * 1024;
 
 /** `fifo`, `character device`, … for messages. */
-export function kindOf(info: Stats): string {
+function kindOf(info: Stats): string {
   if (info.isDirectory()) return 'directory';
   if (info.isFIFO()) return 'fifo';
   if (info.isCharacterDevice()) return 'character device';

@@ -24,6 +24,5 @@ export function utf8ToByteString(text: string): string {
 
 /** A byte string as humans read it (its bytes decoded as UTF-8; invalid bytes shown as U+FFFD). */
 export function displayBytes(text: string): string {
-  // eslint-disable-next-line no-control-regex
   return /[\u0080-\u00ff]/.test(text) ? Buffer.from(text, 'latin1').toString('utf8') : text;
 }

@@ -17,7 +17,7 @@ export function maskSecrets(text: string, secrets: readonly string[] | undefined
 }
 
 /** The encodings of a secret that masking looks for (each at least 3 characters long). */
-export function secretForms(secret: string): string[] {
+function secretForms(secret: string): string[] {
   const json = JSON.stringify(secret).slice(1, -1);
   const jsonAscii = json.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   const url = encodeURIComponent(secret);

@@ -1,9 +1,9 @@
 import { describeError } from '../core/errors';
-import { fileErrorCode, UNSAFE_PATH, type FileSystem, type LinkPolicy } from '../host/file-system';
+import { fileErrorCode, MAX_TEXT_FILE_BYTES, UNSAFE_PATH, type FileSystem, type LinkPolicy } from '../host/file-system';
 import { parseIni, type IniDocument } from './parse-ini';
 
 /** Larger than any real config.ini; protects the controller from hostile files. */
-export const MAX_INI_BYTES = 1024 * 1024;
+export const MAX_INI_BYTES = MAX_TEXT_FILE_BYTES;
 
 // ignoreBOM: keep a byte order mark in the text, so that an edit writes it back (parseIni skips it).
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });

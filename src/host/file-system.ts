@@ -3,6 +3,9 @@ import { FileError } from '../core/errors';
 /** Reads are bounded: a file larger than this (unless a smaller cap is asked for) is refused. */
 export const DEFAULT_MAX_READ_BYTES = 16 * 1024 * 1024;
 
+/** Cap for the configuration files read as text (unit files, drop-ins, service files, FileLine targets, INI). */
+export const MAX_TEXT_FILE_BYTES = 1024 * 1024;
+
 /** FileError codes of refusals (besides the errno codes of real failures). */
 export const UNSAFE_PATH = 'UNSAFE_PATH';
 export const NOT_REGULAR = 'ENOTREG';

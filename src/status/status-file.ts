@@ -74,7 +74,7 @@ export async function readStatusFile(files: FileSystem, path: string): Promise<S
 }
 
 /** Mode of the status file: owner and group (monitoring) may read it, others may not. */
-export const STATUS_FILE_MODE = 0o640;
+const STATUS_FILE_MODE = 0o640;
 
 /** Write the status file atomically (readers never see half a file), mode 0640 whatever it was before. */
 export async function writeStatusFile(files: FileSystem, path: string, status: StatusFile): Promise<void> {

@@ -2,7 +2,7 @@ import { bytesToText, displayBytes, utf8ToByteString } from '../../core/bytes';
 import { describeError } from '../../core/errors';
 import type { DesiredValue } from '../../desired/desired';
 import type { DockerHost } from '../../host/docker-host';
-import { fileErrorCode, NOT_REGULAR, TOO_LARGE, UNSAFE_PATH, type FileSystem } from '../../host/file-system';
+import { fileErrorCode, MAX_TEXT_FILE_BYTES, NOT_REGULAR, TOO_LARGE, UNSAFE_PATH, type FileSystem } from '../../host/file-system';
 import { afterChangeContainers, afterChangeSteps, type AfterChange } from '../after-change';
 import { describeLocation, locate, type Location } from '../locate';
 import type { Observation, Plan, PlanOptions } from '../plan';
@@ -21,9 +21,6 @@ export interface FileLineSpec {
   template: string;
   afterChange?: AfterChange | undefined;
 }
-
-/** A line-oriented configuration file is far smaller; a larger one is refused, never read whole. */
-export const MAX_FILE_LINE_BYTES = 1024 * 1024;
 
 /** Keeps one line of a file (on the host or in a Docker volume) equal to a template filled with a source's value. */
 export class FileLine implements Resource<FileLineState> {
@@ -62,7 +59,7 @@ export class FileLine implements Resource<FileLineState> {
     let bytes: Buffer | null;
     try {
       // The file is written: inside a volume, no symlink at all (links: refuse).
-      bytes = await this.files.readFile(where.path, { maxBytes: MAX_FILE_LINE_BYTES, ...(where.within === undefined ? {} : { within: where.within, links: 'refuse' as const }) });
+      bytes = await this.files.readFile(where.path, { maxBytes: MAX_TEXT_FILE_BYTES, ...(where.within === undefined ? {} : { within: where.within, links: 'refuse' as const }) });
     } catch (error) {
       // Refusals are outcomes (UnsafePath, TargetAbsent "not a regular file"); I/O errors are ObserveFailed.
       const code = fileErrorCode(error);

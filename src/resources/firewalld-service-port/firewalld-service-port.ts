@@ -1,6 +1,6 @@
 import { bytesToText } from '../../core/bytes';
 import type { DesiredValue } from '../../desired/desired';
-import type { FileSystem } from '../../host/file-system';
+import { MAX_TEXT_FILE_BYTES, type FileSystem } from '../../host/file-system';
 import { observedValue, type Observation, type Plan, type PlanOptions } from '../plan';
 import type { Resource } from '../resource';
 import { planFirewalld, type FirewalldState } from './plan-firewalld';
@@ -13,9 +13,6 @@ export interface FirewalldServicePortSpec {
   source: string;
   files: string[];
 }
-
-/** Service files are tiny; a larger one is refused, never read whole. */
-export const MAX_SERVICE_FILE_BYTES = 1024 * 1024;
 
 /** Keeps the tcp port of firewalld service files (e.g. cockpit.xml) on the desired port. */
 export class FirewalldServicePort implements Resource<FirewalldState> {
@@ -38,7 +35,7 @@ export class FirewalldServicePort implements Resource<FirewalldState> {
   async observe(): Promise<Observation<FirewalldState>> {
     const files: FirewalldState['files'] = [];
     for (const path of this.spec.files) {
-      const bytes = await this.fs.readFile(path, { maxBytes: MAX_SERVICE_FILE_BYTES });
+      const bytes = await this.fs.readFile(path, { maxBytes: MAX_TEXT_FILE_BYTES });
       // A byte string: an ISO-8859-1 file keeps its bytes (no UTF-8 round trip).
       if (bytes !== null) files.push({ path, text: bytesToText(bytes) });
     }

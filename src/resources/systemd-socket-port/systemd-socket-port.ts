@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { bytesToText } from '../../core/bytes';
 import type { DesiredValue } from '../../desired/desired';
-import type { FileSystem } from '../../host/file-system';
+import { MAX_TEXT_FILE_BYTES, type FileSystem } from '../../host/file-system';
 import { observedValue, type Observation, type Plan, type PlanOptions } from '../plan';
 import type { Resource } from '../resource';
 import { formatListen, listenPorts } from './listen-stream';
@@ -19,9 +19,6 @@ export interface SystemdSocketPortSpec {
   /** The service the socket activates; defaults to the unit name with `.service`. */
   service?: string | undefined;
 }
-
-/** Unit files are a few KiB; a larger one is refused, never read whole. */
-export const MAX_UNIT_FILE_BYTES = 1024 * 1024;
 
 /** The drop-in file this program owns. */
 export const DROP_IN_NAME = 'listen.conf';
@@ -52,7 +49,7 @@ export class SystemdSocketPort implements Resource<SocketState> {
   }
 
   async observe(): Promise<Observation<SocketState>> {
-    const limit = { maxBytes: MAX_UNIT_FILE_BYTES };
+    const limit = { maxBytes: MAX_TEXT_FILE_BYTES };
     const unitText = await this.files.readFile(this.spec.unitPath, limit);
     const names = ((await this.files.listDir(this.spec.dropInDir)) ?? []).filter((n) => n.endsWith('.conf')).sort(compareNames);
     const dropIns: UnitText[] = [];
