@@ -15,6 +15,7 @@ import { FirewalldServicePort } from '../../src/resources/firewalld-service-port
 import { setServicePort } from '../../src/resources/firewalld-service-port/service-xml';
 import { rewritePorts } from '../../src/resources/systemd-socket-port/plan-socket';
 import { SystemdSocketPort } from '../../src/resources/systemd-socket-port/systemd-socket-port';
+import { appendToSection, parseUnitFile } from '../../src/resources/systemd-socket-port/unit-file';
 import type { Resource } from '../../src/resources/resource';
 
 const SEED = Number(process.env.FC_SEED ?? 42);
@@ -40,6 +41,20 @@ describe('every byte outside the edit is kept (property, random byte strings)', 
       fc.property(fc.array(fc.tuple(line, end)), fc.constantFrom('', '\n', '\r\n'), (lines, last) => {
         const build = (pick: 'text' | 'want'): string => `[Socket]\n${lines.map(([l, e]) => l[pick] + e).join('')}${last === '' ? '' : `X-Last=1${last}`}`;
         assert.equal(rewritePorts(build('text'), 9000), build('want'));
+      }),
+      params,
+    );
+  });
+
+  it('unit files: appendToSection only inserts one line at the end of the section', () => {
+    const other = bytesLine.filter((l) => !/^[ \t\r]*\[/.test(l) && !/\\[ \t\r\n]*$/.test(l) && l.trim() !== '');
+    fc.assert(
+      fc.property(fc.array(fc.tuple(other, end)), fc.array(fc.tuple(other, end)), end, (socket, install, eol) => {
+        const head = `[Socket]${eol}${socket.map(([l, e]) => l + e).join('')}`;
+        const tail = `[Install]${eol}${install.map(([l, e]) => l + e).join('')}`;
+        const after = appendToSection(parseUnitFile(head + tail), 'Socket', 'ListenStream', '9000');
+        const dominant = (head + tail).includes('\r\n') ? '\r\n' : '\n';
+        assert.equal(after, `${head}ListenStream=9000${dominant}${tail}`);
       }),
       params,
     );
