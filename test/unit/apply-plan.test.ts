@@ -135,9 +135,9 @@ describe('applyPlan', () => {
         { action: 'write /t/a.conf', result: 'updated' },
         { action: 'write /t/b.der', result: 'updated' },
         { action: 'remove /t/old.pem', result: 'updated' },
-        { action: 'systemctl daemon-reload', result: 'updated' },
-        { action: 'docker exec websoft9-proxy nginx -s reload', result: 'updated' },
-        { action: 'systemctl restart cockpit.socket', result: 'updated' },
+        { action: 'systemctl daemon-reload', result: 'updated', exitCode: 0 },
+        { action: 'docker exec websoft9-proxy nginx -s reload', result: 'updated', exitCode: 0 },
+        { action: 'systemctl restart cockpit.socket', result: 'updated', exitCode: 0 },
       ],
     },
     {
@@ -166,8 +166,8 @@ describe('applyPlan', () => {
       answers: { runner: { [`${P} systemctl restart cockpit.socket`]: { kind: 'exited', exitCode: 5, stdout: '', stderr: 'Unit cockpit.socket not found.\n' } } },
       log: [`run ${P} systemctl daemon-reload`, `run ${P} systemctl restart cockpit.socket`],
       actions: [
-        { action: 'systemctl daemon-reload', result: 'updated' },
-        { action: 'systemctl restart cockpit.socket', result: 'failed', message: `\`${P} systemctl restart cockpit.socket\` exited with code 5: Unit cockpit.socket not found.` },
+        { action: 'systemctl daemon-reload', result: 'updated', exitCode: 0 },
+        { action: 'systemctl restart cockpit.socket', result: 'failed', message: `\`${P} systemctl restart cockpit.socket\` exited with code 5: Unit cockpit.socket not found.`, exitCode: 5 },
       ],
       failure: /exited with code 5: Unit cockpit\.socket not found\.$/,
     },
@@ -194,7 +194,7 @@ describe('applyPlan', () => {
       log: [`run ${P} firewall-cmd --state`, `run ${P} systemctl restart cockpit.socket`],
       actions: [
         { action: 'firewall-cmd --reload', result: 'skipped', message: 'firewalld is not running; skipped' },
-        { action: 'systemctl restart cockpit.socket', result: 'updated' },
+        { action: 'systemctl restart cockpit.socket', result: 'updated', exitCode: 0 },
       ],
     },
     {
@@ -222,7 +222,7 @@ describe('applyPlan', () => {
       plan: { changes: [], commands: [NGINX, { exec: { container: 'other', argv: ['sh', '-c', 'echo "a b"'] } }] },
       log: ['exec websoft9-proxy nginx -s reload', 'exec other sh -c echo "a b"'],
       actions: [
-        { action: 'docker exec websoft9-proxy nginx -s reload', result: 'updated' },
+        { action: 'docker exec websoft9-proxy nginx -s reload', result: 'updated', exitCode: 0 },
         { action: 'docker exec other sh -c echo "a b"', result: 'updated' },
       ],
     },
