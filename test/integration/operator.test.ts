@@ -159,6 +159,14 @@ describe('Type=notify: READY, STATUS, WATCHDOG and STOPPING on a real notify soc
     await host?.cleanup();
   });
 
+  it('deploy/reconciler.service asks for it: Type=notify, NotifyAccess=all (the sender is systemd-notify), a WatchdogSec', async () => {
+    const unit = await readFile(join(__dirname, '..', '..', 'deploy', 'reconciler.service'), 'utf8');
+    const value = (key: string) => unit.split('\n').filter((l) => l.startsWith(`${key}=`)).map((l) => l.slice(key.length + 1));
+    assert.deepEqual(value('Type'), ['notify']);
+    assert.deepEqual(value('NotifyAccess'), ['all']);
+    assert.match(value('WatchdogSec')[0] ?? '', /^\d+(min|s)$/);
+  });
+
   it('READY=1 after the first pass, pings every half WatchdogSec, none while a pass hangs, STOPPING=1 at the end', async () => {
     // The first systemctl call of the second pass hangs for 5 s (WatchdogSec is 1 s here).
     const marker = join(host.root, 'hung');
