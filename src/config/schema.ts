@@ -143,7 +143,11 @@ export const configSchema = z
       /** null: `journal.jsonl` beside the status file. */
       file: absolutePath.nullable().default(null),
       maxBytes: z.number().int().min(4096, 'must be at least 4096 (bytes)'),
-      webhook: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).nullable().default(null),
+      webhook: z
+        .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
+        .refine((u) => !/^[a-z]+:\/\/[^/]*@/i.test(u), 'must not contain user:password@ (put a token in the path or query)')
+        .nullable()
+        .default(null),
     }),
     timing: z.strictObject({
       resyncInterval: duration,
