@@ -215,7 +215,7 @@ describe('applyPlan', () => {
       name: 'onlyIf check passing: the command runs',
       plan: { changes: [], commands: [FW_RELOAD] },
       log: [`run ${P} firewall-cmd --state`, `run ${P} firewall-cmd --reload`],
-      actions: [{ action: 'firewall-cmd --reload', result: 'updated' }],
+      actions: [{ action: 'firewall-cmd --reload', result: 'updated', exitCode: 0 }],
     },
     {
       name: 'exec steps go to docker.exec, never to the host runner',
@@ -223,7 +223,7 @@ describe('applyPlan', () => {
       log: ['exec websoft9-proxy nginx -s reload', 'exec other sh -c echo "a b"'],
       actions: [
         { action: 'docker exec websoft9-proxy nginx -s reload', result: 'updated', exitCode: 0 },
-        { action: 'docker exec other sh -c echo "a b"', result: 'updated' },
+        { action: 'docker exec other sh -c echo "a b"', result: 'updated', exitCode: 0 },
       ],
     },
   ];
@@ -293,8 +293,8 @@ describe('secrets of exec steps never appear in labels or failures', () => {
     const { deps } = setup();
     const report = await applyPlan({ changes: [], commands: [step('S3cret-Pa55'), step('S3cret-Pa55')] }, deps);
     assert.deepEqual(report.actions, [
-      { action: 'docker exec websoft9-apphub apphub setconfig --section gitea --key user_pwd --value ***', result: 'updated' },
-      { action: 'docker exec websoft9-apphub apphub setconfig --section gitea --key user_pwd --value ***', result: 'updated' },
+      { action: 'docker exec websoft9-apphub apphub setconfig --section gitea --key user_pwd --value ***', result: 'updated', exitCode: 0 },
+      { action: 'docker exec websoft9-apphub apphub setconfig --section gitea --key user_pwd --value ***', result: 'updated', exitCode: 0 },
     ]);
   });
 
