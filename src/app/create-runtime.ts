@@ -6,7 +6,7 @@ import { NodeFileSystem } from '../adapters/node-file-system';
 import { systemClock } from '../adapters/system-clock';
 import { SystemdNotify } from '../adapters/systemd-notify';
 import type { ServiceNotifier } from '../host/service-notifier';
-import { notifySettingsFromEnv } from '../notify/systemd-notifications';
+import { notifySettingsFromEnv } from './systemd-notifications';
 import type { Config } from '../config/schema';
 import type { Logger } from '../core/logger';
 import { createSource } from '../desired/create-source';
@@ -19,8 +19,8 @@ import type { DockerHost } from '../host/docker-host';
 import type { FileSystem } from '../host/file-system';
 import type { PassDeps } from '../controller/run-pass';
 import { createResource } from '../resources/create-resource';
-import { Journal, journalPath } from '../journal/journal';
-import { Webhook } from '../journal/webhook';
+import { Journal, journalPath } from '../status/journal/journal';
+import { Webhook } from '../status/journal/webhook';
 
 /** Everything with side effects, in one object; tests may pass their own. */
 export interface HostDeps {

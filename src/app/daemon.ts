@@ -17,9 +17,9 @@ import { applyFailedNames, iso, lastPassOf, resourceStatus } from '../status/bui
 import { Metrics } from '../status/metrics';
 import { writeStatusFile, type ResourceStatus, type StatusFile } from '../status/status-file';
 import type { ServiceNotifier } from '../host/service-notifier';
-import type { Journal } from '../journal/journal';
-import { statusLine } from '../notify/status-line';
-import { SystemdNotifications } from '../notify/systemd-notifications';
+import type { Journal } from '../status/journal/journal';
+import { statusLine } from '../status/status-line';
+import { SystemdNotifications } from './systemd-notifications';
 import { createJournal, createRuntime, type HostDeps, type Runtime } from './create-runtime';
 import { logPass } from './log-pass';
 import { startMetricsServer } from './metrics-server';
@@ -128,6 +128,8 @@ export class Daemon {
     const finished = await this.stopSession();
     if (!finished) this.options.logger.warn({ timeoutMs: SHUTDOWN_TIMEOUT_MS }, 'pass still running at shutdown; exiting anyway');
     await this.writeStatus();
+    // Bounded: a dead webhook must not hold the shutdown (TimeoutStopSec).
+    if (!(await this.journal.flush(5000))) this.options.logger.warn('journal webhook: entries still pending at shutdown; dropped');
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.options.logger.info('controller stopped');
   }

@@ -3,7 +3,7 @@ import { formatPlanDiff, formatSummary, passToJson } from '../cli/format-pass';
 import { describeError } from '../core/errors';
 import { VERSION } from '../core/version';
 import type { PassResult } from '../controller/outcome';
-import type { Journal } from '../journal/journal';
+import type { Journal } from '../status/journal/journal';
 import { runPass } from '../controller/run-pass';
 import { applyFailedNames, failuresAfter, iso, lastPassOf, passSucceeded, resourceStatus } from '../status/build-status';
 import { readStatusFile, writeStatusFile, type StatusFile } from '../status/status-file';
@@ -24,7 +24,7 @@ export interface OnceOptions {
 }
 
 /** How long a one-off pass waits, after it is done, for the journal's webhook before it exits. */
-export const WEBHOOK_FLUSH_MS = 15_000;
+const WEBHOOK_FLUSH_MS = 15_000;
 
 export interface OnceResult {
   exitCode: number;

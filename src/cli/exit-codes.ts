@@ -14,7 +14,7 @@ export const EXIT = {
  * would change), bit 4 = not converged. 0 in sync and nothing changed, 2 changed and in sync,
  * 4 not converged, 6 changed but not converged.
  */
-export const DETAILED_EXIT = { inSync: 0, changed: 2, notConverged: 4, changedNotConverged: 6 } as const;
+const DETAILED_EXIT = { inSync: 0, changed: 2, notConverged: 4, changedNotConverged: 6 } as const;
 
 /**
  * Exit code of a one-off pass. Default codes: 0 converged (dry run: in sync), 1 not converged

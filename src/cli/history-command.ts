@@ -1,5 +1,5 @@
-import type { JournalEntry } from '../journal/journal-entry';
-import { filterJournal, type HistoryFilter, type JournalRead } from '../journal/read-journal';
+import type { JournalEntry } from '../status/journal/journal-entry';
+import { filterJournal, type HistoryFilter, type JournalRead } from '../status/journal/read-journal';
 import type { ObservedValue } from '../resources/plan';
 
 const show = (v: ObservedValue | undefined): string => (v === null || v === undefined ? '-' : Array.isArray(v) ? v.join(',') : String(v));

@@ -11,8 +11,8 @@ import { EXIT } from './exit-codes';
 import { parseCliArgs, USAGE, type CliArgs } from './parse-args';
 import { statusReport } from './status-command';
 import { historyReport } from './history-command';
-import { journalPath } from '../journal/journal';
-import { readJournal } from '../journal/read-journal';
+import { journalPath } from '../status/journal/journal';
+import { readJournal } from '../status/journal/read-journal';
 
 /** The command line: parse, dispatch, print, return the exit code. */
 export async function run(argv: string[]): Promise<number> {

@@ -12,9 +12,9 @@ import type { PassResult, ResourceOutcome } from '../../src/controller/outcome';
 import type { CommandResult } from '../../src/host/command-runner';
 import type { DockerHost } from '../../src/host/docker-host';
 import type { FileSystem } from '../../src/host/file-system';
-import { journalEntries, type JournalEntry } from '../../src/journal/journal-entry';
-import { Journal } from '../../src/journal/journal';
-import { filterJournal, parseJournal, readJournal } from '../../src/journal/read-journal';
+import { journalEntries, type JournalEntry } from '../../src/status/journal/journal-entry';
+import { Journal } from '../../src/status/journal/journal';
+import { filterJournal, parseJournal, readJournal } from '../../src/status/journal/read-journal';
 import { applyPlan, type CommandSettings } from '../../src/resources/apply-plan';
 import type { Plan } from '../../src/resources/plan';
 

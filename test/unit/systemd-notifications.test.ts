@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import pino from 'pino';
 import { SystemdNotify } from '../../src/adapters/systemd-notify';
 import type { NotifyResult, ServiceNotifier } from '../../src/host/service-notifier';
-import { notifySettingsFromEnv, SystemdNotifications } from '../../src/notify/systemd-notifications';
+import { notifySettingsFromEnv, SystemdNotifications } from '../../src/app/systemd-notifications';
 import { FakeClock, flushPromises } from '../support/fake-clock';
 import { startNotifyListener, type NotifyListener } from '../support/notify-listener';
 

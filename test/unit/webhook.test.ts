@@ -10,8 +10,8 @@ import { FetchHttpPoster } from '../../src/adapters/fetch-http-poster';
 import { NodeAppendLog } from '../../src/adapters/node-append-log';
 import { systemClock } from '../../src/adapters/system-clock';
 import type { PassResult } from '../../src/controller/outcome';
-import { Journal } from '../../src/journal/journal';
-import { Webhook } from '../../src/journal/webhook';
+import { Journal } from '../../src/status/journal/journal';
+import { Webhook } from '../../src/status/journal/webhook';
 import { Metrics } from '../../src/status/metrics';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;

@@ -1,6 +1,6 @@
 import { diffLines } from 'diff';
-import type { PassResult, ResourceOutcome } from '../controller/outcome';
-import type { FileChange, ObservedValue } from '../resources/plan';
+import type { PassResult, ResourceOutcome } from '../../controller/outcome';
+import type { FileChange, ObservedValue } from '../../resources/plan';
 
 /** What one file change did: line counts and (for text that holds no secret) the changed lines. */
 export interface JournalFile {
@@ -45,11 +45,11 @@ export interface JournalEntry {
   commands: JournalCommand[];
 }
 
-export const MAX_DIFF_LINES = 20;
-export const MAX_LINE = 200;
+const MAX_DIFF_LINES = 20;
+const MAX_LINE = 200;
 
 /** Whether an outcome belongs in the journal: something changed, or an apply was attempted and failed. */
-export function isJournaled(o: ResourceOutcome): boolean {
+function isJournaled(o: ResourceOutcome): boolean {
   return o.changed || o.reason === 'ApplyFailed';
 }
 
@@ -82,7 +82,7 @@ function actionResult(o: ResourceOutcome, action: string): JournalFile['result']
 }
 
 /** The journal entry of one outcome (call for those {@link isJournaled} accepts). */
-export function journalEntry(pass: PassResult, o: ResourceOutcome): JournalEntry {
+function journalEntry(pass: PassResult, o: ResourceOutcome): JournalEntry {
   const plan = o.plan ?? { changes: [], commands: [] };
   const fileActions = new Set([...plan.changes.map((c) => `write ${c.path}`), ...(plan.removals ?? []).map((r) => `remove ${r.path}`)]);
   return {

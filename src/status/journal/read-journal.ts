@@ -1,4 +1,4 @@
-import type { AppendLog } from '../host/append-log';
+import type { AppendLog } from '../../host/append-log';
 import type { JournalEntry } from './journal-entry';
 
 export interface JournalRead {

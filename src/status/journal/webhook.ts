@@ -1,5 +1,5 @@
-import type { Clock } from '../host/clock';
-import type { HttpPoster, PostResult } from '../host/http-poster';
+import type { Clock } from '../../host/clock';
+import type { HttpPoster, PostResult } from '../../host/http-poster';
 
 export interface WebhookOptions {
   url: string;

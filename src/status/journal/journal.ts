@@ -1,9 +1,9 @@
 import { dirname, join } from 'node:path';
-import type { Config } from '../config/schema';
-import { describeError } from '../core/errors';
-import type { Logger } from '../core/logger';
-import type { PassResult } from '../controller/outcome';
-import type { AppendLog } from '../host/append-log';
+import type { Config } from '../../config/schema';
+import { describeError } from '../../core/errors';
+import type { Logger } from '../../core/logger';
+import type { PassResult } from '../../controller/outcome';
+import type { AppendLog } from '../../host/append-log';
 import { journalEntries } from './journal-entry';
 import type { Webhook } from './webhook';
 

@@ -1,4 +1,4 @@
-import type { StatusFile } from '../status/status-file';
+import type { StatusFile } from './status-file';
 
 /**
  * The one-line summary for systemd's `STATUS=` (shown by `systemctl status`), e.g.
