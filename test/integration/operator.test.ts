@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { startDaemon } from '../support/daemon-process';
 import { assertDocker } from '../support/docker-required';
 import { createEmulatedHost, INI_SECRET, type EmulatedHost } from '../support/emulated-host';
+import { freePort } from '../support/free-port';
 import { startNotifyListener, type NotifyListener } from '../support/notify-listener';
 import { CLI, runCli } from '../support/run-cli';
 import { readStatusJson, waitFor } from '../support/status';
@@ -167,12 +168,17 @@ describe('Type=notify: READY, STATUS, WATCHDOG and STOPPING on a real notify soc
     assert.match(value('WatchdogSec')[0] ?? '', /^\d+(min|s)$/);
   });
 
-  it('READY=1 after the first pass, pings every half WatchdogSec, none while a pass hangs, STOPPING=1 at the end', async () => {
+  it('READY=1 after the first pass, pings every half WatchdogSec, none while a pass hangs, STOPPING=1 at the end (and the metrics of a live controller)', async () => {
     // The first systemctl call of the second pass hangs for 5 s (WatchdogSec is 1 s here).
     const marker = join(host.root, 'hung');
-    const daemon = startDaemon(['--config', host.configPath], { NOTIFY_SOCKET: listener.socketPath, WATCHDOG_USEC: '1000000' });
+    const port = await freePort();
+    const daemon = startDaemon(['--config', host.configPath, '--metrics-addr', `127.0.0.1:${port}`], { NOTIFY_SOCKET: listener.socketPath, WATCHDOG_USEC: '1000000' });
     try {
       const ready = await listener.waitFor('READY', '1');
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      assert.match(metrics, /^reconciler_build_info\{version="[^"]+"\} 1$/m);
+      assert.match(metrics, /^reconciler_process_resident_memory_bytes \d+/m);
+      assert.match(metrics, /^reconciler_journal_webhook_failures_total 0$/m);
       const status = await readStatusJson(host.statusPath);
       assert.ok(status?.lastPass, 'READY=1 comes after the first pass wrote the status');
       assert.equal(ready.fields.STATUS, 'in sync (2/2)');
