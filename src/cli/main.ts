@@ -4,7 +4,7 @@ import { runOnce } from '../app/run-once';
 import { NodeAppendLog } from '../adapters/node-append-log';
 import { NodeFileSystem } from '../adapters/node-file-system';
 import { loadConfig } from '../config/load-config';
-import { UsageError } from '../core/errors';
+import { describeError, UsageError } from '../core/errors';
 import { VERSION } from '../core/version';
 import { readStatusFile } from '../status/status-file';
 import { EXIT } from './exit-codes';
@@ -51,7 +51,13 @@ async function dispatch(args: CliArgs): Promise<number> {
   if (args.command === 'history') {
     const file = journalPath(config, statusFile);
     // Both files are bounded by journal.maxBytes; the limit only guards against a foreign huge file.
-    const read = await readJournal(new NodeAppendLog(), file, 2 * config.journal.maxBytes);
+    let read;
+    try {
+      read = await readJournal(new NodeAppendLog(), file, 2 * config.journal.maxBytes);
+    } catch (error) {
+      process.stderr.write(`reconcile: ${describeError(error)}\n`);
+      return EXIT.notConverged;
+    }
     const filter = { ...(args.resource !== undefined ? { resource: args.resource } : {}), ...(args.since !== undefined ? { since: args.since } : {}) };
     const report = historyReport(read, filter, args.json);
     process.stdout.write(report.stdout);

@@ -123,6 +123,12 @@ describe('operator features on an emulated host: --detailed-exitcodes, the journ
     assert.equal((await history('--since', new Date(Date.now() + 60_000).toISOString())).stdout, 'no journal entries\n');
     assert.equal((await history('--since', 'yesterday')).code, 64);
     assert.ok(!(await readFile(journalOf(host), 'utf8')).includes(INI_SECRET));
+    // A journal path that is not a file is a one-line error, exit 1, not a stack trace.
+    const odd = join(host.root, 'odd');
+    await mkdir(join(odd, 'journal.jsonl'), { recursive: true });
+    const broken = await runCli(['history', '--status-file', join(odd, 'status.json')]);
+    assert.equal(broken.code, 1);
+    assert.match(broken.stderr, /^reconcile: cannot read \S+journal\.jsonl: EINVAL\n$/);
   });
 
   it('on a terminal each reason is printed once, and NO_COLOR turns colours off', async () => {
