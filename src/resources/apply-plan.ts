@@ -26,6 +26,8 @@ export interface ActionResult {
   action: string;
   result: 'updated' | 'skipped' | 'failed';
   message?: string;
+  /** Commands only: the exit code, when the command ran to an exit (for the journal). */
+  exitCode?: number;
 }
 
 export interface ApplyReport {
@@ -56,9 +58,9 @@ export function displayArgv(settings: CommandSettings, step: CommandStep): strin
 /** Write the plan's files (atomically), delete its removals, then run its commands in order; stop at the first failure. */
 export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyReport> {
   const actions: ActionResult[] = [];
-  const fail = (action: string, message: string, error?: unknown): ApplyReport => {
-    actions.push({ action, result: 'failed', message });
-    return { actions, failure: message, ...(fileErrorCode(error) === UNSAFE_PATH ? { failureReason: 'UnsafePath' as const } : {}) };
+  const fail = (action: string, message: string, detail: { error?: unknown; exitCode?: number } = {}): ApplyReport => {
+    actions.push({ action, result: 'failed', message, ...(detail.exitCode === undefined ? {} : { exitCode: detail.exitCode }) });
+    return { actions, failure: message, ...(fileErrorCode(detail.error) === UNSAFE_PATH ? { failureReason: 'UnsafePath' as const } : {}) };
   };
   for (const change of plan.changes) {
     const action = `write ${change.path}`;
@@ -67,7 +69,7 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyRepor
       await deps.files.writeFileAtomic(change.path, data, { ...(change.mode === undefined ? {} : { mode: change.mode }), ...(change.within === undefined ? {} : { within: change.within }) });
       actions.push({ action, result: 'updated' });
     } catch (error) {
-      return fail(action, describeError(error), error);
+      return fail(action, describeError(error), { error });
     }
   }
   for (const removal of plan.removals ?? []) {
@@ -76,7 +78,7 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyRepor
       await deps.files.remove(removal.path, removal.within === undefined ? {} : { within: removal.within });
       actions.push({ action, result: 'updated' });
     } catch (error) {
-      return fail(action, describeError(error), error);
+      return fail(action, describeError(error), { error });
     }
   }
   for (const step of plan.commands) {
@@ -91,13 +93,14 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyRepor
     }
     const result = await runStep(step, deps);
     if (result.kind === 'exited' && result.exitCode === 0) {
-      actions.push({ action, result: 'updated' });
+      actions.push({ action, result: 'updated', exitCode: 0 });
       continue;
     }
     const secrets = 'exec' in step ? step.secrets : undefined;
     // A command carrying a secret may echo it in any encoding: its output is never shown.
     const shown = secrets && secrets.length > 0 ? withoutOutput(result) : result;
-    return fail(action, maskSecrets(describeCommandFailure(displayArgv(deps.commands, step), shown), secrets));
+    const message = maskSecrets(describeCommandFailure(displayArgv(deps.commands, step), shown), secrets);
+    return fail(action, message, result.kind === 'exited' ? { exitCode: result.exitCode } : {});
   }
   return { actions };
 }
