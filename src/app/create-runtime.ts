@@ -2,7 +2,7 @@ import { DockerodeHost } from '../adapters/dockerode-host';
 import { ExecCommandRunner } from '../adapters/exec-command-runner';
 import { NodeFileSystem } from '../adapters/node-file-system';
 import { systemClock } from '../adapters/system-clock';
-import type { Config } from '../config/schema';
+import { enabledResources, type Config } from '../config/schema';
 import type { Logger } from '../core/logger';
 import { createSource } from '../desired/create-source';
 import type { DesiredSource } from '../desired/desired';
@@ -49,7 +49,8 @@ export function createRuntime(config: Config, host: HostDeps, logger: Logger): R
     logger,
     ...host,
     sources,
-    resources: config.resources.map((spec) => createResource(spec, host.files, host.docker)),
+    // `enabled: false` resources are configured but never built: nothing observes or writes them.
+    resources: enabledResources(config).map((spec) => createResource(spec, host.files, host.docker)),
     commands: {
       prefix: config.commands.prefix,
       systemctl: config.commands.systemctl,
