@@ -47,7 +47,7 @@ export async function runOnce(rt: Runtime, options: OnceOptions): Promise<OnceRe
   return { exitCode, stdout: diff + formatSummary(pass, rt.commands) };
 }
 
-/** Exit code of a one-off pass (DESIGN.md §3). */
+/** Exit code of a one-off pass (docs/design.md §4). */
 export function exitCodeOf(pass: PassResult): number {
   const failed = pass.resources.some((r) => r.failed);
   if (pass.dryRun) {

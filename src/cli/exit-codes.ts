@@ -1,4 +1,4 @@
-/** Exit codes (DESIGN.md §3). */
+/** Exit codes (docs/design.md §4). */
 export const EXIT = {
   ok: 0,
   notConverged: 1,
