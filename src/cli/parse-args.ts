@@ -20,7 +20,7 @@ Options:
   --version            print the version
 `;
 
-export const CONFIG_ACTIONS = ['check', 'print', 'schema'] as const;
+const CONFIG_ACTIONS = ['check', 'print', 'schema'] as const;
 export type ConfigAction = (typeof CONFIG_ACTIONS)[number];
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];

@@ -5,7 +5,7 @@ import { parseDuration } from '../core/duration';
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** `30000` → `30s`: the shortest exact spelling, so that `config print` reads back the same. */
-export function durationText(ms: number): string | number {
+function durationText(ms: number): string | number {
   if (!Number.isInteger(ms)) return ms;
   if (ms !== 0 && ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
   if (ms !== 0 && ms % 60_000 === 0) return `${ms / 60_000}m`;

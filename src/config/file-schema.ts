@@ -17,7 +17,7 @@ const resourceChange = z.union([
  * changes by name. The source of config/schema.json, for editors; loading validates the merged
  * result against the full schema.
  */
-export const configFileSchema = z
+const configFileSchema = z
   .strictObject({
     docker: sections.docker.partial().nullable(),
     status: sections.status.partial().nullable(),

@@ -8,7 +8,7 @@ export const commandArgv = argv;
 export const nonEmptyArgv = argv.min(1, 'needs at least the program name');
 export const absolutePath = z.string().regex(/^\//, 'must be an absolute path');
 /** Docker object names: no `/`, no spaces (so they cannot escape the volumes directory). */
-export const dockerName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'must be a Docker name (letters, digits, _ . -)');
+const dockerName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'must be a Docker name (letters, digits, _ . -)');
 export const name = z.string().regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/, 'must be lowercase letters, digits, . and -');
 
 export const containerIniValue = z.strictObject({

@@ -13,7 +13,7 @@ export const DEFAULT_CONFIG_PATH = join(__dirname, '..', '..', 'config', 'defaul
 /** A configuration file larger than this is refused (the profile is about 4 KiB). */
 export const MAX_CONFIG_BYTES = 1024 * 1024;
 /** YAML aliases resolved per file, at most (an alias bomb expands exponentially). */
-export const MAX_YAML_ALIASES = 50;
+const MAX_YAML_ALIASES = 50;
 
 /** An invalid configuration (exit 64): every problem found, each naming its key. */
 export class ConfigError extends UsageError {
@@ -104,7 +104,7 @@ export function validateConfig(data: Yaml, origin: string): Config {
 }
 
 /** A configuration file merged over the defaults, before validation. */
-export function mergeConfigFile(defaults: Yaml, user: Yaml, origin: string): Yaml {
+function mergeConfigFile(defaults: Yaml, user: Yaml, origin: string): Yaml {
   if (user === null) return defaults;
   if (typeof user !== 'object' || Array.isArray(user)) throw new ConfigError(origin, ['the top level must be a mapping of keys']);
   const resources = user.resources;

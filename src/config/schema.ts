@@ -17,7 +17,7 @@ import {
 import { ownershipConflicts } from './ownership';
 
 /** The longest resync interval: a level-triggered safety net that runs less than daily is none. */
-export const MAX_RESYNC_MS = 24 * 3_600_000;
+const MAX_RESYNC_MS = 24 * 3_600_000;
 
 export const RESOURCE_KINDS = ['SystemdSocketPort', 'FirewalldServicePort', 'FileLine', 'DirectoryMirror', 'ContainerCredentials'] as const;
 export const SOURCE_KINDS = ['ContainerIniValue', 'ContainerFile'] as const;
