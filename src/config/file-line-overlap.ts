@@ -4,9 +4,6 @@ export interface LineRule {
   template: string;
 }
 
-/** The line a template gives for a value (as the FileLine resource renders it). */
-const render = (template: string, value: string): string => template.split('{value}').join(value);
-
 /** Literal words of a regular expression's source (`^\s*set\s+\$port\s` → `set`, `$port`). */
 function wordsOf(source: string): string[] {
   const text = source.replace(/\\[sSdDwWbB]/g, ' ').replace(/\\(.)/g, '$1');
@@ -18,6 +15,7 @@ function wordsOf(source: string): string[] {
  * give), the empty string, and the literal words of both rules, alone and joined.
  */
 function probeValues(a: LineRule, b: LineRule): string[] {
+  // Templates are rendered as the FileLine resource does: template.split('{value}').join(value).
   const words = [...new Set([...wordsOf(a.match), ...wordsOf(b.match), ...wordsOf(a.template), ...wordsOf(b.template)])];
   const values = ['', ' ', ...words, words.join(' '), ...words.map((w) => ` ${w} `)];
   for (let port = 0; port <= 65535; port++) values.push(String(port));
@@ -32,13 +30,25 @@ function probeValues(a: LineRule, b: LineRule): string[] {
  * own words as the value: exact for port values, a close approximation for free text.
  */
 export function collidingLine(a: LineRule, b: LineRule): string | null {
-  const matchA = new RegExp(a.match);
-  const matchB = new RegExp(b.match);
+  const matchA = compile(a.match);
+  const matchB = compile(b.match);
+  // A match that does not compile is reported on its own key; there is nothing to compare.
+  if (matchA === null || matchB === null) return null;
+  const partsA = a.template.split('{value}');
+  const partsB = b.template.split('{value}');
   for (const value of probeValues(a, b)) {
-    const lineA = render(a.template, value);
+    const lineA = partsA.join(value);
     if (matchB.test(lineA)) return lineA;
-    const lineB = render(b.template, value);
+    const lineB = partsB.join(value);
     if (matchA.test(lineB)) return lineB;
   }
   return null;
+}
+
+function compile(source: string): RegExp | null {
+  try {
+    return new RegExp(source);
+  } catch {
+    return null;
+  }
 }

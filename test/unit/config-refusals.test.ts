@@ -5,9 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import fc from 'fast-check';
+import { stringify } from 'yaml';
 import { MAX_TIMER_MS } from '../../src/config/duration-schema';
 import { collidingLine, type LineRule } from '../../src/config/file-line-overlap';
 import { ConfigError, MAX_CONFIG_BYTES, loadConfig } from '../../src/config/load-config';
+import type { Yaml } from '../../src/config/merge-config';
 import { UsageError } from '../../src/core/errors';
 import { setLine } from '../../src/resources/file-line/plan-file-line';
 
@@ -61,6 +63,10 @@ describe('refused: two resources owning one thing (exit 64 naming both)', () => 
   });
   it('allowed: the same regular expression on two different files, and the same INI key of another section', () => {
     accepted(`resources:\n${line('a', 'a.conf', 'x', 'x {value}')}${line('b', 'b.conf', 'x', 'x {value}')}  creds: { kind: ContainerCredentials, source: proxy-credential, section: other }\n`);
+  });
+  it('a match that does not compile, beside another FileLine on its file, is named (no SyntaxError)', () => {
+    const problems = problemsOf(`resources:\n  proxy-cockpit-port: { match: '(' }\n${line('two', 'custom_var.conf', '^x', 'x {value}')}`);
+    assert.ok(problems.some((p) => p.startsWith('resources.2.match (resource "proxy-cockpit-port"): is not a valid regular expression')), problems.join('\n'));
   });
   it('allowed: a resource switched off owns nothing', () => {
     accepted(`resources:\n${socket('two', 'cockpit.socket', '/etc/systemd/system/cockpit.socket.d')}  cockpit-socket: { enabled: false }\n`);
@@ -130,5 +136,49 @@ describe('refused: YAML and files that would exhaust the process', () => {
   });
   it('every YAML problem of a file is listed, with its line', () => {
     usage(file('docker: { socketPath: /a }\ndocker: { socketPath: /b }\n'), /line 2, column 1\): Map keys must be unique$/);
+  });
+});
+
+describe('bad input is a ConfigError, never another exception (property)', () => {
+  const NAMES = ['cockpit-socket', 'cockpit-firewalld', 'proxy-cockpit-port', 'cockpit-certs', 'gitea-credentials', 'extra', 'nope'];
+  /** A second FileLine on the proxy's file, so that random changes meet the cross-resource rules. */
+  const EXTRA: { [key: string]: Yaml } = { kind: 'FileLine', source: 'apphub', volume: 'websoft9_nginx_var', file: 'custom_var.conf', match: '^x', template: 'x {value}' };
+  /** Per key: values that are valid, invalid in value, or of the wrong type, so that rules across keys are reached too. */
+  const VALUES: { [key: string]: Yaml[] } = {
+    match: ['(', '^x', 'cockpit_port', '[z-a]', '^\\s*set\\s+\\$cockpit_port\\s'],
+    template: ['x {value}', 'set $cockpit_port {value};', 'no value', 5],
+    file: ['custom_var.conf', './custom_var.conf', 'other.conf', '../x'],
+    enabled: [true, false, 'yes'],
+    mode: ['inplace', 'dropin', 'sideways'],
+    dropInDir: ['/etc/systemd/system/cockpit.socket.d', '/etc/systemd/system/cockpit.socket.d/', 'relative'],
+    unitPath: ['/lib/systemd/system/cockpit.socket', '/etc/firewalld/services/cockpit.xml'],
+    unit: ['cockpit.socket', 'other.socket', 'bad'],
+    files: [['/etc/firewalld/services/cockpit.xml'], ['/srv/x.xml'], [], '/x'],
+    to: [{ path: '/etc/systemd/system/cockpit.socket.d' }, { volume: 'websoft9_nginx_data', subPath: 'custom_ssl/a' }, { volume: 'websoft9_nginx_var' }, 5],
+    kind: ['FileLine', 'SystemdSocketPort', 'Nope'],
+    section: ['gitea', 'portainer', ''],
+    userKey: ['user_pwd', 'USER_NAME', 5],
+    source: ['apphub', 'gitea-credential', 'missing'],
+  };
+  const valueOf = (key: string): fc.Arbitrary<Yaml> =>
+    fc.oneof({ weight: 5, arbitrary: fc.constantFrom(...(VALUES[key] ?? [null])) }, { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 1 }) as fc.Arbitrary<Yaml> });
+  const change = fc
+    .uniqueArray(fc.constantFrom(...Object.keys(VALUES)), { maxLength: 3 })
+    .chain((keys) => fc.tuple(...keys.map((k) => valueOf(k).map((v): [string, Yaml] => [k, v]))).map((pairs) => Object.fromEntries(pairs) as { [key: string]: Yaml }));
+  const override = fc.dictionary(fc.constantFrom(...NAMES), change, { maxKeys: 3 });
+  const timing = fc.dictionary(fc.constantFrom('resyncInterval', 'debounce', 'maxDebounce', 'backoffMax'), fc.oneof(fc.integer(), fc.double(), fc.string(), fc.constantFrom('25h', '1e12', '597h')), { maxKeys: 2 });
+  it('random overrides of the profile are accepted or refused with keys, nothing thrown', () => {
+    fc.assert(
+      fc.property(override, timing, (resources, time) => {
+        const extra = resources.extra;
+        const path = file(stringify({ resources: { ...resources, extra: { ...EXTRA, ...(extra ?? {}) } }, timing: time }));
+        try {
+          loadConfig(path);
+        } catch (error) {
+          assert.ok(error instanceof UsageError, `${String(error)}\n${(error as Error).stack ?? ''}`);
+        }
+      }),
+      { seed: Number(process.env.FC_SEED ?? 42), numRuns: 200, verbose: 1 },
+    );
   });
 });
