@@ -38,7 +38,8 @@ describe('the controller skips resources switched off (enabled: false), and take
     assert.deepEqual(status?.resources.map((r) => r.name), ['cockpit-socket']);
     assert.deepEqual(await Promise.all(host.firewalldFiles.map((f) => readFile(f, 'utf8'))), vendorXml, 'firewalld files untouched');
     assert.ok(!(await host.commands()).some((c) => c.startsWith('firewall-cmd')), (await host.commands()).join('\n'));
-    assert.ok(status?.lastSuccessAt, 'in sync counts only enabled resources');
+    const raw = JSON.parse(await readFile(host.statusPath, 'utf8')) as { lastSuccessAt: string | null };
+    assert.ok(raw.lastSuccessAt, 'in sync counts only the enabled resources');
   });
 
   it('enabled again and SIGHUP: the resource is corrected', async () => {
