@@ -21,6 +21,7 @@ const configFileSchema = z
   .strictObject({
     docker: sections.docker.partial().nullable(),
     status: sections.status.partial().nullable(),
+    journal: sections.journal.partial().nullable(),
     timing: sections.timing.partial().nullable(),
     commands: sections.commands.partial().nullable(),
     sources: z.record(name, z.union([containerIniValue.partial(), containerFile.partial()]).nullable()).nullable(),

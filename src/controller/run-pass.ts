@@ -118,11 +118,12 @@ async function verify(
   try {
     const after = await resource.observe();
     const again = resource.plan(desired, after.state, { retryCommands: false });
+    const before = { observedBefore: applied.observed };
     if (!isEmptyPlan(again) || again.problem) {
-      return { ...applied, observed: after.value, inSync: false, ready: 'False', reason: 'ApplyFailed', message: 'still out of sync after applying (changed again by another writer, or the change did not take); retrying', failed: true };
+      return { ...applied, ...before, observed: after.value, inSync: false, ready: 'False', reason: 'ApplyFailed', message: 'still out of sync after applying (changed again by another writer, or the change did not take); retrying', failed: true };
     }
     const message = [after.summary, ...notes].join('; ');
-    return { ...applied, observed: after.value, inSync: true, ready: 'True', reason: 'Applied', message, failed: false };
+    return { ...applied, ...before, observed: after.value, inSync: true, ready: 'True', reason: 'Applied', message, failed: false };
   } catch (error) {
     return { ...applied, inSync: false, ready: 'False', reason: 'ObserveFailed', message: describeError(error), failed: true };
   }

@@ -25,6 +25,8 @@ export interface ActionResult {
   action: string;
   result: 'updated' | 'skipped' | 'failed';
   message?: string;
+  /** Commands only: the exit code, when the command ran to an exit (for the journal). */
+  exitCode?: number;
 }
 
 export interface ApplyReport {
@@ -53,8 +55,8 @@ export function displayArgv(settings: CommandSettings, step: CommandStep): strin
 /** Write the plan's files (atomically), delete its removals, then run its commands in order; stop at the first failure. */
 export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyReport> {
   const actions: ActionResult[] = [];
-  const fail = (action: string, message: string): ApplyReport => {
-    actions.push({ action, result: 'failed', message });
+  const fail = (action: string, message: string, exitCode?: number): ApplyReport => {
+    actions.push({ action, result: 'failed', message, ...(exitCode === undefined ? {} : { exitCode }) });
     return { actions, failure: message };
   };
   for (const change of plan.changes) {
@@ -87,12 +89,13 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyRepor
     }
     const result = await runStep(step, deps);
     if (result.kind === 'exited' && result.exitCode === 0) {
-      actions.push({ action, result: 'updated' });
+      actions.push({ action, result: 'updated', exitCode: 0 });
       continue;
     }
     const secrets = 'exec' in step ? step.secrets : undefined;
     // Masked before describing too: the description cuts stderr short, possibly inside a secret.
-    return fail(action, maskSecrets(describeCommandFailure(displayArgv(deps.commands, step), maskResult(result, secrets)), secrets));
+    const message = maskSecrets(describeCommandFailure(displayArgv(deps.commands, step), maskResult(result, secrets)), secrets);
+    return fail(action, message, result.kind === 'exited' ? result.exitCode : undefined);
   }
   return { actions };
 }
