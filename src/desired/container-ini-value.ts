@@ -7,7 +7,7 @@ import type { Desired, DesiredSource } from './desired';
 import { getIniValue } from './parse-ini';
 import { readIniFile } from './read-ini-file';
 
-/** Configuration of a `ContainerIniValue` source (DESIGN.md §3). */
+/** Configuration of a `ContainerIniValue` source (docs/configuration.md). */
 export interface ContainerIniValueSpec {
   kind: 'ContainerIniValue';
   container: string;

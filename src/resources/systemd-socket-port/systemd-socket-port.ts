@@ -7,7 +7,7 @@ import type { Resource } from '../resource';
 import { formatListen, listenPorts } from './listen-stream';
 import { compareNames, effectiveOf, planSocket, type SocketSettings, type SocketState, type UnitText } from './plan-socket';
 
-/** Configuration of a `SystemdSocketPort` resource (DESIGN.md §3). */
+/** Configuration of a `SystemdSocketPort` resource (docs/configuration.md). */
 export interface SystemdSocketPortSpec {
   name: string;
   kind: 'SystemdSocketPort';
