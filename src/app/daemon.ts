@@ -2,22 +2,25 @@ import type { Server } from 'node:http';
 import { merge, of, type Subscription } from 'rxjs';
 import { assessHealth } from '../cli/status-command';
 import { loadConfig } from '../config/load-config';
-import type { Config } from '../config/schema';
+import { enabledResources, type Config } from '../config/schema';
 import { describeError } from '../core/errors';
 import type { Logger } from '../core/logger';
 import { VERSION } from '../core/version';
 import type { PassResult } from '../controller/outcome';
 import { ReconcileLoop, type RetryState } from '../controller/reconcile-loop';
-import { PendingCommands, pendingPath } from '../controller/pending-commands';
-import { runPass } from '../controller/run-pass';
+import { daemonPass, reportAbandoned } from './daemon-pass';
 import { dockerEventTriggers } from '../sources/docker-events-source';
 import { fileWatchTriggers } from '../sources/file-watch-source';
 import { resyncTriggers } from '../sources/resync-timer';
 import type { Trigger } from '../sources/trigger';
-import { applyFailedNames, iso, lastPassOf, resourceStatus } from '../status/build-status';
+import { iso, lastPassOf, resourceStatus } from '../status/build-status';
 import { Metrics } from '../status/metrics';
 import { writeStatusFile, type ResourceStatus, type StatusFile } from '../status/status-file';
-import { createRuntime, type HostDeps, type Runtime } from './create-runtime';
+import type { ServiceNotifier } from '../host/service-notifier';
+import type { Journal } from '../status/journal/journal';
+import { statusLine } from '../status/status-line';
+import { SystemdNotifications } from './systemd-notifications';
+import { createJournal, createRuntime, type HostDeps, type Runtime } from './create-runtime';
 import { logPass } from './log-pass';
 import { startMetricsServer } from './metrics-server';
 
@@ -32,6 +35,8 @@ export interface DaemonOptions {
   host: HostDeps;
   logger: Logger;
   metricsAddr?: { host: string; port: number };
+  /** Under systemd with `Type=notify` (NOTIFY_SOCKET set): readiness, status and watchdog. */
+  notify?: { notifier: ServiceNotifier; watchdogMs: number | null };
 }
 
 /** One configuration's live parts; replaced whole on reload. */
@@ -58,15 +63,28 @@ export class Daemon {
   private docker = { connected: false, since: '' };
   private server: Server | null = null;
   private stopping = false;
-  /** The record of follow-up commands not yet done, next to the status file (survives crashes). */
-  private readonly pendingFile: string;
+  private journal: Journal;
+  private passStartedAt: number | null = null;
+  private readonly systemd: SystemdNotifications | null;
 
   constructor(private readonly options: DaemonOptions) {
     this.config = options.config;
     this.startedAt = options.host.clock.now();
     this.docker.since = iso(this.startedAt);
-    this.metrics = new Metrics(options.config.resources.map((r) => r.name));
-    this.pendingFile = pendingPath(options.statusFile);
+    this.metrics = new Metrics(enabledResources(options.config).map((r) => r.name));
+    this.journal = this.createJournal(options.config);
+    this.systemd = options.notify
+      ? new SystemdNotifications({
+          ...options.notify,
+          clock: options.host.clock,
+          logger: options.logger,
+          passStartedAt: () => this.passStartedAt,
+        })
+      : null;
+  }
+
+  private createJournal(config: Config): Journal {
+    return createJournal(config, this.options.statusFile, this.options.host, this.options.logger, () => this.metrics.webhookFailure());
   }
 
   async start(): Promise<void> {
@@ -80,7 +98,8 @@ export class Daemon {
       });
     }
     this.session = this.startSession(this.config, { source: 'startup' });
-    this.options.logger.info({ statusFile: this.options.statusFile, resources: this.config.resources.map((r) => r.name) }, 'controller started');
+    this.systemd?.start();
+    this.options.logger.info({ statusFile: this.options.statusFile, resources: enabledResources(this.config).map((r) => r.name) }, 'controller started');
   }
 
   /** SIGHUP: re-read the configuration; a bad file is reported and the old configuration kept. */
@@ -95,25 +114,25 @@ export class Daemon {
     await this.stopSession();
     if (this.stopping) return;
     this.config = next;
-    for (const name of [...this.statuses.keys()]) if (!next.resources.some((r) => r.name === name)) this.statuses.delete(name);
+    this.journal = this.createJournal(next);
+    for (const name of [...this.statuses.keys()]) if (!enabledResources(next).some((r) => r.name === name)) this.statuses.delete(name);
     this.session = this.startSession(next, { source: 'signal', detail: 'SIGHUP' });
     this.options.logger.info('configuration reloaded');
   }
 
-  /**
-   * SIGTERM/SIGINT: stop taking triggers, finish the pass in progress (bounded; then it is
-   * aborted), write the status. Resolves false when a pass is still stuck after that (a read
-   * blocked in the kernel): then Node's own exit would wait for it forever (see end-process).
-   */
+  /** SIGTERM/SIGINT: stop taking triggers, finish the pass (bounded, then aborted), write the status; false when one is stuck (see end-process). */
   async stop(): Promise<boolean> {
     if (this.stopping) return true;
     this.stopping = true;
     const loop = this.session?.loop;
+    await this.systemd?.stopping();
     const finished = await this.stopSession();
     // Also an abandoned pass still stuck (a read blocked in the kernel) counts.
     const settled = loop ? await loop.settled(1000) : true;
     if (!finished) this.options.logger.warn({ timeoutMs: SHUTDOWN_TIMEOUT_MS, stuck: !settled }, 'pass still running at shutdown; aborted it, exiting anyway');
     await this.writeStatus();
+    // Bounded: a dead webhook must not hold the shutdown (TimeoutStopSec).
+    if (!(await this.journal.flush(5000))) this.options.logger.warn('journal webhook: entries still pending at shutdown; dropped');
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.options.logger.info('controller stopped');
     return settled;
@@ -128,16 +147,7 @@ export class Daemon {
       maxDebounceMs: config.timing.maxDebounce,
       backoff: { initialMs: config.timing.backoffInitial, maxMs: config.timing.backoffMax },
       passTimeoutMs: config.timing.passTimeout,
-      pass: (request) =>
-        runPass(runtime, {
-          dryRun: false,
-          triggers: request.triggers,
-          signal: request.signal,
-          ...(request.only ? { only: request.only } : {}),
-          ...(request.skip ? { skip: request.skip } : {}),
-          retryCommands: applyFailedNames(this.statuses.values()),
-          pending: new PendingCommands(host.files, this.pendingFile),
-        }),
+      pass: daemonPass(runtime, { statuses: () => this.statuses.values(), statusFile: this.options.statusFile, running: (at) => (this.passStartedAt = at) }),
       afterPass: (result, retry) => this.afterPass(result, retry),
       onPassError: (error) => logger.error({ err: describeError(error) }, 'pass failed unexpectedly'),
       onPassAbandoned: (request, timeoutMs) => void this.abandoned(request.triggers, timeoutMs),
@@ -192,21 +202,20 @@ export class Daemon {
     }
     this.lastPass = lastPassOf(result);
     // Every configured resource in sync (a retry pass reports only some of them).
-    if (this.config.resources.every((r) => this.statuses.get(r.name)?.inSync)) this.lastSuccessAt = iso(result.finishedAt);
+    if (enabledResources(this.config).every((r) => this.statuses.get(r.name)?.inSync)) this.lastSuccessAt = iso(result.finishedAt);
     this.metrics.pass(result);
     logPass(this.options.logger, result);
+    await this.journal.record(result); // the file only: the webhook delivers in the background
     this.session?.refreshWatches();
     await this.writeStatus();
+    this.systemd?.passDone(statusLine(this.status()));
   }
 
   /** A pass ran longer than timing.passTimeout: reported (log, status, metrics); the loop retries it. */
   private async abandoned(triggers: string[], timeoutMs: number): Promise<void> {
-    const now = this.options.host.clock.now();
-    this.options.logger.error({ timeoutMs, triggers }, `pass abandoned: still running after ${timeoutMs}ms (a read or command that hangs); retrying`);
+    this.lastPass = reportAbandoned(triggers, timeoutMs, this.options.host.clock.now(), this.options.logger, this.metrics);
     this.stats.passes++;
     this.stats.failures++;
-    this.metrics.abandonedPass();
-    this.lastPass = { startedAt: iso(now - timeoutMs), finishedAt: iso(now), durationMs: timeoutMs, triggers, result: 'abandoned' };
     await this.writeStatus();
   }
 
@@ -225,7 +234,7 @@ export class Daemon {
       lastPass: this.lastPass,
       lastSuccessAt: this.lastSuccessAt,
       stats: { ...this.stats },
-      resources: this.config.resources.map((r) => this.statuses.get(r.name)).filter((s): s is ResourceStatus => s !== undefined),
+      resources: enabledResources(this.config).map((r) => this.statuses.get(r.name)).filter((s): s is ResourceStatus => s !== undefined),
     };
   }
 

@@ -10,13 +10,13 @@ export interface Staged {
   /** What the writes did. */
   actions: ActionResult[];
   /** Set when a write failed: no check and no command runs for this resource. */
-  failure?: string;
+  failure?: { reason: 'ApplyFailed' | 'UnsafePath'; message: string };
 }
 
 /** How the command phase ended for one resource. */
 export interface PhaseResult {
   actions: ActionResult[];
-  failure?: { reason: 'ApplyFailed' | 'CheckFailed'; message: string };
+  failure?: { reason: 'ApplyFailed' | 'CheckFailed' | 'UnsafePath'; message: string };
 }
 
 /** Identity of a step for deduplication (its check is collected separately). */
@@ -67,7 +67,7 @@ export function mergeSteps(lists: readonly (readonly CommandStep[])[]): { step: 
 export async function runCommandPhase(staged: readonly Staged[], deps: ApplyDeps, pending: PendingCommands): Promise<Map<string, PhaseResult>> {
   const results = new Map<string, PhaseResult>(staged.map((s) => [s.name, { actions: [...s.actions] }]));
   const failed = (name: string): boolean => results.get(name)?.failure !== undefined;
-  for (const s of staged) if (s.failure) (results.get(s.name) as PhaseResult).failure = { reason: 'ApplyFailed', message: s.failure };
+  for (const s of staged) if (s.failure) (results.get(s.name) as PhaseResult).failure = s.failure;
   const live = staged.filter((s) => !s.failure && s.plan.commands.length > 0);
 
   // 1. Checks, each once.

@@ -72,7 +72,8 @@ export async function runPass(deps: PassDeps, options: PassOptions): Promise<Pas
     }
     signal?.throwIfAborted();
     const written = await writeFiles(plan, deps.files);
-    const staged: Staged = { name: resource.name, plan, actions: written.actions, ...(written.failure ? { failure: written.failure } : {}) };
+    const failure = written.failure ? { failure: { reason: written.failureReason ?? ('ApplyFailed' as const), message: written.failure } } : {};
+    const staged: Staged = { name: resource.name, plan, actions: written.actions, ...failure };
     outcomes.push({ staged, base, resource, value });
   }
 
@@ -135,7 +136,8 @@ async function planResource(
   }
   const seen = { ...base, observed: observation.value };
   if (desired?.kind === 'unavailable') {
-    return { ...seen, desired: null, inSync: false, ready: 'Unknown', reason: 'DesiredStateUnavailable', message: desired.message, failed: true };
+    const unsafe = desired.reason === 'UnsafePath'; // a refusal, not a wait: Ready False
+    return { ...seen, desired: null, inSync: false, ready: unsafe ? 'False' : 'Unknown', reason: desired.reason ?? 'DesiredStateUnavailable', message: desired.message, failed: true };
   }
   if (desired?.kind === 'invalid') {
     return { ...seen, desired: null, inSync: false, ready: 'False', reason: 'InvalidDesiredValue', message: desired.message, failed: true };
@@ -175,11 +177,12 @@ async function verify(
   try {
     const after = await resource.observe();
     const again = resource.plan(desired, after.state, { retryCommands: false });
+    const before = { observedBefore: applied.observed };
     if (!isEmptyPlan(again) || again.problem) {
-      return { ...applied, observed: after.value, inSync: false, ready: 'False', reason: 'ApplyFailed', message: 'still out of sync after applying (changed again by another writer, or the change did not take); retrying', failed: true };
+      return { ...applied, ...before, observed: after.value, inSync: false, ready: 'False', reason: 'ApplyFailed', message: 'still out of sync after applying (changed again by another writer, or the change did not take); retrying', failed: true };
     }
     const message = [after.summary, ...notes].join('; ');
-    return { ...applied, observed: after.value, inSync: true, ready: 'True', reason: 'Applied', message, failed: false };
+    return { ...applied, ...before, observed: after.value, inSync: true, ready: 'True', reason: 'Applied', message, failed: false };
   } catch (error) {
     return { ...applied, inSync: false, ready: 'False', reason: 'ObserveFailed', message: describeError(error), failed: true };
   }

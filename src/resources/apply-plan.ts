@@ -1,8 +1,9 @@
+import { textToBytes } from '../core/bytes';
 import { describeError } from '../core/errors';
 import { maskSecrets } from '../core/secrets';
 import { describeCommandFailure, type CommandResult, type CommandRunner, type RunOptions } from '../host/command-runner';
 import type { DockerHost } from '../host/docker-host';
-import type { FileSystem } from '../host/file-system';
+import { fileErrorCode, UNSAFE_PATH, type FileSystem } from '../host/file-system';
 import type { CheckStep, CommandStep, Plan, Tool } from './plan';
 
 /** How configured commands are run (configuration `commands`). */
@@ -27,12 +28,16 @@ export interface ActionResult {
   action: string;
   result: 'updated' | 'skipped' | 'failed';
   message?: string;
+  /** Commands only: the exit code, when the command ran to an exit (for the journal). */
+  exitCode?: number;
 }
 
 export interface ApplyReport {
   actions: ActionResult[];
   /** Set when an action failed; later actions were not attempted. */
   failure?: string;
+  /** Set when the failure was a refused path (a link swapped in after observe): reason UnsafePath. */
+  failureReason?: 'UnsafePath';
 }
 
 /** The argv of a host command: prefix + the configured tool + the step's arguments. */
@@ -68,26 +73,27 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyRepor
 /** Write the plan's files (atomically) and delete its removals; stop at the first failure. */
 export async function writeFiles(plan: Pick<Plan, 'changes' | 'removals'>, files: FileSystem): Promise<ApplyReport> {
   const actions: ActionResult[] = [];
-  const fail = (action: string, message: string): ApplyReport => {
+  const fail = (action: string, message: string, error: unknown): ApplyReport => {
     actions.push({ action, result: 'failed', message });
-    return { actions, failure: message };
+    return { actions, failure: message, ...(fileErrorCode(error) === UNSAFE_PATH ? { failureReason: 'UnsafePath' as const } : {}) };
   };
   for (const change of plan.changes) {
     const action = `write ${change.path}`;
     try {
-      await files.writeFileAtomic(change.path, change.after, change.mode === undefined ? {} : { mode: change.mode });
+      const data = typeof change.after === 'string' ? textToBytes(change.after) : change.after;
+      await files.writeFileAtomic(change.path, data, { ...(change.mode === undefined ? {} : { mode: change.mode }), ...(change.within === undefined ? {} : { within: change.within }) });
       actions.push({ action, result: 'updated' });
     } catch (error) {
-      return fail(action, describeError(error));
+      return fail(action, describeError(error), error);
     }
   }
   for (const removal of plan.removals ?? []) {
     const action = `remove ${removal.path}`;
     try {
-      await files.remove(removal.path);
+      await files.remove(removal.path, removal.within === undefined ? {} : { within: removal.within });
       actions.push({ action, result: 'updated' });
     } catch (error) {
-      return fail(action, describeError(error));
+      return fail(action, describeError(error), error);
     }
   }
   return { actions };
@@ -104,10 +110,12 @@ export async function runCommandStep(step: CommandStep, deps: ApplyDeps): Promis
     }
   }
   const result = await runStep(step, deps);
-  if (result.kind === 'exited' && result.exitCode === 0) return { action, result: 'updated' };
+  if (result.kind === 'exited' && result.exitCode === 0) return { action, result: 'updated', exitCode: 0 };
   const secrets = 'exec' in step ? step.secrets : undefined;
-  // Masked before describing too: the description cuts stderr short, possibly inside a secret.
-  return { action, result: 'failed', message: maskSecrets(describeCommandFailure(displayArgv(deps.commands, step), maskResult(result, secrets)), secrets) };
+  // A command carrying a secret may echo it in any encoding: its output is never shown.
+  const shown = secrets && secrets.length > 0 ? withoutOutput(result) : result;
+  const message = maskSecrets(describeCommandFailure(displayArgv(deps.commands, step), shown), secrets);
+  return { action, result: 'failed', message, ...(result.kind === 'exited' ? { exitCode: result.exitCode } : {}) };
 }
 
 /** A check's label: `nginx -t in websoft9-proxy`, or the host argv. */
@@ -116,34 +124,33 @@ export function describeCheck(settings: CommandSettings, check: CheckStep): stri
   return [...settings.prefix, ...check.host.argv].join(' ');
 }
 
-/** Run a check; null when it exited 0, else why not: the exit code and the first line of its output. */
-export async function runCheck(check: CheckStep, deps: ApplyDeps, secrets?: readonly string[]): Promise<string | null> {
+/** Run a check; null when it exited 0, else why not: the exit code and the first line of its output (masked; none when the step carries a secret). */
+export async function runCheck(check: CheckStep, deps: ApplyDeps, secrets: readonly string[] = []): Promise<string | null> {
   const options = runOptions(deps);
   const result = 'exec' in check
     ? await deps.docker.exec(check.exec.container, check.exec.argv, options)
     : await deps.runner.run([...deps.commands.prefix, ...check.host.argv], options);
   const label = describeCheck(deps.commands, check);
   if (result.kind === 'exited' && result.exitCode === 0) return null;
-  if (result.kind !== 'exited') return maskSecrets(describeCommandFailure([label], result), secrets);
+  const shown = secrets.length > 0 ? withoutOutput(result) : result;
+  if (shown.kind !== 'exited') return maskSecrets(describeCommandFailure([label], shown), secrets);
   // nginx -t writes to stderr; other checks may use stdout. The first non-empty line says why.
-  const first = `${result.stderr}\n${result.stdout}`.split('\n').map((l) => l.trim()).find((l) => l !== '') ?? '';
-  return maskSecrets(`\`${label}\` exited with code ${result.exitCode}${first ? `: ${first.slice(0, 300)}` : ''}`, secrets);
-}
-
-function maskResult(result: CommandResult, secrets: readonly string[] | undefined): CommandResult {
-  switch (result.kind) {
-    case 'exited':
-      return { ...result, stdout: maskSecrets(result.stdout, secrets), stderr: maskSecrets(result.stderr, secrets) };
-    case 'timed-out':
-      return { ...result, stderr: maskSecrets(result.stderr, secrets) };
-    case 'not-found':
-    case 'failed':
-      return { ...result, message: maskSecrets(result.message, secrets) };
-  }
+  const first = `${shown.stderr}\n${shown.stdout}`.split('\n').map((l) => l.trim()).find((l) => l !== '') ?? '';
+  return maskSecrets(`\`${label}\` exited with code ${shown.exitCode}${first ? `: ${first.slice(0, 300)}` : ''}`, secrets);
 }
 
 function runOptions(deps: ApplyDeps): RunOptions {
   return deps.signal ? { timeoutMs: deps.commands.timeoutMs, signal: deps.signal } : { timeoutMs: deps.commands.timeoutMs };
+}
+
+/**
+ * What a command that carries a secret reports: its exit code (or how it ended) and a fixed
+ * message; never a byte of its output. (`failed`/`not-found` messages are our own, not output.)
+ */
+function withoutOutput(result: CommandResult): CommandResult {
+  if (result.kind === 'exited') return { ...result, stdout: '', stderr: '(output hidden: the command carries a secret)' };
+  if (result.kind === 'timed-out') return { ...result, stderr: '' };
+  return result;
 }
 
 function runStep(step: CommandStep, deps: ApplyDeps): Promise<CommandResult> {
