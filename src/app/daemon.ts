@@ -129,7 +129,13 @@ export class Daemon {
     const used = [...runtime.sources.values()].filter((s) => runtime.resources.some((r) => r.source === s.name));
     const containers = [...new Set([...used.flatMap((s) => s.containers()), ...runtime.resources.flatMap((r) => r.containers())])];
     const watchPaths = (): string[] => [...runtime.resources.flatMap((r) => r.watchPaths()), ...used.flatMap((s) => s.watchPaths())];
-    const files = fileWatchTriggers(watchPaths, (error) => logger.warn({ err: describeError(error) }, 'file watch error'));
+    const files = fileWatchTriggers(watchPaths, {
+      onError: (error) => logger.warn({ err: describeError(error) }, 'file watch error'),
+      onRepair: (repair) => {
+        this.metrics.watchRepair();
+        logger.warn({ problems: repair.problems }, 'file watches were wrong after a pass; repaired');
+      },
+    });
     const docker = dockerEventTriggers(host.docker, containers, host.clock, {
       onConnected: () => this.setDocker(true, 'event stream connected'),
       onDisconnected: (problem, retryInMs) => this.setDocker(false, `${problem}; retrying in ${retryInMs}ms`),
