@@ -135,7 +135,7 @@ export function fileWatchTriggers(paths: () => readonly string[], options: FileW
   const flush = (): void => {
     const paths = [...changed];
     changed.clear();
-    if (paths.length > 0) emit?.({ source: 'file', detail: paths.length === 1 ? String(paths[0]) : `${paths[0]} (+${paths.length - 1} more)` });
+    if (paths.length > 0) emit?.({ source: 'file', detail: paths.slice(0, 5).join(', ') + (paths.length > 5 ? ` (+${paths.length - 5} more)` : '') });
   };
 
   /** A raw inotify event (fs.watch) of `dir`'s watcher: of `dir` itself, an entry, or an entry's own watch. */
