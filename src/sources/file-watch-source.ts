@@ -3,7 +3,7 @@ import { basename, dirname, join, relative } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { Observable } from 'rxjs';
 import type { Trigger } from './trigger';
-import { planWatch, watchChanges, watchProblems, type LiveWatch, type PathProbe, type WatchPlan } from './watch-plan';
+import { planWatch, watchChanges, watchProblems, type LiveWatch, type PathProbe, type PlannedDir, type WatchPlan } from './watch-plan';
 
 function probe(path: string): PathProbe | null {
   try {
@@ -25,11 +25,17 @@ function realLocation(path: string): string | null {
   }
 }
 
-/** Temp files of atomic writers (ours: `.name.pid.rand.tmp`) are noise until renamed. */
-const TEMP_FILE = /(^|\/)\.[^/]*\.tmp$|\.swp$|~$/;
+/**
+ * Temp files of atomic writers (ours: `.name.pid.rand.tmp`; dpkg's `.dpkg-new` and `.dpkg-tmp`,
+ * renamed or removed within the same unpack) are noise until renamed: the rename is the event.
+ */
+const TEMP_FILE = /(^|\/)\.[^/]*\.tmp$|\.swp$|~$|\.dpkg-(new|tmp)$/;
 
-/** How long the self-check waits before it believes a difference that no event explained. */
-const CHECK_GRACE_MS = 20;
+/** Stat poll interval of `poll` directories (see {@link WatchMode}). */
+const POLL_MS = 100;
+
+/** How long the self-check waits before it believes a difference that no event explained (> 2 polls). */
+const CHECK_GRACE_MS = 3 * POLL_MS;
 
 /** The self-check found watches that events had not kept right, and repaired them. */
 export interface WatchRepair {
@@ -87,15 +93,18 @@ export function fileWatchTriggers(paths: () => readonly string[], options: FileW
     void watch?.watcher.close();
   };
 
-  const start = (dir: string, id: string): void => {
+  const start = (dir: string, planned: PlannedDir): void => {
     // Only `dir` and its entries that matter: nothing else in `/` or `/etc` is read or watched.
     const ignored = (p: string): boolean => p !== dir && !(dirname(p) === dir && plan.matters(p));
-    const watcher = watch(dir, { ignoreInitial: true, depth: 0, atomic: false, persistent: true, ignored });
-    const entry: Watch = { id, failed: false, watcher, ready: false };
+    const mode = planned.mode === 'poll' ? { usePolling: true, interval: POLL_MS } : { usePolling: false };
+    const watcher = watch(dir, { ignoreInitial: true, depth: 0, atomic: false, persistent: true, ignored, ...mode });
+    const entry: Watch = { ...planned, failed: false, watcher, ready: false };
     live.set(dir, entry);
     started.push(dir);
     watcher.on('raw', (event, name, details) => {
       if (live.get(dir) !== entry) return;
+      // A polled directory changed (an entry or its own identity): the plan says what it means.
+      if (entry.mode === 'poll') return queueSync();
       const watchedPath = (details as { watchedPath?: unknown } | undefined)?.watchedPath;
       onRaw(dir, event, name, typeof watchedPath === 'string' ? watchedPath : undefined);
     });
@@ -116,7 +125,10 @@ export function fileWatchTriggers(paths: () => readonly string[], options: FileW
     plan = planWatch(interest(), probe);
     const { start: add, stop: drop } = watchChanges(plan, live);
     for (const dir of drop) stop(dir);
-    for (const dir of add) start(dir, plan.directories.get(dir) ?? '');
+    for (const dir of add) start(dir, plan.directories.get(dir) ?? { id: '', mode: 'events' });
+    // A directory gone from the plan: what was below it has changed.
+    const gone = drop.filter((d) => !plan.directories.has(d));
+    if (gone.length > 0) emit({ source: 'file', detail: `gone: ${gone.join(', ')}` });
     // Once every new watch is ready (and the plan did not move meanwhile): reconcile what
     // happened while they were being set up.
     if (add.length === 0 && started.length > 0 && [...live.values()].every((w) => w.ready)) {
@@ -184,7 +196,7 @@ export function fileWatchTriggers(paths: () => readonly string[], options: FileW
     emit = (trigger) => subscriber.next(trigger);
     plan = planWatch(interest(), probe);
     // A trigger follows once these are ready, like any new watch: the first pass may run before.
-    for (const [dir, id] of plan.directories) start(dir, id);
+    for (const [dir, planned] of plan.directories) start(dir, planned);
     return () => {
       emit = null;
       for (const dir of [...live.keys()]) stop(dir);

@@ -11,21 +11,35 @@ export interface PathProbe {
 export type Probe = (path: string) => PathProbe | null;
 
 /**
+ * How a directory is watched: `events` (inotify, at once) where entries are paths of interest;
+ * `poll` (its stat, every ~100 ms) where only the directory set can change: a stat poll sees an
+ * entry created, removed or renamed (the directory's mtime) and the directory itself replaced
+ * (its identity), but not the writes to unrelated files that keep `/tmp` or `/etc` busy.
+ */
+export type WatchMode = 'events' | 'poll';
+
+/** A directory to watch. */
+export interface PlannedDir {
+  id: string;
+  mode: WatchMode;
+}
+
+/**
  * Which directories to watch for a set of paths of interest (files or directories), and which
  * events matter. Directories are watched, never file inodes: package upgrades and editors replace
  * files by rename.
  *
  * Every existing directory from `/` down to each path of interest is watched (and the path
  * itself when it is a directory), each known by its identity. So whatever happens to a path of
- * interest or to any directory above it — created, deleted, renamed away, replaced — is an event
- * in a watched directory, and the next plan shows exactly which directories appeared, vanished or
- * were replaced.
+ * interest or to any directory above it — created, deleted, renamed away, replaced — is seen by a
+ * watched directory, and the next plan shows exactly which directories appeared, vanished or
+ * were replaced. A path of interest and its parent are watched by `events`, the rest by `poll`.
  */
 export interface WatchPlan {
   /** The paths of interest the plan was made for. */
   paths: readonly string[];
-  /** Directory → its identity when the plan was made; sorted by path. */
-  directories: ReadonlyMap<string, string>;
+  /** Directory → its identity when the plan was made, and how to watch it; sorted by path. */
+  directories: ReadonlyMap<string, PlannedDir>;
   /** Whether a change at `path` can affect any path of interest. */
   matters(path: string): boolean;
 }
@@ -41,16 +55,17 @@ function chain(path: string): string[] {
 }
 
 export function planWatch(paths: readonly string[], probe: Probe): WatchPlan {
-  const found = new Map<string, string>();
+  const found = new Map<string, PlannedDir>();
+  const interest = new Set(paths);
   for (const path of paths) {
     // Walk down from `/`; below a missing directory (or a file in its place) nothing exists.
     for (const dir of chain(path)) {
       const at = probe(dir);
       if (!at?.directory) break;
-      found.set(dir, at.id);
+      const events = interest.has(dir) || dir === dirname(path) || found.get(dir)?.mode === 'events';
+      found.set(dir, { id: at.id, mode: events ? 'events' : 'poll' });
     }
   }
-  const interest = new Set(paths);
   const matters = (changed: string): boolean => {
     // The path itself, or an entry of it (when it is a directory: a volume, the drop-in directory).
     if (interest.has(changed) || interest.has(dirname(changed))) return true;
@@ -63,9 +78,8 @@ export function planWatch(paths: readonly string[], probe: Probe): WatchPlan {
 }
 
 /** What the watcher has for one directory. */
-export interface LiveWatch {
-  /** The identity the directory had just before its watch was set up. */
-  id: string;
+export interface LiveWatch extends PlannedDir {
+  /** `id`: the identity the directory had just before its watch was set up. */
   /** The watch reported an error (it may be gone). */
   failed: boolean;
 }
@@ -77,10 +91,11 @@ export interface LiveWatch {
  */
 export function watchProblems(plan: WatchPlan, live: ReadonlyMap<string, LiveWatch>): string[] {
   const problems: string[] = [];
-  for (const [dir, id] of plan.directories) {
+  for (const [dir, { id, mode }] of plan.directories) {
     const watch = live.get(dir);
     if (!watch) problems.push(`${dir} (${id}) is not watched`);
     else if (watch.id !== id) problems.push(`${dir} is watched by ${watch.id}, but is now ${id}`);
+    else if (watch.mode !== mode) problems.push(`${dir} (${id}) is watched by ${watch.mode}, not ${mode}`);
     else if (watch.failed) problems.push(`${dir} (${id}): its watch failed`);
   }
   for (const [dir, watch] of live) if (!plan.directories.has(dir)) problems.push(`${dir} (${watch.id}) is watched but not planned`);
@@ -89,7 +104,8 @@ export function watchProblems(plan: WatchPlan, live: ReadonlyMap<string, LiveWat
 
 /** The directories whose watches must be (re)started or stopped to match the plan. */
 export function watchChanges(plan: WatchPlan, live: ReadonlyMap<string, LiveWatch>): { start: string[]; stop: string[] } {
-  const stop = [...live].filter(([dir, w]) => plan.directories.get(dir) !== w.id || w.failed).map(([dir]) => dir);
-  const start = [...plan.directories].filter(([dir, id]) => live.get(dir)?.id !== id || live.get(dir)?.failed === true).map(([dir]) => dir);
+  const same = (w: LiveWatch | undefined, p: PlannedDir | undefined): boolean => !!w && !!p && w.id === p.id && w.mode === p.mode && !w.failed;
+  const stop = [...live].filter(([dir, w]) => !same(w, plan.directories.get(dir))).map(([dir]) => dir);
+  const start = [...plan.directories].filter(([dir, p]) => !same(live.get(dir), p)).map(([dir]) => dir);
   return { start, stop };
 }

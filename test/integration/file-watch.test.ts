@@ -102,7 +102,7 @@ describe('file-watch source (real files, real chokidar)', () => {
     const since = Date.now();
     op();
     const deadline = Date.now() + 1000;
-    const named = (t: Trigger): boolean => (t.detail ?? '').split(', ').some((d) => d === path || d.startsWith('watching ') || d.startsWith(`${path}/`));
+    const named = (t: Trigger): boolean => (t.detail ?? '').split(', ').some((d) => d === path || d.startsWith('watching ') || d.startsWith('gone: ') || d.startsWith(`${path}/`));
     while (!triggers.some((t) => t.at >= since && named(t.trigger))) {
       if (Date.now() > deadline) assert.fail(`${what}: no trigger within 1 s (seen: ${JSON.stringify(triggers.filter((t) => t.at >= since).map((t) => t.trigger.detail))})`);
       await sleep(5);

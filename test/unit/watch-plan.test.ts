@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { planWatch, watchChanges, watchProblems, type LiveWatch, type Probe } from '../../src/sources/watch-plan';
+import { planWatch, watchChanges, watchProblems, type LiveWatch, type Probe, type WatchMode, type WatchPlan } from '../../src/sources/watch-plan';
 
 /** A fake file system: the directories and files that exist; a directory's identity is `id:<path>` unless given. */
 function fs(dirs: string[], files: string[] = [], ids: Record<string, string> = {}): Probe {
@@ -9,7 +9,7 @@ function fs(dirs: string[], files: string[] = [], ids: Record<string, string> = 
   return (path) => (d.has(path) ? { directory: true, id: ids[path] ?? `id:${path}` } : f.has(path) ? { directory: false, id: `id:${path}` } : null);
 }
 
-const dirsOf = (plan: { directories: ReadonlyMap<string, string> }): string[] => [...plan.directories.keys()];
+const dirsOf = (plan: WatchPlan): string[] => [...plan.directories.keys()];
 
 const UNIT = '/lib/systemd/system/cockpit.socket';
 const DROPIN_DIR = '/etc/systemd/system/cockpit.socket.d';
@@ -46,7 +46,28 @@ describe('planWatch', () => {
       '/', '/etc', '/etc/systemd', '/etc/systemd/system', '/lib', '/lib/systemd', '/lib/systemd/system', '/usr', '/usr/lib',
       '/var', '/var/lib', '/var/lib/docker', '/var/lib/docker/volumes', '/var/lib/docker/volumes/websoft9_apphub_config', VOLUME,
     ]);
-    assert.equal(plan.directories.get('/etc'), 'id:/etc');
+    assert.deepEqual(plan.directories.get('/etc'), { id: 'id:/etc', mode: 'poll' }); // above cockpit.xml's missing directory
+  });
+
+  it('watches paths of interest and their parents by events, the directories above them by polling', () => {
+    const modes = Object.fromEntries([...plan.directories].map(([d, p]) => [d, p.mode]));
+    assert.deepEqual(modes, {
+      '/': 'poll',
+      '/etc': 'poll',
+      '/etc/systemd': 'poll',
+      '/etc/systemd/system': 'events', // the parent of the (missing) drop-in directory
+      '/lib': 'poll',
+      '/lib/systemd': 'poll',
+      '/lib/systemd/system': 'events', // the unit's directory
+      '/usr': 'poll',
+      '/usr/lib': 'poll',
+      '/var': 'poll',
+      '/var/lib': 'poll',
+      '/var/lib/docker': 'poll',
+      '/var/lib/docker/volumes': 'poll',
+      '/var/lib/docker/volumes/websoft9_apphub_config': 'events', // the volume's parent
+      [VOLUME]: 'events', // a directory of interest
+    });
   });
 
   it('stops at a file standing where a directory is expected', () => {
@@ -110,7 +131,9 @@ describe('planWatch', () => {
 
 describe('watchChanges and watchProblems', () => {
   const dirs = ['/', '/etc', '/etc/systemd', '/etc/systemd/system', DROPIN_DIR];
-  const live = (entries: [string, string, boolean?][]): Map<string, LiveWatch> => new Map(entries.map(([d, id, failed]) => [d, { id, failed: failed ?? false }]));
+  const modeOf = (d: string): WatchMode => (d === DROPIN_DIR || d === '/etc/systemd/system' ? 'events' : 'poll');
+  const live = (entries: [string, string, boolean?][]): Map<string, LiveWatch> =>
+    new Map(entries.map(([d, id, failed]) => [d, { id, mode: modeOf(d), failed: failed ?? false }]));
   const all = (): [string, string][] => dirs.map((d) => [d, `id:${d}`]);
 
   it('nothing to do when every planned directory is watched by its current inode', () => {
@@ -135,6 +158,14 @@ describe('watchChanges and watchProblems', () => {
       `/etc/systemd is watched by id:/etc/systemd, but is now new`,
       `${DROPIN_DIR} is watched by id:${DROPIN_DIR}, but is now new2`,
     ]);
+  });
+
+  it('a directory whose mode changed is started again', () => {
+    const plan = planWatch([DROPIN_DIR], fs(dirs));
+    const wrongMode = live(all());
+    (wrongMode.get('/etc') as LiveWatch).mode = 'events';
+    assert.deepEqual(watchChanges(plan, wrongMode), { start: ['/etc'], stop: ['/etc'] });
+    assert.deepEqual(watchProblems(plan, wrongMode), ['/etc (id:/etc) is watched by events, not poll']);
   });
 
   it('a failed watch is started again', () => {
