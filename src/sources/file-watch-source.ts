@@ -7,8 +7,8 @@ import { planWatch, watchChanges, watchProblems, type LiveWatch, type PathProbe,
 
 function probe(path: string): PathProbe | null {
   try {
-    const s = statSync(path, { bigint: true, throwIfNoEntry: false });
-    return s ? { directory: s.isDirectory(), id: `${s.dev}:${s.ino}:${s.birthtimeNs}` } : null;
+    const s = statSync(path, { throwIfNoEntry: false });
+    return s ? { directory: s.isDirectory(), id: `${s.dev}:${s.ino}:${s.birthtimeMs}` } : null;
   } catch {
     return null;
   }
@@ -18,7 +18,7 @@ function probe(path: string): PathProbe | null {
 function realLocation(path: string): string | null {
   for (let p = path; ; p = dirname(p)) {
     try {
-      return join(realpathSync(p), relative(p, path));
+      return join(realpathSync.native(p), relative(p, path));
     } catch {
       if (p === dirname(p)) return null;
     }
@@ -60,7 +60,8 @@ export interface FileWatch {
 }
 
 interface Watch extends LiveWatch {
-  watcher: FSWatcher;
+  /** chokidar's watcher of an `events` directory; none for `poll` (the plan is made again every poll). */
+  watcher: FSWatcher | null;
   ready: boolean;
 }
 
@@ -90,21 +91,23 @@ export function fileWatchTriggers(paths: () => readonly string[], options: FileW
     const watch = live.get(dir);
     live.delete(dir);
     // Synchronously drops chokidar's fs.watch of `dir`, so a new watch is on the current inode.
-    void watch?.watcher.close();
+    void watch?.watcher?.close();
   };
 
   const start = (dir: string, planned: PlannedDir): void => {
-    // Only `dir` and its entries that matter: nothing else in `/` or `/etc` is read or watched.
+    if (planned.mode === 'poll') {
+      // Stamped now, after the plan's stat: any change since the plan shows at the next poll.
+      live.set(dir, { ...planned, failed: false, watcher: null, ready: true });
+      return;
+    }
+    // Only `dir` and its entries that matter: nothing else in the directory is read or watched.
     const ignored = (p: string): boolean => p !== dir && !(dirname(p) === dir && plan.matters(p));
-    const mode = planned.mode === 'poll' ? { usePolling: true, interval: POLL_MS } : { usePolling: false };
-    const watcher = watch(dir, { ignoreInitial: true, depth: 0, atomic: false, persistent: true, ignored, ...mode });
+    const watcher = watch(dir, { ignoreInitial: true, depth: 0, atomic: false, persistent: true, ignored });
     const entry: Watch = { ...planned, failed: false, watcher, ready: false };
     live.set(dir, entry);
     started.push(dir);
     watcher.on('raw', (event, name, details) => {
       if (live.get(dir) !== entry) return;
-      // A polled directory changed (an entry or its own identity): the plan says what it means.
-      if (entry.mode === 'poll') return queueSync();
       const watchedPath = (details as { watchedPath?: unknown } | undefined)?.watchedPath;
       onRaw(dir, event, name, typeof watchedPath === 'string' ? watchedPath : undefined);
     });
@@ -197,7 +200,20 @@ export function fileWatchTriggers(paths: () => readonly string[], options: FileW
     plan = planWatch(interest(), probe);
     // A trigger follows once these are ready, like any new watch: the first pass may run before.
     for (const [dir, planned] of plan.directories) start(dir, planned);
+    // The poll: the plan made again from a few stats (for the paths as of the last sync: a
+    // symlink retargeted on the way changes a directory's identity). A difference at or just
+    // below a `poll` directory is a sync; one below an `events` directory is left to its events
+    // (were they lost, the self-check after the next pass repairs and reports it).
+    const poll = setInterval(() => {
+      if (syncQueued) return;
+      const next = planWatch(plan.paths, probe);
+      const { start: add, stop: drop } = watchChanges(next, live);
+      const polled = (d: string): boolean => [d, dirname(d)].some((x) => next.directories.get(x)?.mode === 'poll' || live.get(x)?.mode === 'poll');
+      if ([...add, ...drop].some(polled)) queueSync();
+    }, POLL_MS);
+    poll.unref();
     return () => {
+      clearInterval(poll);
       emit = null;
       for (const dir of [...live.keys()]) stop(dir);
     };

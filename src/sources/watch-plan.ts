@@ -57,10 +57,12 @@ function chain(path: string): string[] {
 export function planWatch(paths: readonly string[], probe: Probe): WatchPlan {
   const found = new Map<string, PlannedDir>();
   const interest = new Set(paths);
+  const seen = new Map<string, PathProbe | null>(); // chains share their tops: one stat each
   for (const path of paths) {
     // Walk down from `/`; below a missing directory (or a file in its place) nothing exists.
     for (const dir of chain(path)) {
-      const at = probe(dir);
+      const at = seen.has(dir) ? seen.get(dir) : probe(dir);
+      seen.set(dir, at ?? null);
       if (!at?.directory) break;
       const events = interest.has(dir) || dir === dirname(path) || found.get(dir)?.mode === 'events';
       found.set(dir, { id: at.id, mode: events ? 'events' : 'poll' });
