@@ -3,7 +3,7 @@ import { basename, dirname, join, relative } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { Observable } from 'rxjs';
 import type { Trigger } from './trigger';
-import { planWatch, watchChanges, watchProblems, type LiveWatch, type PathProbe, type PlannedDir, type WatchPlan } from './watch-plan';
+import { planWatch, pollSeesChange, watchChanges, watchProblems, type LiveWatch, type PathProbe, type PlannedDir, type WatchPlan } from './watch-plan';
 
 function probe(path: string): PathProbe | null {
   try {
@@ -32,7 +32,7 @@ function realLocation(path: string): string | null {
 const TEMP_FILE = /(^|\/)\.[^/]*\.tmp$|\.swp$|~$|\.dpkg-(new|tmp)$/;
 
 /** Stat poll interval of `poll` directories (see {@link WatchMode}). */
-const POLL_MS = 100;
+const POLL_MS = 250;
 
 /** How long the self-check waits before it believes a difference that no event explained (> 2 polls). */
 const CHECK_GRACE_MS = 3 * POLL_MS;
@@ -200,16 +200,11 @@ export function fileWatchTriggers(paths: () => readonly string[], options: FileW
     plan = planWatch(interest(), probe);
     // A trigger follows once these are ready, like any new watch: the first pass may run before.
     for (const [dir, planned] of plan.directories) start(dir, planned);
-    // The poll: the plan made again from a few stats (for the paths as of the last sync: a
-    // symlink retargeted on the way changes a directory's identity). A difference at or just
-    // below a `poll` directory is a sync; one below an `events` directory is left to its events
-    // (were they lost, the self-check after the next pass repairs and reports it).
+    // The poll (for the paths as of the last sync: a symlink retargeted on the way changes a
+    // directory's identity). Below an `events` directory, events tell; were they lost, the
+    // self-check after the next pass repairs and reports it.
     const poll = setInterval(() => {
-      if (syncQueued) return;
-      const next = planWatch(plan.paths, probe);
-      const { start: add, stop: drop } = watchChanges(next, live);
-      const polled = (d: string): boolean => [d, dirname(d)].some((x) => next.directories.get(x)?.mode === 'poll' || live.get(x)?.mode === 'poll');
-      if ([...add, ...drop].some(polled)) queueSync();
+      if (!syncQueued && pollSeesChange(plan, probe)) queueSync();
     }, POLL_MS);
     poll.unref();
     return () => {

@@ -33,7 +33,8 @@ export interface PlannedDir {
  * itself when it is a directory), each known by its identity. So whatever happens to a path of
  * interest or to any directory above it — created, deleted, renamed away, replaced — is seen by a
  * watched directory, and the next plan shows exactly which directories appeared, vanished or
- * were replaced. A path of interest and its parent are watched by `events`, the rest by `poll`.
+ * were replaced. A path of interest, its parent and grandparent are watched by `events`; the
+ * directories above them by `poll`.
  */
 export interface WatchPlan {
   /** The paths of interest the plan was made for. */
@@ -64,7 +65,7 @@ export function planWatch(paths: readonly string[], probe: Probe): WatchPlan {
       const at = seen.has(dir) ? seen.get(dir) : probe(dir);
       seen.set(dir, at ?? null);
       if (!at?.directory) break;
-      const events = interest.has(dir) || dir === dirname(path) || found.get(dir)?.mode === 'events';
+      const events = interest.has(dir) || dir === dirname(path) || dir === dirname(dirname(path)) || found.get(dir)?.mode === 'events';
       found.set(dir, { id: at.id, mode: events ? 'events' : 'poll' });
     }
   }
@@ -77,6 +78,28 @@ export function planWatch(paths: readonly string[], probe: Probe): WatchPlan {
   };
   const directories = new Map([...found].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   return { paths: [...paths], directories, matters };
+}
+
+/**
+ * The poll: whether the part of the plan that only polling sees has changed — walking down each
+ * path from `/`, every directory down to the first `events` directory (or the first missing one)
+ * is stat'ed and compared with the plan. A few stats; below an `events` directory, events tell.
+ */
+export function pollSeesChange(plan: WatchPlan, probe: Probe): boolean {
+  const seen = new Set<string>();
+  for (const path of plan.paths) {
+    for (const dir of chain(path)) {
+      const planned = plan.directories.get(dir);
+      if (planned?.mode === 'events') break;
+      if (seen.has(dir)) continue;
+      seen.add(dir);
+      const at = probe(dir);
+      const now = at?.directory ? at.id : null;
+      if (now !== (planned?.id ?? null)) return true;
+      if (now === null) break;
+    }
+  }
+  return false;
 }
 
 /** What the watcher has for one directory. */

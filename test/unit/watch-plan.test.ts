@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { planWatch, watchChanges, watchProblems, type LiveWatch, type Probe, type WatchMode, type WatchPlan } from '../../src/sources/watch-plan';
+import { planWatch, pollSeesChange, watchChanges, watchProblems, type LiveWatch, type Probe, type WatchMode, type WatchPlan } from '../../src/sources/watch-plan';
 
 /** A fake file system: the directories and files that exist; a directory's identity is `id:<path>` unless given. */
 function fs(dirs: string[], files: string[] = [], ids: Record<string, string> = {}): Probe {
@@ -49,22 +49,22 @@ describe('planWatch', () => {
     assert.deepEqual(plan.directories.get('/etc'), { id: 'id:/etc', mode: 'poll' }); // above cockpit.xml's missing directory
   });
 
-  it('watches paths of interest and their parents by events, the directories above them by polling', () => {
+  it('watches paths of interest, their parents and grandparents by events, the directories above them by polling', () => {
     const modes = Object.fromEntries([...plan.directories].map(([d, p]) => [d, p.mode]));
     assert.deepEqual(modes, {
       '/': 'poll',
       '/etc': 'poll',
-      '/etc/systemd': 'poll',
+      '/etc/systemd': 'events', // its grandparent
       '/etc/systemd/system': 'events', // the parent of the (missing) drop-in directory
       '/lib': 'poll',
-      '/lib/systemd': 'poll',
+      '/lib/systemd': 'events',
       '/lib/systemd/system': 'events', // the unit's directory
       '/usr': 'poll',
       '/usr/lib': 'poll',
       '/var': 'poll',
       '/var/lib': 'poll',
       '/var/lib/docker': 'poll',
-      '/var/lib/docker/volumes': 'poll',
+      '/var/lib/docker/volumes': 'events', // the volume's grandparent
       '/var/lib/docker/volumes/websoft9_apphub_config': 'events', // the volume's parent
       [VOLUME]: 'events', // a directory of interest
     });
@@ -131,7 +131,7 @@ describe('planWatch', () => {
 
 describe('watchChanges and watchProblems', () => {
   const dirs = ['/', '/etc', '/etc/systemd', '/etc/systemd/system', DROPIN_DIR];
-  const modeOf = (d: string): WatchMode => (d === DROPIN_DIR || d === '/etc/systemd/system' ? 'events' : 'poll');
+  const modeOf = (d: string): WatchMode => ([DROPIN_DIR, '/etc/systemd/system', '/etc/systemd'].includes(d) ? 'events' : 'poll');
   const live = (entries: [string, string, boolean?][]): Map<string, LiveWatch> =>
     new Map(entries.map(([d, id, failed]) => [d, { id, mode: modeOf(d), failed: failed ?? false }]));
   const all = (): [string, string][] => dirs.map((d) => [d, `id:${d}`]);
@@ -166,6 +166,20 @@ describe('watchChanges and watchProblems', () => {
     (wrongMode.get('/etc') as LiveWatch).mode = 'events';
     assert.deepEqual(watchChanges(plan, wrongMode), { start: ['/etc'], stop: ['/etc'] });
     assert.deepEqual(watchProblems(plan, wrongMode), ['/etc (id:/etc) is watched by events, not poll']);
+  });
+
+  it('the poll stats only the directories above the events ones, and sees them appear, vanish or be replaced', () => {
+    const base = fs(['/', '/etc', '/etc/systemd', '/etc/systemd/system']);
+    const plan = planWatch([DROPIN_DIR], base);
+    const probed: string[] = [];
+    const spy = (probe: Probe): Probe => (p) => (probed.push(p), probe(p));
+    assert.equal(pollSeesChange(plan, spy(base)), false);
+    assert.deepEqual(probed, ['/', '/etc'], 'below /etc, /etc/systemd is watched by events');
+    assert.equal(pollSeesChange(plan, fs(['/', '/etc', '/etc/systemd', '/etc/systemd/system'], [], { '/etc': 'new' })), true, '/etc replaced');
+    assert.equal(pollSeesChange(plan, fs(['/'])), true, '/etc gone');
+    const missing = planWatch([DROPIN_DIR], fs(['/', '/etc']));
+    assert.equal(pollSeesChange(missing, fs(['/', '/etc'])), false);
+    assert.equal(pollSeesChange(missing, base), true, '/etc/systemd appeared');
   });
 
   it('a failed watch is started again', () => {
