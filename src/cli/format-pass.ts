@@ -1,4 +1,5 @@
 import { createTwoFilesPatch } from 'diff';
+import { displayBytes } from '../core/bytes';
 import type { PassResult, ResourceOutcome } from '../controller/outcome';
 import { describeStep, displayArgv, type CommandSettings } from '../resources/apply-plan';
 import type { FileChange, ObservedValue } from '../resources/plan';
@@ -24,12 +25,25 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((cell, col) => (col === r.length - 1 ? cell : cell.padEnd(widths[col] ?? 0))).join('  ')).join('\n');
 }
 
-/** One line per resource (desired, observed, action, result), then the reasons of those not ready. */
+/**
+ * The one name of a pass's result, shared by the text summary and `--json`: the pass result
+ * (`unchanged`, `converged`, `failed`, `unavailable`); a dry run that could plan everything says
+ * `drift` or `in-sync` instead.
+ */
+export function resultName(pass: PassResult): string {
+  if (!pass.dryRun || pass.result === 'failed' || pass.result === 'unavailable') return pass.result;
+  return pass.resources.some((r) => r.reason === 'DriftDetected') ? 'drift' : 'in-sync';
+}
+
+/**
+ * One line per resource (desired, observed, result, action), then the message of each one not
+ * ready: its reason is in its row, so each reason is printed once.
+ */
 export function formatSummary(pass: PassResult, commands: CommandSettings): string {
   const rows = [['RESOURCE', 'DESIRED', 'OBSERVED', 'RESULT', 'ACTION']];
   for (const o of pass.resources) rows.push([o.name, show(o.desired), show(o.observed), o.reason, actionOf(o, pass.dryRun, commands)]);
-  const notes = pass.resources.filter((o) => o.ready !== 'True').map((o) => `${o.name}: ${o.reason}: ${o.message}`);
-  const verdict = pass.dryRun ? 'dry run' : `pass ${pass.result}`;
+  const notes = pass.resources.filter((o) => o.ready !== 'True').map((o) => `${o.name}: ${o.message}`);
+  const verdict = `${pass.dryRun ? 'dry run' : 'pass'} ${resultName(pass)}`;
   return [table(rows), ...notes, `${verdict} in ${pass.finishedAt - pass.startedAt}ms`].join('\n') + '\n';
 }
 
@@ -53,13 +67,14 @@ function formatChange(change: FileChange): string {
   if (change.sensitive) return `# would ${verb} ${change.path} (contents hidden: they hold a secret)\n`;
   if (Buffer.isBuffer(change.after) || Buffer.isBuffer(change.before)) return `# would ${verb} ${change.path} (${change.after.length} bytes)\n`;
   const from = change.before === null ? '/dev/null' : `a${change.path}`;
-  return createTwoFilesPatch(from, `b${change.path}`, change.before ?? '', change.after, '', '', { context: 3 }).replace(/^=+\n/, '');
+  // Contents are byte strings: shown as UTF-8 text.
+  return createTwoFilesPatch(from, `b${change.path}`, displayBytes(change.before ?? ''), displayBytes(change.after), '', '', { context: 3 }).replace(/^=+\n/, '');
 }
 
 /** Machine-readable result of a pass. */
 export function passToJson(pass: PassResult, commands: CommandSettings, exitCode: number): unknown {
   return {
-    result: pass.dryRun ? (exitCode === 2 ? 'drift' : exitCode === 0 ? 'in-sync' : 'error') : pass.result,
+    result: resultName(pass),
     dryRun: pass.dryRun,
     exitCode,
     durationMs: pass.finishedAt - pass.startedAt,
@@ -75,7 +90,7 @@ export function passToJson(pass: PassResult, commands: CommandSettings, exitCode
       changes: (o.plan?.changes ?? []).map((c) => ({
         path: c.path,
         created: c.before === null,
-        ...(c.sensitive || Buffer.isBuffer(c.after) || Buffer.isBuffer(c.before) ? { hidden: true } : { before: c.before, after: c.after }),
+        ...(c.sensitive || Buffer.isBuffer(c.after) || Buffer.isBuffer(c.before) ? { hidden: true } : { before: c.before === null ? null : displayBytes(c.before), after: displayBytes(c.after) }),
       })),
       removals: (o.plan?.removals ?? []).map((r) => r.path),
       commands: (o.plan?.commands ?? []).map((s) => displayArgv(commands, s)),

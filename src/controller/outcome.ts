@@ -12,7 +12,8 @@ export type Reason =
   | 'CannotConverge'
   | 'TargetAbsent'
   | 'ObserveFailed'
-  | 'SourceUnreadable';
+  | 'SourceUnreadable'
+  | 'UnsafePath';
 
 export type ConditionStatus = 'True' | 'False' | 'Unknown';
 
@@ -23,6 +24,8 @@ export interface ResourceOutcome {
   /** The desired value as shown to humans (credentials as a fingerprint). */
   desired: number | string | null;
   observed: ObservedValue;
+  /** After an apply: what was observed before it (`observed` is then the state after). */
+  observedBefore?: ObservedValue;
   inSync: boolean;
   ready: ConditionStatus;
   reason: Reason;
@@ -50,7 +53,7 @@ export interface PassResult {
 
 /** failed > unavailable > converged > unchanged. */
 export function passResultOf(outcomes: readonly ResourceOutcome[]): PassResultKind {
-  const broken: Reason[] = ['ApplyFailed', 'CannotConverge', 'ObserveFailed', 'SourceUnreadable'];
+  const broken: Reason[] = ['ApplyFailed', 'CannotConverge', 'ObserveFailed', 'SourceUnreadable', 'UnsafePath'];
   if (outcomes.some((o) => broken.includes(o.reason))) return 'failed';
   if (outcomes.some((o) => o.failed)) return 'unavailable';
   if (outcomes.some((o) => o.changed)) return 'converged';

@@ -82,7 +82,8 @@ async function reconcileResource(
   }
   const seen = { ...base, observed: observation.value };
   if (desired?.kind === 'unavailable') {
-    return { ...seen, desired: null, inSync: false, ready: 'Unknown', reason: 'DesiredStateUnavailable', message: desired.message, failed: true };
+    const unsafe = desired.reason === 'UnsafePath'; // a refusal, not a wait: Ready False
+    return { ...seen, desired: null, inSync: false, ready: unsafe ? 'False' : 'Unknown', reason: desired.reason ?? 'DesiredStateUnavailable', message: desired.message, failed: true };
   }
   if (desired?.kind === 'invalid') {
     return { ...seen, desired: null, inSync: false, ready: 'False', reason: 'InvalidDesiredValue', message: desired.message, failed: true };
@@ -103,7 +104,7 @@ async function reconcileResource(
   const changed = report.actions.some((a) => a.result === 'updated');
   const applied = { ...planned, actions: report.actions, changed };
   if (report.failure) {
-    return { ...applied, inSync: false, ready: 'False', reason: 'ApplyFailed', message: report.failure, failed: true };
+    return { ...applied, inSync: false, ready: 'False', reason: report.failureReason ?? 'ApplyFailed', message: report.failure, failed: true };
   }
   return verify(resource, value, applied, report.actions.filter((a) => a.result === 'skipped').map((a) => a.message ?? ''));
 }
@@ -118,11 +119,12 @@ async function verify(
   try {
     const after = await resource.observe();
     const again = resource.plan(desired, after.state, { retryCommands: false });
+    const before = { observedBefore: applied.observed };
     if (!isEmptyPlan(again) || again.problem) {
-      return { ...applied, observed: after.value, inSync: false, ready: 'False', reason: 'ApplyFailed', message: 'still out of sync after applying (changed again by another writer, or the change did not take); retrying', failed: true };
+      return { ...applied, ...before, observed: after.value, inSync: false, ready: 'False', reason: 'ApplyFailed', message: 'still out of sync after applying (changed again by another writer, or the change did not take); retrying', failed: true };
     }
     const message = [after.summary, ...notes].join('; ');
-    return { ...applied, observed: after.value, inSync: true, ready: 'True', reason: 'Applied', message, failed: false };
+    return { ...applied, ...before, observed: after.value, inSync: true, ready: 'True', reason: 'Applied', message, failed: false };
   } catch (error) {
     return { ...applied, inSync: false, ready: 'False', reason: 'ObserveFailed', message: describeError(error), failed: true };
   }

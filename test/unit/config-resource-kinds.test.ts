@@ -167,6 +167,7 @@ describe('validateConfig: valid resources of the new kinds', () => {
       kind: 'ContainerCredentials',
       source: 'proxy-credential',
       section: 'nginx_proxy_manager',
+      enabled: true,
       container: 'websoft9-apphub',
       volume: 'websoft9_apphub_config',
       file: 'config.ini',
