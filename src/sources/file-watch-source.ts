@@ -66,8 +66,9 @@ interface Watch extends LiveWatch {
 }
 
 /**
- * File-change triggers for the given paths of interest: one chokidar watcher per directory from
- * `/` down to each path (see {@link planWatch}). After every event that can change the directory
+ * File-change triggers for the given paths of interest: every directory from `/` down to each
+ * path is watched (see {@link planWatch}): one chokidar watcher per `events` directory, a stat
+ * poll for the `poll` ones. After every event (or poll) that can change the directory
  * set, the plan is made again from the file system and compared with the watches: a new
  * directory gets a watch, a vanished one loses it, a replaced one (new identity) gets a new watch
  * on its new inode. A watch only replaces another once it is ready, then a trigger follows, so a
@@ -96,7 +97,7 @@ export function fileWatchTriggers(paths: () => readonly string[], options: FileW
 
   const start = (dir: string, planned: PlannedDir): void => {
     if (planned.mode === 'poll') {
-      // Stamped now, after the plan's stat: any change since the plan shows at the next poll.
+      // Nothing to open: the poll compares the plan's identities with the file system.
       live.set(dir, { ...planned, failed: false, watcher: null, ready: true });
       return;
     }
