@@ -10,7 +10,7 @@ import type { PassResult } from '../controller/outcome';
 import { ReconcileLoop, type RetryState } from '../controller/reconcile-loop';
 import { daemonPass, reportAbandoned } from './daemon-pass';
 import { dockerEventTriggers } from '../sources/docker-events-source';
-import { fileWatchTriggers } from '../sources/file-watch-source';
+import { fileWatchTriggers, type WatchRepair } from '../sources/file-watch-source';
 import { resyncTriggers } from '../sources/resync-timer';
 import type { Trigger } from '../sources/trigger';
 import { iso, lastPassOf, resourceStatus } from '../status/build-status';
@@ -127,7 +127,6 @@ export class Daemon {
     const loop = this.session?.loop;
     await this.systemd?.stopping();
     const finished = await this.stopSession();
-    // Also an abandoned pass still stuck (a read blocked in the kernel) counts.
     const settled = loop ? await loop.settled(1000) : true;
     if (!finished) this.options.logger.warn({ timeoutMs: SHUTDOWN_TIMEOUT_MS, stuck: !settled }, 'pass still running at shutdown; aborted it, exiting anyway');
     await this.writeStatus();
@@ -156,7 +155,11 @@ export class Daemon {
     const used = [...runtime.sources.values()].filter((s) => runtime.resources.some((r) => r.source === s.name));
     const containers = [...new Set([...used.flatMap((s) => s.containers()), ...runtime.resources.flatMap((r) => r.containers())])];
     const watchPaths = (): string[] => [...runtime.resources.flatMap((r) => r.watchPaths()), ...used.flatMap((s) => s.watchPaths())];
-    const files = fileWatchTriggers(watchPaths, (error) => logger.warn({ err: describeError(error) }, 'file watch error'));
+    const onRepair = ({ problems }: WatchRepair): void => {
+      this.metrics.watchRepair();
+      logger.warn({ problems }, 'file watches were wrong after a pass; repaired');
+    };
+    const files = fileWatchTriggers(watchPaths, { onError: (error) => logger.warn({ err: describeError(error) }, 'file watch error'), onRepair });
     const docker = dockerEventTriggers(host.docker, containers, host.clock, {
       onConnected: () => this.setDocker(true, 'event stream connected'),
       onDisconnected: (problem, retryInMs) => this.setDocker(false, `${problem}; retrying in ${retryInMs}ms`),
@@ -211,11 +214,10 @@ export class Daemon {
     this.systemd?.passDone(statusLine(this.status()));
   }
 
-  /** A pass ran longer than timing.passTimeout: reported (log, status, metrics); the loop retries it. */
+  // A pass ran longer than timing.passTimeout: reported (log, status, metrics); the loop retries it.
   private async abandoned(triggers: string[], timeoutMs: number): Promise<void> {
     this.lastPass = reportAbandoned(triggers, timeoutMs, this.options.host.clock.now(), this.options.logger, this.metrics);
-    this.stats.passes++;
-    this.stats.failures++;
+    Object.assign(this.stats, { passes: this.stats.passes + 1, failures: this.stats.failures + 1 });
     await this.writeStatus();
   }
 

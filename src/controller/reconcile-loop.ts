@@ -1,6 +1,7 @@
 import type { Clock } from '../host/clock';
 import type { Trigger } from '../sources/trigger';
 import { backoffDelay, type BackoffPolicy } from './backoff';
+import { boundedPass } from './bounded-pass';
 import { FLAP_POLICY, FlapDetector } from './flapping';
 import { PassAbandonedError, passResultOf, type PassResult } from './outcome';
 
@@ -45,8 +46,10 @@ export interface LoopOptions {
 
 /**
  * The controller's loop (controller-runtime's workqueue, for one host):
- * - triggers only mark work as pending; bursts coalesce into one pass after `debounceMs` of
- *   quiet, but never later than `maxDebounceMs` after the first pending trigger;
+ * - leading edge: the first trigger after the loop has been quiet (no trigger, no pass) for at
+ *   least `debounceMs` starts a pass at once;
+ * - any other trigger only marks work as pending; bursts coalesce into one pass after
+ *   `debounceMs` of quiet, but never later than `maxDebounceMs` after the first pending trigger;
  * - never two passes at once; triggers during a pass cause exactly one more pass after it;
  * - failing resources are retried with exponential backoff and jitter; any other trigger
  *   reconciles everything at once, whatever the backoff.
@@ -57,6 +60,8 @@ export class ReconcileLoop {
   private pendingAll = false;
   private pendingOnly = new Set<string>();
   private firstPendingAt: number | null = null;
+  /** The last trigger or the end of the last pass, whichever is later. */
+  private lastActivityAt: number | null = null;
   private cancelDebounce: (() => void) | null = null;
   private cancelRetry: (() => void) | null = null;
   private running: Promise<void> | null = null;
@@ -77,12 +82,21 @@ export class ReconcileLoop {
   /** Mark work as pending. */
   trigger(trigger: Trigger): void {
     if (this.stopped) return;
+    const now = this.options.clock.now();
+    const quiet = !this.running && !this.hasPending() && (this.lastActivityAt === null || now - this.lastActivityAt >= this.options.debounceMs);
+    this.lastActivityAt = now;
     this.pendingTriggers.add(trigger.source);
     if (trigger.only) for (const name of trigger.only) this.pendingOnly.add(name);
     else this.pendingAll = true;
     // Counted from the first trigger, even one that arrives during a pass.
-    this.firstPendingAt ??= this.options.clock.now();
-    this.schedule();
+    this.firstPendingAt ??= now;
+    if (!quiet) {
+      this.schedule();
+      return;
+    }
+    // At once, but after the current job: events delivered together join this pass.
+    this.cancelDebounce?.();
+    this.cancelDebounce = this.options.clock.setTimer(() => this.start(), 0);
   }
 
   /** Retry state per resource (read-only view). */
@@ -157,33 +171,16 @@ export class ReconcileLoop {
     this.running = this.execute(request, controller).finally(() => {
       this.running = null;
       this.current = null;
+      // A pass's own writes are seen right after it: they coalesce like a burst.
+      this.lastActivityAt = this.options.clock.now();
       this.schedule();
     });
-  }
-
-  /** The pass, or PassAbandonedError('timeout') when it runs longer than `passTimeoutMs` (then its signal is aborted). */
-  private async bounded(request: PassRequest, controller: AbortController): Promise<PassResult> {
-    const limit = this.options.passTimeoutMs;
-    if (limit === undefined) return this.options.pass(request, this.retry);
-    let cancel: () => void = () => undefined;
-    const abandon = (reject: (e: Error) => void) => () => (controller.abort(new PassAbandonedError('timeout', limit)), reject(controller.signal.reason as Error));
-    const timeout = new Promise<never>((_, reject) => (cancel = this.options.clock.setTimer(abandon(reject), limit)));
-    try {
-      const pass = this.options.pass(request, this.retry);
-      // Abandoned, it still runs until its next step (or forever, stuck in the kernel).
-      const done = pass.then(() => undefined, () => undefined);
-      this.unsettled.add(done);
-      void done.then(() => this.unsettled.delete(done));
-      return await Promise.race([pass, timeout]);
-    } finally {
-      cancel();
-    }
   }
 
   private async execute(request: PassRequest, controller: AbortController): Promise<void> {
     let result: PassResult;
     try {
-      result = await this.bounded(request, controller);
+      result = await boundedPass(this.options.pass(request, this.retry), this.options.passTimeoutMs, this.options.clock, controller, this.unsettled);
     } catch (error) {
       if (error instanceof PassAbandonedError && error.why === 'timeout') {
         // Reported, then the same work again after a backoff (the abandoned pass stops at its next step).
