@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse } from 'yaml';
-import { runCli } from '../support/run-cli';
+import { runCli } from '../../harness/run-cli';
 
 const dir = mkdtempSync(join(tmpdir(), 'config-command-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
