@@ -6,17 +6,7 @@ import { findContainerFile } from '../files/container-volume-file';
 import type { Desired, DesiredSource } from './desired';
 import { getIniValue } from '../files/parse-ini';
 import { readIniFile } from '../files/read-ini-file';
-
-/** Configuration of a `ContainerIniValue` source (docs/configuration.md). */
-export interface ContainerIniValueSpec {
-  kind: 'ContainerIniValue';
-  container: string;
-  volume: string | null;
-  file: string;
-  path: string | null;
-  section: string;
-  key: string;
-}
+import type { ContainerIniValueSpec } from '../config/kind-specs';
 
 /**
  * A value in an INI file that a container owns (apphub's config.ini), found on the host through

@@ -7,19 +7,7 @@ import type { Resource } from '../resource';
 import { formatListen, listenPorts } from './listen-stream';
 import type { RunningStateQuery } from './running-state';
 import { compareNames, effectiveOf, planSocket, type SocketSettings, type SocketState, type UnitText } from './plan-socket';
-
-/** Configuration of a `SystemdSocketPort` resource (docs/configuration.md). */
-export interface SystemdSocketPortSpec {
-  name: string;
-  kind: 'SystemdSocketPort';
-  source: string;
-  unit: string;
-  unitPath: string;
-  dropInDir: string;
-  mode: 'dropin' | 'inplace';
-  /** The service the socket activates; defaults to the unit name with `.service`. */
-  service?: string | undefined;
-}
+import type { SystemdSocketPortSpec } from '../../config/kind-specs';
 
 /** The drop-in file this program owns. */
 export const DROP_IN_NAME = 'listen.conf';
