@@ -1,20 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { runCli } from '../../harness/run-cli';
+import { configFiles } from '../support/config-files';
 
-const dir = mkdtempSync(join(tmpdir(), 'config-command-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
-let n = 0;
-const file = (text: string): string => {
-  const path = join(dir, `config-${n++}.yaml`);
-  writeFileSync(path, text);
-  return path;
-};
+const { dir, file } = configFiles('config-command-');
 const NAMES = ['cockpit-socket', 'cockpit-firewalld', 'proxy-cockpit-port', 'cockpit-certs', 'gitea-credentials', 'portainer-credentials', 'proxy-credentials'];
 /** Every default resource switched off: a pass touches nothing on this machine. */
 const ALL_OFF = `resources: { ${NAMES.map((name) => `${name}: { enabled: false }`).join(', ')} }\n`;

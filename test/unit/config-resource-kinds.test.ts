@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { UsageError } from '../../src/core/errors';
 import { DEFAULT_CONFIG_PATH, loadConfig, validateConfig } from '../../src/config/load-config';
 import { mergeConfig, type Yaml } from '../../src/config/merge-config';
 import type { Config, ResourceConfig } from '../../src/config/schema';
+import { configFiles } from '../support/config-files';
 
 const DEFAULTS = parse(readFileSync(DEFAULT_CONFIG_PATH, 'utf8')) as Yaml;
 const ORIGIN = '/etc/reconciler/config.yaml';
@@ -221,14 +220,7 @@ describe('validateConfig: valid resources of the new kinds', () => {
 });
 
 describe('loadConfig: YAML files with the new kinds', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'config-kinds-'));
-  after(() => rmSync(dir, { recursive: true, force: true }));
-  let n = 0;
-  const file = (text: string): string => {
-    const path = join(dir, `config-${n++}.yaml`);
-    writeFileSync(path, text);
-    return path;
-  };
+    const { file } = configFiles('config-kinds-');
 
   it('a FileLine with a quoted regular expression and template', () => {
     const config = loadConfig(
