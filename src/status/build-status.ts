@@ -61,9 +61,4 @@ export function applyFailedNames(resources: Iterable<ResourceStatus>): Set<strin
   return names;
 }
 
-/** Whether every resource ended the pass in sync. */
-export function passSucceeded(pass: PassResult): boolean {
-  return pass.resources.every((r) => r.inSync);
-}
-
 export { iso };

@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { createHostDeps, createRuntime } from '../../src/app/create-runtime';
-import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig } from '../../src/config/load-config';
+import { createHostDeps, createRuntime, loadConfig } from '../../src/app/create-runtime';
+import { ConfigError, DEFAULT_CONFIG_PATH } from '../../src/config/load-config';
 import { enabledResources, type Config } from '../../src/config/schema';
 import { createLogger } from '../../src/app/create-logger';
 

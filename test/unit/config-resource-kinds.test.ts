@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { UsageError } from '../../src/core/errors';
-import { DEFAULT_CONFIG_PATH, loadConfig, validateConfig } from '../../src/config/load-config';
+import { loadConfig } from '../../src/app/create-runtime';
+import { DEFAULT_CONFIG_PATH, validateConfig } from '../../src/config/load-config';
 import { mergeConfig, type Yaml } from '../../src/config/merge-config';
 import type { Config, ResourceConfig } from '../../src/config/schema';
 
