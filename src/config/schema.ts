@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseDuration } from '../core/duration';
+import { VALUE_TYPES } from '../desired/value-type';
 
 /** A duration (`100ms`, `30s`, `1m`, or milliseconds as a number), parsed to milliseconds. */
 const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
@@ -29,6 +30,7 @@ const containerIniValue = z.strictObject({
   path: absolutePath.nullable().default(null),
   section: z.string().min(1),
   key: z.string().min(1),
+  type: z.enum(VALUE_TYPES).default('port'),
 });
 
 const containerFile = z.strictObject({
@@ -124,6 +126,9 @@ const firewalldServicePort = z.strictObject({
 export const RESOURCE_KINDS = ['SystemdSocketPort', 'FirewalldServicePort', 'FileLine', 'DirectoryMirror', 'ContainerCredentials'] as const;
 export const SOURCE_KINDS = ['ContainerIniValue', 'ContainerFile'] as const;
 
+/** Resource kinds whose source must give a port (`type: port`). */
+const PORT_KINDS: readonly string[] = ['SystemdSocketPort', 'FirewalldServicePort'];
+
 /** Which source kind each resource kind reads (DirectoryMirror reads none). */
 const SOURCE_KIND_OF: Record<string, string> = {
   SystemdSocketPort: 'ContainerIniValue',
@@ -166,6 +171,8 @@ export const configSchema = z
         ctx.addIssue({ code: 'custom', path: ['resources', i, 'source'], message: `names no source under "sources" ("${r.source}")` });
       } else if (source.kind !== SOURCE_KIND_OF[r.kind]) {
         ctx.addIssue({ code: 'custom', path: ['resources', i, 'source'], message: `a ${r.kind} needs a ${SOURCE_KIND_OF[r.kind]} source, "${r.source}" is a ${source.kind}` });
+      } else if (PORT_KINDS.includes(r.kind) && source.kind === 'ContainerIniValue' && source.type !== 'port') {
+        ctx.addIssue({ code: 'custom', path: ['resources', i, 'source'], message: `a ${r.kind} needs a port, "${r.source}" is of type ${source.type}` });
       }
     });
     for (const [key, source] of Object.entries(config.sources)) {
