@@ -80,6 +80,21 @@ const fileLine = z
     else if (byVolume && (spec.volume === undefined || !spec.file)) ctx.addIssue({ code: 'custom', path: ['volume'], message: 'volume and file go together' });
   });
 
+/** A GLib key-file group or key name: one line, no brackets or `=`, no surrounding spaces. */
+const keyFileName = z.string().regex(/^[^\s[\]=#](?:[^\r\n[\]=]*[^\s[\]=])?$/, 'must be a key-file name (no [ ] =, line breaks or surrounding spaces)');
+
+const iniValue = z.strictObject({
+  name,
+  kind: z.literal('IniValue'),
+  source: z.string().min(1),
+  path: absolutePath,
+  section: keyFileName,
+  key: keyFileName,
+  template: z.string().refine((t) => t.includes('{value}'), 'must contain {value}').refine((t) => !/[\r\n]/.test(t), 'must be one line').default('{value}'),
+  create: z.boolean().default(false),
+  afterChange: afterChange.optional(),
+});
+
 const directoryMirror = z.strictObject({
   name,
   kind: z.literal('DirectoryMirror'),
@@ -123,7 +138,7 @@ const firewalldServicePort = z.strictObject({
   files: z.array(absolutePath).min(1),
 });
 
-export const RESOURCE_KINDS = ['SystemdSocketPort', 'FirewalldServicePort', 'FileLine', 'DirectoryMirror', 'ContainerCredentials'] as const;
+export const RESOURCE_KINDS = ['SystemdSocketPort', 'FirewalldServicePort', 'FileLine', 'IniValue', 'DirectoryMirror', 'ContainerCredentials'] as const;
 export const SOURCE_KINDS = ['ContainerIniValue', 'ContainerFile'] as const;
 
 /** Resource kinds whose source must give a port (`type: port`). */
@@ -134,10 +149,11 @@ const SOURCE_KIND_OF: Record<string, string> = {
   SystemdSocketPort: 'ContainerIniValue',
   FirewalldServicePort: 'ContainerIniValue',
   FileLine: 'ContainerIniValue',
+  IniValue: 'ContainerIniValue',
   ContainerCredentials: 'ContainerFile',
 };
 
-const resource = z.discriminatedUnion('kind', [systemdSocketPort, firewalldServicePort, fileLine, directoryMirror, containerCredentials]);
+const resource = z.discriminatedUnion('kind', [systemdSocketPort, firewalldServicePort, fileLine, iniValue, directoryMirror, containerCredentials]);
 
 /** The whole configuration after defaults are merged (durations in milliseconds). */
 export const configSchema = z

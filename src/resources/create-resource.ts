@@ -5,6 +5,7 @@ import { ContainerCredentials } from './container-credentials/container-credenti
 import { DirectoryMirror } from './directory-mirror/directory-mirror';
 import { FileLine } from './file-line/file-line';
 import { FirewalldServicePort } from './firewalld-service-port/firewalld-service-port';
+import { IniValue } from './ini-value/ini-value';
 import type { Resource } from './resource';
 import { SystemdSocketPort } from './systemd-socket-port/systemd-socket-port';
 
@@ -17,6 +18,8 @@ export function createResource(spec: ResourceConfig, files: FileSystem, docker: 
       return new FirewalldServicePort(spec, files);
     case 'FileLine':
       return new FileLine(spec, files, docker);
+    case 'IniValue':
+      return new IniValue(spec, files);
     case 'DirectoryMirror':
       return new DirectoryMirror(spec, files, docker);
     case 'ContainerCredentials':
