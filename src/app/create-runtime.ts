@@ -49,7 +49,7 @@ export function createRuntime(config: Config, host: HostDeps, logger: Logger): R
     logger,
     ...host,
     sources,
-    resources: config.resources.map((spec) => createResource(spec, host.files, host.docker)),
+    resources: config.resources.map((spec) => createResource(spec, host.files, host.docker, config.listenCheck)),
     commands: {
       prefix: config.commands.prefix,
       systemctl: config.commands.systemctl,

@@ -173,6 +173,7 @@ export const configSchema = z
       firewallCmd: nonEmptyArgv,
       timeout: duration,
     }),
+    listenCheck: z.strictObject({ procNet: absolutePath }),
     sources: z.record(name, z.discriminatedUnion('kind', [containerIniValue, containerFile])),
     resources: z.array(resource),
   })

@@ -1,5 +1,5 @@
 import type { ActionResult } from '../resources/apply-plan';
-import type { ObservedValue, Plan } from '../resources/plan';
+import type { ExtraCondition, ObservedValue, Plan } from '../resources/plan';
 
 /** Condition reasons (CamelCase, Kubernetes conventions). */
 export type Reason =
@@ -12,7 +12,9 @@ export type Reason =
   | 'CannotConverge'
   | 'TargetAbsent'
   | 'ObserveFailed'
-  | 'SourceUnreadable';
+  | 'SourceUnreadable'
+  | 'PortInUse'
+  | 'NotApplicable';
 
 export type ConditionStatus = 'True' | 'False' | 'Unknown';
 
@@ -34,6 +36,8 @@ export interface ResourceOutcome {
   /** The plan, when one was made (printed by --dry-run). */
   plan: Plan | null;
   actions: ActionResult[];
+  /** Conditions besides Ready, as last observed (e.g. SystemdSocketPort's `Listening`). */
+  conditions?: ExtraCondition[];
 }
 
 export type PassResultKind = 'unchanged' | 'converged' | 'failed' | 'unavailable';
@@ -50,7 +54,7 @@ export interface PassResult {
 
 /** failed > unavailable > converged > unchanged. */
 export function passResultOf(outcomes: readonly ResourceOutcome[]): PassResultKind {
-  const broken: Reason[] = ['ApplyFailed', 'CannotConverge', 'ObserveFailed', 'SourceUnreadable'];
+  const broken: Reason[] = ['ApplyFailed', 'CannotConverge', 'ObserveFailed', 'SourceUnreadable', 'PortInUse'];
   if (outcomes.some((o) => broken.includes(o.reason))) return 'failed';
   if (outcomes.some((o) => o.failed)) return 'unavailable';
   if (outcomes.some((o) => o.changed)) return 'converged';

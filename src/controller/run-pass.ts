@@ -66,8 +66,9 @@ async function reconcileResource(
 ): Promise<ResourceOutcome> {
   const base = { name: resource.name, kind: resource.kind, changed: false, plan: null, actions: [] };
   let observation: Observation<unknown>;
+  const known = desired?.kind === 'value' ? desired.value : null;
   try {
-    observation = await resource.observe();
+    observation = await resource.observe(known);
   } catch (error) {
     return {
       ...base,
@@ -80,7 +81,7 @@ async function reconcileResource(
       failed: true,
     };
   }
-  const seen = { ...base, observed: observation.value };
+  const seen = { ...base, observed: observation.value, ...(observation.conditions ? { conditions: observation.conditions } : {}) };
   if (desired?.kind === 'unavailable') {
     return { ...seen, desired: null, inSync: false, ready: 'Unknown', reason: 'DesiredStateUnavailable', message: desired.message, failed: true };
   }
@@ -116,13 +117,14 @@ async function verify(
   notes: string[],
 ): Promise<ResourceOutcome> {
   try {
-    const after = await resource.observe();
+    const after = await resource.observe(desired);
     const again = resource.plan(desired, after.state, { retryCommands: false });
+    const seen = after.conditions ? { ...applied, conditions: after.conditions } : applied;
     if (!isEmptyPlan(again) || again.problem) {
-      return { ...applied, observed: after.value, inSync: false, ready: 'False', reason: 'ApplyFailed', message: 'still out of sync after applying (changed again by another writer, or the change did not take); retrying', failed: true };
+      return { ...seen, observed: after.value, inSync: false, ready: 'False', reason: 'ApplyFailed', message: 'still out of sync after applying (changed again by another writer, or the change did not take); retrying', failed: true };
     }
     const message = [after.summary, ...notes].join('; ');
-    return { ...applied, observed: after.value, inSync: true, ready: 'True', reason: 'Applied', message, failed: false };
+    return { ...seen, observed: after.value, inSync: true, ready: 'True', reason: 'Applied', message, failed: false };
   } catch (error) {
     return { ...applied, inSync: false, ready: 'False', reason: 'ObserveFailed', message: describeError(error), failed: true };
   }

@@ -19,6 +19,8 @@ export interface FileSystem {
    * symlinks; null when `dir` does not exist.
    */
   listTree(dir: string): Promise<TreeEntry[] | null>;
+  /** The target of a symbolic link as stored (e.g. `socket:[123]` for /proc/<pid>/fd/N), or null when it is missing or not a link. */
+  readLink(path: string): Promise<string | null>;
   /** The canonical path (symlinks resolved), or null when it does not resolve. */
   realPath(path: string): Promise<string | null>;
 }

@@ -7,13 +7,13 @@ import { FileLine } from './file-line/file-line';
 import { FirewalldServicePort } from './firewalld-service-port/firewalld-service-port';
 import { IniValue } from './ini-value/ini-value';
 import type { Resource } from './resource';
-import { SystemdSocketPort } from './systemd-socket-port/systemd-socket-port';
+import { SystemdSocketPort, type ListenCheckSettings } from './systemd-socket-port/systemd-socket-port';
 
 /** The resource for one `resources[]` entry of the configuration. */
-export function createResource(spec: ResourceConfig, files: FileSystem, docker: DockerHost): Resource {
+export function createResource(spec: ResourceConfig, files: FileSystem, docker: DockerHost, listenCheck?: ListenCheckSettings): Resource {
   switch (spec.kind) {
     case 'SystemdSocketPort':
-      return new SystemdSocketPort(spec, files);
+      return new SystemdSocketPort(spec, files, listenCheck);
     case 'FirewalldServicePort':
       return new FirewalldServicePort(spec, files);
     case 'FileLine':

@@ -47,9 +47,17 @@ export interface Plan {
   commands: CommandStep[];
   /** Set when the resource cannot converge whatever is written (reason CannotConverge, or problemReason). */
   problem?: string;
-  problemReason?: 'SourceUnreadable';
+  problemReason?: 'SourceUnreadable' | 'PortInUse';
   /** Set when there is nothing to manage (reason TargetAbsent). */
   absent?: string;
+}
+
+/** A condition besides Ready that a resource reports on every pass (e.g. `Listening`). */
+export interface ExtraCondition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  reason: string;
+  message: string;
 }
 
 /** What observe() returns: the kind's own state, plus what the status shows. */
@@ -60,6 +68,8 @@ export interface Observation<S> {
   summary: string;
   /** For resources without a source: what they want, as shown in the status (e.g. `3 files`). */
   desired?: number | string;
+  /** Conditions besides Ready (shown in the status file and by `reconcile status`). */
+  conditions?: ExtraCondition[];
 }
 
 export interface PlanOptions {

@@ -7,6 +7,7 @@ import {
   listenPorts,
   type ListenValue,
 } from './listen-stream';
+import type { ListeningCondition } from './listening';
 import { appendToSection, listenStreamAssignments, parseUnitFile, replaceAssignments, type UnitAssignment } from './unit-file';
 
 /** A unit or drop-in file as read from disk. */
@@ -19,6 +20,8 @@ export interface UnitText {
 export interface SocketState {
   unit: UnitText | null;
   dropIns: UnitText[];
+  /** Who listens on the desired port (absent when the port was not known at observe time). */
+  listening?: ListeningCondition;
 }
 
 export interface SocketSettings {
@@ -39,9 +42,14 @@ export function effectiveOf(state: SocketState): ListenValue[] {
 export function planSocket(port: number, state: SocketState, settings: SocketSettings, options: PlanOptions): Plan {
   if (!state.unit) return { changes: [], commands: [], absent: `${settings.unit} is not installed (no unit file)` };
   const restart = restartCommands(settings);
+  // A restart would fail while another program holds the port: touch nothing until it is free.
+  const blocked = (): Plan => ({ changes: [], commands: [], problem: `${state.listening?.message ?? ''}; not restarting ${settings.unit}`, problemReason: 'PortInUse' });
+  const inUse = state.listening?.reason === 'PortInUse';
   if (listenInSync(effectiveOf(state), port)) {
+    if (options.retryCommands && inUse) return blocked();
     return { changes: [], commands: options.retryCommands ? restart : [] };
   }
+  if (inUse) return blocked();
   const changes = settings.mode === 'dropin' ? planDropIn(port, state, settings) : planInPlace(port, state);
   const after = applyChanges(state, changes);
   if (!listenInSync(effectiveOf(after), port)) {

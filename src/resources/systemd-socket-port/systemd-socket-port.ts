@@ -4,9 +4,10 @@ import type { FileSystem } from '../../host/file-system';
 import { observedValue, type Observation, type Plan, type PlanOptions } from '../plan';
 import type { Resource } from '../resource';
 import { formatListen, listenPorts } from './listen-stream';
+import { checkListening } from './listening';
 import { compareNames, effectiveOf, planSocket, type SocketSettings, type SocketState, type UnitText } from './plan-socket';
 
-/** Configuration of a `SystemdSocketPort` resource (DESIGN.md §3). */
+/** Configuration of a `SystemdSocketPort` resource. */
 export interface SystemdSocketPortSpec {
   name: string;
   kind: 'SystemdSocketPort';
@@ -17,6 +18,11 @@ export interface SystemdSocketPortSpec {
   mode: 'dropin' | 'inplace';
   /** The service the socket activates; defaults to the unit name with `.service`. */
   service?: string | undefined;
+}
+
+/** Where the host's TCP sockets are listed (configuration `listenCheck.procNet`). */
+export interface ListenCheckSettings {
+  procNet: string;
 }
 
 /** The drop-in file this program owns. */
@@ -32,6 +38,7 @@ export class SystemdSocketPort implements Resource<SocketState> {
   constructor(
     private readonly spec: SystemdSocketPortSpec,
     private readonly files: FileSystem,
+    private readonly listenCheck: ListenCheckSettings = { procNet: '/proc/1/net' },
   ) {
     this.name = spec.name;
     this.source = spec.source;
@@ -47,7 +54,7 @@ export class SystemdSocketPort implements Resource<SocketState> {
     return [this.spec.unitPath, this.spec.dropInDir];
   }
 
-  async observe(): Promise<Observation<SocketState>> {
+  async observe(desired?: DesiredValue | null): Promise<Observation<SocketState>> {
     const unitText = await this.files.readFile(this.spec.unitPath);
     const names = ((await this.files.listDir(this.spec.dropInDir)) ?? []).filter((n) => n.endsWith('.conf')).sort(compareNames);
     const dropIns: UnitText[] = [];
@@ -57,9 +64,11 @@ export class SystemdSocketPort implements Resource<SocketState> {
       if (text !== null) dropIns.push({ path, text: text.toString('utf8') });
     }
     const state: SocketState = { unit: unitText === null ? null : { path: this.spec.unitPath, text: unitText.toString('utf8') }, dropIns };
+    if (typeof desired === 'number') state.listening = await checkListening(this.files, this.listenCheck.procNet, desired);
     const listen = effectiveOf(state);
     return {
       state,
+      ...(state.listening ? { conditions: [state.listening] } : {}),
       value: state.unit ? observedValue(listenPorts(listen)) : null,
       summary: state.unit
         ? `ListenStream=${listen.map(formatListen).join(',') || '(none)'}`
