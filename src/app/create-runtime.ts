@@ -44,17 +44,21 @@ export function createRuntime(config: Config, host: HostDeps, logger: Logger): R
   const sources = new Map<string, DesiredSource>(
     Object.entries(config.sources).map(([name, spec]) => [name, createSource(name, spec, host.docker, host.files)]),
   );
+  const commands = {
+    prefix: config.commands.prefix,
+    systemctl: config.commands.systemctl,
+    firewallCmd: config.commands.firewallCmd,
+    semanage: config.commands.semanage,
+    selinuxenabled: config.commands.selinuxenabled,
+    timeoutMs: config.commands.timeout,
+  };
+  const extras = { listenCheck: config.listenCheck, runner: host.runner, commands };
   return {
     config,
     logger,
     ...host,
     sources,
-    resources: config.resources.map((spec) => createResource(spec, host.files, host.docker, config.listenCheck)),
-    commands: {
-      prefix: config.commands.prefix,
-      systemctl: config.commands.systemctl,
-      firewallCmd: config.commands.firewallCmd,
-      timeoutMs: config.commands.timeout,
-    },
+    resources: config.resources.map((spec) => createResource(spec, host.files, host.docker, extras)),
+    commands,
   };
 }

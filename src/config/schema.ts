@@ -131,6 +131,14 @@ const systemdSocketPort = z.strictObject({
   service: z.string().regex(/^[A-Za-z0-9@_.:-]+\.service$/, 'must be a service unit name').optional(),
 });
 
+const selinuxPortType = z.strictObject({
+  name,
+  kind: z.literal('SelinuxPortType'),
+  source: z.string().min(1),
+  type: z.string().regex(/^[a-z0-9_]+_t$/, 'must be an SELinux type such as websm_port_t').default('websm_port_t'),
+  protocol: z.enum(['tcp', 'udp']).default('tcp'),
+});
+
 const firewalldServicePort = z.strictObject({
   name,
   kind: z.literal('FirewalldServicePort'),
@@ -138,11 +146,11 @@ const firewalldServicePort = z.strictObject({
   files: z.array(absolutePath).min(1),
 });
 
-export const RESOURCE_KINDS = ['SystemdSocketPort', 'FirewalldServicePort', 'FileLine', 'IniValue', 'DirectoryMirror', 'ContainerCredentials'] as const;
+export const RESOURCE_KINDS = ['SystemdSocketPort', 'FirewalldServicePort', 'FileLine', 'IniValue', 'DirectoryMirror', 'ContainerCredentials', 'SelinuxPortType'] as const;
 export const SOURCE_KINDS = ['ContainerIniValue', 'ContainerFile'] as const;
 
 /** Resource kinds whose source must give a port (`type: port`). */
-const PORT_KINDS: readonly string[] = ['SystemdSocketPort', 'FirewalldServicePort'];
+const PORT_KINDS: readonly string[] = ['SystemdSocketPort', 'FirewalldServicePort', 'SelinuxPortType'];
 
 /** Which source kind each resource kind reads (DirectoryMirror reads none). */
 const SOURCE_KIND_OF: Record<string, string> = {
@@ -150,10 +158,11 @@ const SOURCE_KIND_OF: Record<string, string> = {
   FirewalldServicePort: 'ContainerIniValue',
   FileLine: 'ContainerIniValue',
   IniValue: 'ContainerIniValue',
+  SelinuxPortType: 'ContainerIniValue',
   ContainerCredentials: 'ContainerFile',
 };
 
-const resource = z.discriminatedUnion('kind', [systemdSocketPort, firewalldServicePort, fileLine, iniValue, directoryMirror, containerCredentials]);
+const resource = z.discriminatedUnion('kind', [systemdSocketPort, firewalldServicePort, fileLine, iniValue, directoryMirror, containerCredentials, selinuxPortType]);
 
 /** The whole configuration after defaults are merged (durations in milliseconds). */
 export const configSchema = z
@@ -171,6 +180,8 @@ export const configSchema = z
       prefix: argv,
       systemctl: nonEmptyArgv,
       firewallCmd: nonEmptyArgv,
+      semanage: nonEmptyArgv,
+      selinuxenabled: nonEmptyArgv,
       timeout: duration,
     }),
     listenCheck: z.strictObject({ procNet: absolutePath }),

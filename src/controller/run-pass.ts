@@ -94,6 +94,7 @@ async function reconcileResource(
   const plan = resource.plan(value, observation.state, { retryCommands });
   const planned = { ...seen, desired: value === null ? (observation.desired ?? null) : showDesired(value), plan };
   if (plan.problem) return { ...planned, inSync: false, ready: 'False', reason: plan.problemReason ?? 'CannotConverge', message: plan.problem, failed: true };
+  if (plan.notApplicable) return { ...planned, inSync: true, ready: 'True', reason: 'NotApplicable', message: plan.notApplicable, failed: false };
   if (plan.absent) return { ...planned, inSync: false, ready: 'False', reason: 'TargetAbsent', message: plan.absent, failed: true };
   if (isEmptyPlan(plan)) return { ...planned, inSync: true, ready: 'True', reason: 'InSync', message: observation.summary, failed: false };
   if (options.dryRun) {

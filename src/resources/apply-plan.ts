@@ -10,6 +10,8 @@ export interface CommandSettings {
   prefix: string[];
   systemctl: string[];
   firewallCmd: string[];
+  semanage: string[];
+  selinuxenabled: string[];
   timeoutMs: number;
 }
 

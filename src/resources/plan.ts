@@ -19,8 +19,8 @@ export interface FileRemoval {
   path: string;
 }
 
-/** Which configured command a step runs (`commands.systemctl` or `commands.firewallCmd`). */
-export type Tool = 'systemctl' | 'firewallCmd';
+/** Which configured command a step runs (`commands.systemctl`, `commands.firewallCmd` or `commands.semanage`). */
+export type Tool = 'systemctl' | 'firewallCmd' | 'semanage';
 
 /** A host command to run after the file changes, in order. */
 export interface ToolStep {
@@ -48,6 +48,8 @@ export interface Plan {
   /** Set when the resource cannot converge whatever is written (reason CannotConverge, or problemReason). */
   problem?: string;
   problemReason?: 'SourceUnreadable' | 'PortInUse';
+  /** Set when the resource does not apply to this host (reason NotApplicable, Ready True). */
+  notApplicable?: string;
   /** Set when there is nothing to manage (reason TargetAbsent). */
   absent?: string;
 }

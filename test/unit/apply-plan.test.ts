@@ -93,7 +93,7 @@ class FakeDocker implements DockerHost {
   }
 }
 
-const COMMANDS: CommandSettings = { prefix: ['nsenter', '-t', '1', '-m', '--'], systemctl: ['systemctl'], firewallCmd: ['firewall-cmd'], timeoutMs: 5000 };
+const COMMANDS: CommandSettings = { prefix: ['nsenter', '-t', '1', '-m', '--'], systemctl: ['systemctl'], firewallCmd: ['firewall-cmd'], semanage: ['semanage'], selinuxenabled: ['selinuxenabled'], timeoutMs: 5000 };
 const P = 'nsenter -t 1 -m --';
 
 const DAEMON_RELOAD: ToolStep = { tool: 'systemctl', args: ['daemon-reload'] };
