@@ -389,7 +389,7 @@ class Demo {
    */
   private async between(marker: number): Promise<void> {
     const host = this.requireHost();
-    let status: StatusJson | null = null;
+    let status: StatusJson | null;
     try {
       status = await this.waitStatus(
         'the status file to show the correcting pass',

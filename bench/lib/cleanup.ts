@@ -69,7 +69,7 @@ export class CleanupRegistry {
 
 /** Removes the containers this run created (selected by the run label; never other runs' or tests'). */
 export async function removeRunContainers(runId: string): Promise<number> {
-  let ids: string[] = [];
+  let ids: string[];
   try {
     ids = (await docker(['ps', '-aq', '--filter', `label=${BENCH_RUN_LABEL}=${runId}`])).stdout.split('\n').filter((s) => s.trim() !== '');
   } catch {

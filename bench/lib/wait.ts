@@ -63,9 +63,8 @@ export async function waitSettled(statusPath: string, quietMs = 300, timeoutMs =
   const deadline = Date.now() + timeoutMs;
   let lastKey = '';
   let since = Date.now();
-  let status: StatusJson | null = null;
   for (;;) {
-    status = await readStatusJson(statusPath);
+    const status = await readStatusJson(statusPath);
     const key = status ? `${status.stats.passes}|${status.lastPass?.finishedAt ?? ''}` : '';
     const now = Date.now();
     if (key !== lastKey) {
