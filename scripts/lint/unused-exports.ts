@@ -26,7 +26,6 @@ const usedFromOutside = new Set<string>([
   'src/config/schema.ts#SOURCE_KINDS',
   'src/controller/run-pass.ts#describePlan',
   'src/desired/read-ini-file.ts#MAX_INI_BYTES',
-  'src/resources/apply-plan.ts#commandArgv',
   'src/resources/directory-mirror/directory-mirror.ts#MAX_MIRROR_FILE_BYTES',
   'src/resources/systemd-socket-port/systemd-socket-port.ts#DROP_IN_NAME',
 ]);

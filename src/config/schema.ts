@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseDuration } from '../core/duration';
-import { VALUE_TYPES } from '../desired/value-type';
+import { VALUE_TYPES } from '../core/value-type';
 
 /** A duration (`100ms`, `30s`, `1m`, or milliseconds as a number), parsed to milliseconds. */
 const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {

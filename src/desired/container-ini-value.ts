@@ -5,7 +5,7 @@ import { findContainerFile } from './container-volume-file';
 import type { Desired, DesiredSource } from './desired';
 import { getIniValue } from './parse-ini';
 import { readIniFile } from './read-ini-file';
-import { checkValue, type ValueType } from './value-type';
+import { checkValue, type ValueType } from '../core/value-type';
 
 /** Configuration of a `ContainerIniValue` source. */
 export interface ContainerIniValueSpec {

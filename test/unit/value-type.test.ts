@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { checkIpv4, checkPath, checkValue } from '../../src/desired/value-type';
+import { checkIpv4, checkPath, checkValue } from '../../src/core/value-type';
 
 describe('checkValue: port (the default type)', () => {
   it('gives a number for a port and refuses what checkPort refuses', () => {

@@ -18,7 +18,7 @@ export interface IniValueSettings {
 }
 
 /** The value the template gives, as the bytes it will have in the file (a latin1 string). */
-export function renderValue(template: string, value: string): string {
+function renderValue(template: string, value: string): string {
   return Buffer.from(template.split('{value}').join(value), 'utf8').toString('latin1');
 }
 

@@ -22,7 +22,7 @@ const MAX_PROCESSES = 20_000;
 const MAX_DESCRIPTORS = 200_000;
 
 /** Programs allowed to hold Cockpit's port: systemd (the socket) and Cockpit itself (cockpit-ws, cockpit-tls). */
-export function isExpectedHolder(program: string): boolean {
+function isExpectedHolder(program: string): boolean {
   return program === 'systemd' || program.startsWith('cockpit');
 }
 
@@ -65,7 +65,7 @@ function failed(message: string): ListeningCondition {
 }
 
 /** Processes with a descriptor on one of the socket inodes; processes that exit meanwhile are skipped. */
-export async function findHolders(files: FileSystem, procRoot: string, inodes: ReadonlySet<string>): Promise<PortHolder[]> {
+async function findHolders(files: FileSystem, procRoot: string, inodes: ReadonlySet<string>): Promise<PortHolder[]> {
   const wanted = new Set([...inodes].map((i) => `socket:[${i}]`));
   const found = new Set<string>();
   const holders: PortHolder[] = [];

@@ -1,4 +1,4 @@
-import { checkPort, quoteForHumans } from '../core/port';
+import { checkPort, quoteForHumans } from './port';
 
 /** What a `ContainerIniValue` source's value must be (configuration key `type`). */
 export type ValueType = 'port' | 'ipv4' | 'path';
