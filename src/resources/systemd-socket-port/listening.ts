@@ -14,7 +14,7 @@ export interface PortHolder {
 /** The `Listening` condition of a socket resource; `reason` PortInUse stops restarts of the socket. */
 export interface ListeningCondition extends ExtraCondition {
   type: 'Listening';
-  reason: 'Listening' | 'NotListening' | 'PortInUse' | 'ListenCheckFailed';
+  reason: 'Listening' | 'NotListening' | 'PortInUse' | 'ListenCheckFailed' | 'PortUnknown';
 }
 
 /** Bounds on the walk of /proc (a host with very many processes or descriptors is not walked further). */

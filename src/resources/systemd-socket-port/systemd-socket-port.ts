@@ -4,7 +4,7 @@ import type { FileSystem } from '../../host/file-system';
 import { observedValue, type Observation, type Plan, type PlanOptions } from '../plan';
 import type { Resource } from '../resource';
 import { formatListen, listenPorts } from './listen-stream';
-import { checkListening } from './listening';
+import { checkListening, type ListeningCondition } from './listening';
 import { compareNames, effectiveOf, planSocket, type SocketSettings, type SocketState, type UnitText } from './plan-socket';
 
 /** Configuration of a `SystemdSocketPort` resource. */
@@ -24,6 +24,8 @@ export interface SystemdSocketPortSpec {
 export interface ListenCheckSettings {
   procNet: string;
 }
+
+const PORT_UNKNOWN: ListeningCondition = { type: 'Listening', status: 'Unknown', reason: 'PortUnknown', message: 'the desired port is not known' };
 
 /** The drop-in file this program owns. */
 export const DROP_IN_NAME = 'listen.conf';
@@ -64,11 +66,13 @@ export class SystemdSocketPort implements Resource<SocketState> {
       if (text !== null) dropIns.push({ path, text: text.toString('utf8') });
     }
     const state: SocketState = { unit: unitText === null ? null : { path: this.spec.unitPath, text: unitText.toString('utf8') }, dropIns };
-    if (typeof desired === 'number') state.listening = await checkListening(this.files, this.listenCheck.procNet, desired);
+    // Without a known port there is nothing to check; say so rather than drop the condition.
+    const listening = typeof desired === 'number' ? await checkListening(this.files, this.listenCheck.procNet, desired) : PORT_UNKNOWN;
+    if (typeof desired === 'number') state.listening = listening;
     const listen = effectiveOf(state);
     return {
       state,
-      ...(state.listening ? { conditions: [state.listening] } : {}),
+      conditions: [listening],
       value: state.unit ? observedValue(listenPorts(listen)) : null,
       summary: state.unit
         ? `ListenStream=${listen.map(formatListen).join(',') || '(none)'}`
