@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events';
 import { promises as fs } from 'node:fs';
 
 /** What a file holds, for the port's sake. */
-export type FileKind = 'dropin' | 'unit' | 'firewalld' | 'ini';
+export type FileKind = 'dropin' | 'unit' | 'firewalld' | 'ini' | 'nginx-var' | 'cert';
 
 export interface WatchedFile {
   id: string;
@@ -86,6 +86,15 @@ export function describeContent(kind: FileKind, content: string): { port: number
     case 'ini': {
       const value = iniPort(content);
       return { port: toPort(value), summary: value === null ? '[cockpit] no port' : `[cockpit] port = ${value}` };
+    }
+    case 'nginx-var': {
+      const value = /^\s*set\s+\$cockpit_port\s+([^;\s]*)\s*;/m.exec(content)?.[1] ?? null;
+      return { port: toPort(value), summary: value === null ? 'no $cockpit_port' : `$cockpit_port ${value}` };
+    }
+    case 'cert': {
+      // The first line names the demo's certificate (it is not a real one); never print key material.
+      const first = content.split('\n', 1)[0] ?? '';
+      return { port: null, summary: first.slice(0, 40) };
     }
   }
 }

@@ -79,12 +79,25 @@ function createdBy(output: string): { container: string; volume: string; root: s
   return { container, volume, root };
 }
 
+/** The demo's own label: not the tests' `reconciler.test=true`, which CI's clean-up removes. */
+const DEMO_LABEL = 'reconciler.demo=true';
+
+/** Containers and volumes of this demo run (its label and its host id), e.g. the proxy and Gitea stand-ins. */
+async function demoObjects(container: string): Promise<string[]> {
+  const id = /-apphub-([0-9a-f]+)$/.exec(container)?.[1];
+  assert.ok(id, `no host id in ${container}`);
+  const filters = ['--filter', `label=${DEMO_LABEL}`, '--filter', `label=reconciler.test.host=${id}`];
+  const lines = (text: string): string[] => text.split('\n').filter((line) => line.trim() !== '');
+  return [...lines((await docker(['ps', '-aq', ...filters])).stdout), ...lines((await docker(['volume', 'ls', '-q', ...filters])).stdout)];
+}
+
 async function assertCleanedUp(output: string): Promise<void> {
   const { container, volume, root } = createdBy(output);
   const containers = (await docker(['ps', '-aq', '--filter', `name=^/${container}$`])).stdout.trim();
   assert.equal(containers, '', `container ${container} left behind`);
   const volumes = (await docker(['volume', 'ls', '-q', '--filter', `name=^${volume}$`])).stdout.trim();
   assert.equal(volumes, '', `volume ${volume} left behind`);
+  assert.deepEqual(await demoObjects(container), [], 'objects labelled for this demo run left behind');
   assert.equal(existsSync(root), false, `${root} left behind`);
 }
 
@@ -110,7 +123,12 @@ describe('npm run demo', () => {
     const output = run.stdout();
     assert.equal(code, 0, `exit ${String(code)} (signal ${String(signal)}):\n${output}\n${run.stderr()}`);
     assert.match(output, /first convergence \d+ ms after start/);
-    for (const scene of [1, 2, 3, 4]) assert.match(output, new RegExp(`scene ${scene}: corrected in \\d+ ms`), `scene ${scene}:\n${output}`);
+    for (const scene of [1, 2, 3, 4, 5, 6]) assert.match(output, new RegExp(`scene ${scene}: corrected in \\d+ ms`), `scene ${scene}:\n${output}`);
+    // Every resource of the profile (config/default.yaml) is in the demo's status.
+    for (const name of ['cockpit-socket', 'cockpit-firewalld', 'proxy-cockpit-port', 'cockpit-certs', 'gitea-credentials', 'portainer-credentials', 'proxy-credentials']) {
+      assert.match(output, new RegExp(`^\\s+${name} \\S+.* InSync$`, 'm'), `${name} in sync:\n${output}`);
+    }
+    assert.doesNotMatch(output, /demo-password/, 'a password was printed');
     // Scene 2: apphub down, nothing written, and `reconcile status` says why.
     assert.match(output, /nothing was written and no command ran/);
     assert.match(output, /cockpit-socket\s+\(9000\)\s+9090\s+Unknown\s+DesiredStateUnavailable/);
@@ -122,6 +140,12 @@ describe('npm run demo', () => {
     const run = startDemo([]);
     runs.push(run);
     await run.printed(/Scene 2 ·/, 45_000);
+    // While it runs, its containers carry the demo's label, not the tests' (CI's clean-up must not take them).
+    const { container } = createdBy(run.stdout());
+    const labels = JSON.parse((await docker(['container', 'inspect', '--format', '{{json .Config.Labels}}', container])).stdout) as Record<string, string>;
+    assert.equal(labels['reconciler.demo'], 'true');
+    assert.notEqual(labels['reconciler.test'], 'true', 'the image\'s reconciler.test=true must be overridden');
+    assert.ok((await demoObjects(container)).length >= 6, 'apphub, proxy, git and deployment stand-ins and their volumes');
     run.child.kill('SIGINT');
     const { code } = await run.exited;
     const output = run.stdout();

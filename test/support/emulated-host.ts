@@ -45,6 +45,13 @@ export interface EmulatedHostOptions {
   mode?: 'dropin' | 'inplace';
   /** Create the firewalld cockpit.xml files. Default true (the resource is configured either way). */
   firewalld?: boolean;
+  /**
+   * `key=value` labels of the container and volume instead of `reconciler.test=true`: the demo uses
+   * its own, so that the CI's clean-up of test objects leaves a running demo alone.
+   */
+  labels?: readonly string[];
+  /** Prefix of the temp root's, the container's and the volume's names. Default `reconciler-test`. */
+  namePrefix?: string;
 }
 
 /** An emulated Websoft9 host: temp root with Cockpit/firewalld files, apphub stand-in, recorder, config. */
@@ -263,9 +270,10 @@ export async function createEmulatedHost(options: EmulatedHostOptions = {}): Pro
   const image = await ensureBusyboxImage();
 
   const id = randomBytes(5).toString('hex');
-  const root = await fs.mkdtemp(path.join(os.tmpdir(), 'reconciler-test-'));
-  const containerName = `reconciler-test-apphub-${id}`;
-  const volumeName = `reconciler-test-apphub-${id}-config`;
+  const prefix = options.namePrefix ?? 'reconciler-test';
+  const root = await fs.mkdtemp(path.join(os.tmpdir(), `${prefix}-`));
+  const containerName = `${prefix}-apphub-${id}`;
+  const volumeName = `${prefix}-apphub-${id}-config`;
   const configPath = path.join(root, 'config.yaml');
   const statusPath = path.join(root, 'status', 'status.json');
   const unitPath = path.join(root, 'lib/systemd/system/cockpit.socket');
@@ -275,7 +283,7 @@ export async function createEmulatedHost(options: EmulatedHostOptions = {}): Pro
   const recorderPath = path.join(root, 'bin', 'record');
   const commandsLogPath = path.join(root, 'commands.log');
   let configIniPath = '';
-  const labels = ['--label', TEST_LABEL_PAIR, '--label', `${HOST_LABEL}=${id}`];
+  const labels = [...(options.labels ?? [TEST_LABEL_PAIR]), `${HOST_LABEL}=${id}`].flatMap((label) => ['--label', label]);
 
   const cleanup = async (): Promise<void> => {
     await dockerQuiet(['rm', '-f', '-v', containerName]);
