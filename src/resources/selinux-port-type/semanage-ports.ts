@@ -40,13 +40,13 @@ export function typesOf(entries: readonly PortTypeEntry[], protocol: string, por
 /**
  * Pure: `semanage port -a` (or `-m` when another type has exactly this port) so that the port
  * is of the configured type. Policy ranges that include the port do not count as "owning" it:
- * a single-port entry of ours takes precedence over them in SELinux.
+ * a single-port entry of ours takes precedence over them in SELinux. Nothing to retry after a
+ * failed apply: the command is the change, planned again while the type is missing.
  */
-export function planSelinuxPort(port: number, state: SelinuxState, settings: SelinuxSettings, options: PlanOptions): Plan {
+export function planSelinuxPort(port: number, state: SelinuxState, settings: SelinuxSettings, _options: PlanOptions): Plan {
   if (!state.enabled) return { changes: [], commands: [], notApplicable: state.why };
   const exact = state.entries.filter((e) => e.protocol === settings.protocol && e.ranges.some(([lo, hi]) => lo === port && hi === port));
   if (exact.some((e) => e.type === settings.type)) return { changes: [], commands: [] };
-  void options; // nothing to retry: the command is the change
   const flag = exact.length > 0 ? '-m' : '-a';
   const step: ToolStep = { tool: 'semanage', args: ['port', flag, '-t', settings.type, '-p', settings.protocol, String(port)] };
   return { changes: [], commands: [step] };
