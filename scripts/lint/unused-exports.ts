@@ -21,7 +21,6 @@ const srcDir = path.join(root, 'src') + path.sep;
  */
 const usedFromOutside = new Set<string>([
   'src/app/daemon.ts#SHUTDOWN_TIMEOUT_MS',
-  'src/app/run-once.ts#exitCodeOf',
   'src/config/schema.ts#RESOURCE_KINDS',
   'src/config/schema.ts#SOURCE_KINDS',
   'src/controller/run-pass.ts#describePlan',

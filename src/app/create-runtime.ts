@@ -1,17 +1,26 @@
 import { DockerodeHost } from '../adapters/dockerode-host';
 import { ExecCommandRunner } from '../adapters/exec-command-runner';
+import { FetchHttpPoster } from '../adapters/fetch-http-poster';
+import { NodeAppendLog } from '../adapters/node-append-log';
 import { NodeFileSystem } from '../adapters/node-file-system';
 import { systemClock } from '../adapters/system-clock';
+import { SystemdNotify } from '../adapters/systemd-notify';
+import type { ServiceNotifier } from '../host/service-notifier';
+import { notifySettingsFromEnv } from './systemd-notifications';
 import type { Config } from '../config/schema';
 import type { Logger } from '../core/logger';
 import { createSource } from '../desired/create-source';
 import type { DesiredSource } from '../desired/desired';
+import type { AppendLog } from '../host/append-log';
 import type { Clock } from '../host/clock';
+import type { HttpPoster } from '../host/http-poster';
 import type { CommandRunner } from '../host/command-runner';
 import type { DockerHost } from '../host/docker-host';
 import type { FileSystem } from '../host/file-system';
 import type { PassDeps } from '../controller/run-pass';
 import { createResource } from '../resources/create-resource';
+import { Journal, journalPath } from '../status/journal/journal';
+import { Webhook } from '../status/journal/webhook';
 
 /** Everything with side effects, in one object; tests may pass their own. */
 export interface HostDeps {
@@ -19,6 +28,10 @@ export interface HostDeps {
   runner: CommandRunner;
   docker: DockerHost;
   clock: Clock;
+  /** The journal's file. */
+  appendLog: AppendLog;
+  /** The journal's webhook. */
+  http: HttpPoster;
 }
 
 /** A configuration turned into live objects. */
@@ -36,7 +49,24 @@ export function createHostDeps(config: Config): HostDeps {
     runner: new ExecCommandRunner(),
     docker: new DockerodeHost(config.docker.socketPath),
     clock: systemClock,
+    appendLog: new NodeAppendLog(),
+    http: new FetchHttpPoster(),
   };
+}
+
+/** The correction journal of a configuration (and its webhook, when one is set). */
+export function createJournal(config: Config, statusFile: string, host: HostDeps, logger: Logger, onWebhookFailure?: (problem: string) => void): Journal {
+  const url = config.journal.webhook;
+  const webhook = url === null ? null : new Webhook({
+    url,
+    poster: host.http,
+    clock: host.clock,
+    onFailure: (problem) => {
+      logger.warn({ problem }, 'journal webhook: entry not delivered');
+      onWebhookFailure?.(problem);
+    },
+  });
+  return new Journal({ log: host.appendLog, file: journalPath(config, statusFile), maxBytes: config.journal.maxBytes, logger, webhook });
 }
 
 /** Sources and resources for a configuration, on the given host. */
@@ -61,4 +91,15 @@ export function createRuntime(config: Config, host: HostDeps, logger: Logger): R
     resources: config.resources.map((spec) => createResource(spec, host.files, host.docker, extras)),
     commands,
   };
+}
+
+/**
+ * systemd's notify socket and watchdog, when the service manager set them (`Type=notify`); null
+ * otherwise. The variables are removed from the environment so that the commands the controller
+ * runs (systemctl, firewall-cmd) never see them, as sd_notify(3) does with unset_environment.
+ */
+export function createNotifier(env: NodeJS.ProcessEnv, pid: number): { notifier: ServiceNotifier; watchdogMs: number | null } | null {
+  const settings = notifySettingsFromEnv(env, pid);
+  for (const key of ['NOTIFY_SOCKET', 'WATCHDOG_USEC', 'WATCHDOG_PID']) delete env[key];
+  return settings ? { notifier: new SystemdNotify(settings.socket), watchdogMs: settings.watchdogMs } : null;
 }

@@ -16,7 +16,11 @@ import type { Trigger } from '../sources/trigger';
 import { applyFailedNames, iso, lastPassOf, resourceStatus } from '../status/build-status';
 import { Metrics } from '../status/metrics';
 import { writeStatusFile, type ResourceStatus, type StatusFile } from '../status/status-file';
-import { createRuntime, type HostDeps, type Runtime } from './create-runtime';
+import type { ServiceNotifier } from '../host/service-notifier';
+import type { Journal } from '../status/journal/journal';
+import { statusLine } from '../status/status-line';
+import { SystemdNotifications } from './systemd-notifications';
+import { createJournal, createRuntime, type HostDeps, type Runtime } from './create-runtime';
 import { logPass } from './log-pass';
 import { startMetricsServer } from './metrics-server';
 
@@ -31,6 +35,8 @@ export interface DaemonOptions {
   host: HostDeps;
   logger: Logger;
   metricsAddr?: { host: string; port: number };
+  /** Under systemd with `Type=notify` (NOTIFY_SOCKET set): readiness, status and watchdog. */
+  notify?: { notifier: ServiceNotifier; watchdogMs: number | null };
 }
 
 /** One configuration's live parts; replaced whole on reload. */
@@ -57,12 +63,28 @@ export class Daemon {
   private docker = { connected: false, since: '' };
   private server: Server | null = null;
   private stopping = false;
+  private journal: Journal;
+  private passStartedAt: number | null = null;
+  private readonly systemd: SystemdNotifications | null;
 
   constructor(private readonly options: DaemonOptions) {
     this.config = options.config;
     this.startedAt = options.host.clock.now();
     this.docker.since = iso(this.startedAt);
     this.metrics = new Metrics(options.config.resources.map((r) => r.name));
+    this.journal = this.createJournal(options.config);
+    this.systemd = options.notify
+      ? new SystemdNotifications({
+          ...options.notify,
+          clock: options.host.clock,
+          logger: options.logger,
+          passStartedAt: () => this.passStartedAt,
+        })
+      : null;
+  }
+
+  private createJournal(config: Config): Journal {
+    return createJournal(config, this.options.statusFile, this.options.host, this.options.logger, () => this.metrics.webhookFailure());
   }
 
   async start(): Promise<void> {
@@ -76,6 +98,7 @@ export class Daemon {
       });
     }
     this.session = this.startSession(this.config, { source: 'startup' });
+    this.systemd?.start();
     this.options.logger.info({ statusFile: this.options.statusFile, resources: this.config.resources.map((r) => r.name) }, 'controller started');
   }
 
@@ -91,6 +114,7 @@ export class Daemon {
     await this.stopSession();
     if (this.stopping) return;
     this.config = next;
+    this.journal = this.createJournal(next);
     for (const name of [...this.statuses.keys()]) if (!next.resources.some((r) => r.name === name)) this.statuses.delete(name);
     this.session = this.startSession(next, { source: 'signal', detail: 'SIGHUP' });
     this.options.logger.info('configuration reloaded');
@@ -100,9 +124,12 @@ export class Daemon {
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    await this.systemd?.stopping();
     const finished = await this.stopSession();
     if (!finished) this.options.logger.warn({ timeoutMs: SHUTDOWN_TIMEOUT_MS }, 'pass still running at shutdown; exiting anyway');
     await this.writeStatus();
+    // Bounded: a dead webhook must not hold the shutdown (TimeoutStopSec).
+    if (!(await this.journal.flush(5000))) this.options.logger.warn('journal webhook: entries still pending at shutdown; dropped');
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.options.logger.info('controller stopped');
   }
@@ -115,13 +142,19 @@ export class Daemon {
       debounceMs: config.timing.debounce,
       maxDebounceMs: config.timing.maxDebounce,
       backoff: { initialMs: config.timing.backoffInitial, maxMs: config.timing.backoffMax },
-      pass: (request) =>
-        runPass(runtime, {
-          dryRun: false,
-          triggers: request.triggers,
-          ...(request.only ? { only: request.only } : {}),
-          retryCommands: applyFailedNames(this.statuses.values()),
-        }),
+      pass: async (request) => {
+        this.passStartedAt = host.clock.now(); // the watchdog's measure of a hung pass
+        try {
+          return await runPass(runtime, {
+            dryRun: false,
+            triggers: request.triggers,
+            ...(request.only ? { only: request.only } : {}),
+            retryCommands: applyFailedNames(this.statuses.values()),
+          });
+        } finally {
+          this.passStartedAt = null;
+        }
+      },
       afterPass: (result, retry) => this.afterPass(result, retry),
       onPassError: (error) => logger.error({ err: describeError(error) }, 'pass failed unexpectedly'),
     });
@@ -178,8 +211,10 @@ export class Daemon {
     if (this.config.resources.every((r) => this.statuses.get(r.name)?.inSync)) this.lastSuccessAt = iso(result.finishedAt);
     this.metrics.pass(result);
     logPass(this.options.logger, result);
+    await this.journal.record(result); // the file only: the webhook delivers in the background
     this.session?.refreshWatches();
     await this.writeStatus();
+    this.systemd?.passDone(statusLine(this.status()));
   }
 
   /** The status as it stands (also what /readyz judges). */

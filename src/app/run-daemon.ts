@@ -5,7 +5,7 @@ import { LockedError } from '../core/errors';
 import type { Logger } from '../core/logger';
 import { acquirePidLock } from '../adapters/pid-lock';
 import { signals } from '../sources/signal-source';
-import { createHostDeps } from './create-runtime';
+import { createHostDeps, createNotifier } from './create-runtime';
 import { Daemon } from './daemon';
 
 export interface RunDaemonOptions {
@@ -26,6 +26,7 @@ export async function runDaemon(options: RunDaemonOptions): Promise<number> {
     process.stderr.write(`reconcile: ${error.message}\n`);
     return 1;
   }
+  const notify = createNotifier(process.env, process.pid);
   const daemon = new Daemon({
     config,
     statusFile,
@@ -33,6 +34,7 @@ export async function runDaemon(options: RunDaemonOptions): Promise<number> {
     logger,
     ...(args.config !== undefined ? { configPath: args.config } : {}),
     ...(args.metricsAddr ? { metricsAddr: args.metricsAddr } : {}),
+    ...(notify ? { notify } : {}),
   });
   // Stop signals are handled from before the start until the exit: a second Ctrl-C during
   // shutdown is logged, not fatal (it must not kill a pass mid-write).

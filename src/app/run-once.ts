@@ -1,8 +1,9 @@
-import { EXIT } from '../cli/exit-codes';
+import { onceExitCode } from '../cli/exit-codes';
 import { formatPlanDiff, formatSummary, passToJson } from '../cli/format-pass';
 import { describeError } from '../core/errors';
 import { VERSION } from '../core/version';
 import type { PassResult } from '../controller/outcome';
+import type { Journal } from '../status/journal/journal';
 import { runPass } from '../controller/run-pass';
 import { applyFailedNames, failuresAfter, iso, lastPassOf, passSucceeded, resourceStatus } from '../status/build-status';
 import { readStatusFile, writeStatusFile, type StatusFile } from '../status/status-file';
@@ -14,7 +15,16 @@ export interface OnceOptions {
   dryRun: boolean;
   json: boolean;
   statusFile: string;
+  /** --detailed-exitcodes: 0/2/4/6 instead of 0/1 (see onceExitCode). */
+  detailedExitCodes?: boolean;
+  /** Where applied changes and failed applies are recorded (not in a dry run). */
+  journal?: Journal;
+  /** Log each changed or failed resource (default true; off when the summary goes to the same terminal). */
+  logOutcomes?: boolean;
 }
+
+/** How long a one-off pass waits, after it is done, for the journal's webhook before it exits. */
+const WEBHOOK_FLUSH_MS = 15_000;
 
 export interface OnceResult {
   exitCode: number;
@@ -27,9 +37,10 @@ export async function runOnce(rt: Runtime, options: OnceOptions): Promise<OnceRe
   const previous = previousRead.ok ? previousRead.status : null;
   const retryCommands = applyFailedNames(previous?.resources ?? []);
   const pass = await runPass(rt, { dryRun: options.dryRun, triggers: ['once'], retryCommands });
-  logPass(rt.logger, pass);
+  if (options.logOutcomes ?? true) logPass(rt.logger, pass);
+  if (!options.dryRun) await options.journal?.record(pass);
 
-  let exitCode = exitCodeOf(pass);
+  let statusWritten = true;
   // A running controller owns the status file (monitoring reads its mode and stats): a one-off
   // pass beside it changes the host like the controller would, but leaves the file alone.
   const controller = options.dryRun ? null : lockHolder(`${options.statusFile}.lock`);
@@ -39,22 +50,15 @@ export async function runOnce(rt: Runtime, options: OnceOptions): Promise<OnceRe
       await writeStatusFile(rt.files, options.statusFile, statusAfterOnce(pass, previous, rt));
     } catch (error) {
       rt.logger.error({ err: describeError(error), file: options.statusFile }, 'cannot write the status file');
-      exitCode = EXIT.notConverged;
+      statusWritten = false;
     }
   }
+  const exitCode = onceExitCode(pass, { detailed: options.detailedExitCodes ?? false, statusWritten });
+  // The pass is over; delivering its journal entries may take a little longer, within a bound.
+  if (options.journal && !(await options.journal.flush(WEBHOOK_FLUSH_MS))) rt.logger.warn('journal webhook: entries still pending at exit');
   if (options.json) return { exitCode, stdout: `${JSON.stringify(passToJson(pass, rt.commands, exitCode), null, 2)}\n` };
   const diff = options.dryRun ? formatPlanDiff(pass, rt.commands) : '';
   return { exitCode, stdout: diff + formatSummary(pass, rt.commands) };
-}
-
-/** Exit code of a one-off pass (DESIGN.md §3). */
-export function exitCodeOf(pass: PassResult): number {
-  const failed = pass.resources.some((r) => r.failed);
-  if (pass.dryRun) {
-    if (failed) return EXIT.notConverged;
-    return pass.resources.some((r) => r.reason === 'DriftDetected') ? EXIT.drift : EXIT.ok;
-  }
-  return failed || !passSucceeded(pass) ? EXIT.notConverged : EXIT.ok;
 }
 
 function statusAfterOnce(pass: PassResult, previous: StatusFile | null, rt: Runtime): StatusFile {

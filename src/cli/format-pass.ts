@@ -1,6 +1,6 @@
 import { createTwoFilesPatch } from 'diff';
 import type { PassResult, ResourceOutcome } from '../controller/outcome';
-import { describeStep, displayArgv, type CommandSettings } from '../resources/apply-plan';
+import { describeStep, displayArgv, toolArgv, type CommandSettings } from '../resources/apply-plan';
 import type { FileChange, ObservedValue } from '../resources/plan';
 
 const show = (value: ObservedValue): string => (value === null ? '-' : Array.isArray(value) ? value.join(',') : String(value));
@@ -24,12 +24,25 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((cell, col) => (col === r.length - 1 ? cell : cell.padEnd(widths[col] ?? 0))).join('  ')).join('\n');
 }
 
-/** One line per resource (desired, observed, action, result), then the reasons of those not ready. */
+/**
+ * The one name of a pass's result, shared by the text summary and `--json`: the pass result
+ * (`unchanged`, `converged`, `failed`, `unavailable`); a dry run that could plan everything says
+ * `drift` or `in-sync` instead.
+ */
+export function resultName(pass: PassResult): string {
+  if (!pass.dryRun || pass.result === 'failed' || pass.result === 'unavailable') return pass.result;
+  return pass.resources.some((r) => r.reason === 'DriftDetected') ? 'drift' : 'in-sync';
+}
+
+/**
+ * One line per resource (desired, observed, result, action), then the message of each one not
+ * ready: its reason is in its row, so each reason is printed once.
+ */
 export function formatSummary(pass: PassResult, commands: CommandSettings): string {
   const rows = [['RESOURCE', 'DESIRED', 'OBSERVED', 'RESULT', 'ACTION']];
   for (const o of pass.resources) rows.push([o.name, show(o.desired), show(o.observed), o.reason, actionOf(o, pass.dryRun, commands)]);
-  const notes = pass.resources.filter((o) => o.ready !== 'True').map((o) => `${o.name}: ${o.reason}: ${o.message}`);
-  const verdict = pass.dryRun ? 'dry run' : `pass ${pass.result}`;
+  const notes = pass.resources.filter((o) => o.ready !== 'True').map((o) => `${o.name}: ${o.message}`);
+  const verdict = `${pass.dryRun ? 'dry run' : 'pass'} ${resultName(pass)}`;
   return [table(rows), ...notes, `${verdict} in ${pass.finishedAt - pass.startedAt}ms`].join('\n') + '\n';
 }
 
@@ -41,7 +54,7 @@ export function formatPlanDiff(pass: PassResult, commands: CommandSettings): str
     for (const change of o.plan.changes) parts.push(formatChange(change));
     for (const removal of o.plan.removals ?? []) parts.push(`# ${o.name}: would remove ${removal.path}\n`);
     for (const step of o.plan.commands) {
-      const when = !('exec' in step) && step.onlyIf ? ` (if \`${[...commands[step.tool], ...step.onlyIf.args].join(' ')}\` succeeds)` : '';
+      const when = !('exec' in step) && step.onlyIf ? ` (if \`${[...toolArgv(commands, step.tool), ...step.onlyIf.args].join(' ')}\` succeeds)` : '';
       parts.push(`# ${o.name}: would run: ${displayArgv(commands, step).join(' ')}${when}\n`);
     }
   }
@@ -59,7 +72,7 @@ function formatChange(change: FileChange): string {
 /** Machine-readable result of a pass. */
 export function passToJson(pass: PassResult, commands: CommandSettings, exitCode: number): unknown {
   return {
-    result: pass.dryRun ? (exitCode === 2 ? 'drift' : exitCode === 0 ? 'in-sync' : 'error') : pass.result,
+    result: resultName(pass),
     dryRun: pass.dryRun,
     exitCode,
     durationMs: pass.finishedAt - pass.startedAt,

@@ -1,14 +1,18 @@
-import { createHostDeps, createRuntime } from '../app/create-runtime';
+import { createHostDeps, createJournal, createRuntime } from '../app/create-runtime';
 import { createLogger } from '../app/create-logger';
 import { runOnce } from '../app/run-once';
+import { NodeAppendLog } from '../adapters/node-append-log';
 import { NodeFileSystem } from '../adapters/node-file-system';
 import { loadConfig } from '../config/load-config';
-import { UsageError } from '../core/errors';
+import { describeError, UsageError } from '../core/errors';
 import { VERSION } from '../core/version';
 import { readStatusFile } from '../status/status-file';
 import { EXIT } from './exit-codes';
 import { parseCliArgs, USAGE, type CliArgs } from './parse-args';
 import { statusReport } from './status-command';
+import { historyReport } from './history-command';
+import { journalPath } from '../status/journal/journal';
+import { readJournal } from '../status/journal/read-journal';
 
 /** The command line: parse, dispatch, print, return the exit code. */
 export async function run(argv: string[]): Promise<number> {
@@ -44,10 +48,34 @@ async function dispatch(args: CliArgs): Promise<number> {
   }
   const config = loadConfig(args.config);
   const statusFile = args.statusFile ?? config.status.file;
+  if (args.command === 'history') {
+    const file = journalPath(config, statusFile);
+    // Both files are bounded by journal.maxBytes; the limit only guards against a foreign huge file.
+    let read;
+    try {
+      read = await readJournal(new NodeAppendLog(), file, 2 * config.journal.maxBytes);
+    } catch (error) {
+      process.stderr.write(`reconcile: ${describeError(error)}\n`);
+      return EXIT.notConverged;
+    }
+    const filter = { ...(args.resource !== undefined ? { resource: args.resource } : {}), ...(args.since !== undefined ? { since: args.since } : {}) };
+    const report = historyReport(read, filter, args.json);
+    process.stdout.write(report.stdout);
+    return report.exitCode;
+  }
   const logger = createLogger(args.logLevel);
   if (args.command === 'once') {
-    const runtime = createRuntime(config, createHostDeps(config), logger);
-    const result = await runOnce(runtime, { dryRun: args.dryRun, json: args.json, statusFile });
+    const host = createHostDeps(config);
+    const runtime = createRuntime(config, host, logger);
+    const result = await runOnce(runtime, {
+      dryRun: args.dryRun,
+      json: args.json,
+      statusFile,
+      detailedExitCodes: args.detailedExitCodes,
+      journal: createJournal(config, statusFile, host, logger),
+      // On a terminal the summary already gives each reason a line; the log would repeat it.
+      logOutcomes: !(process.stdout.isTTY && process.stderr.isTTY),
+    });
     process.stdout.write(result.stdout);
     return result.exitCode;
   }

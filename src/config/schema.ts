@@ -169,6 +169,16 @@ export const configSchema = z
   .strictObject({
     docker: z.strictObject({ socketPath: absolutePath }),
     status: z.strictObject({ file: absolutePath }),
+    journal: z.strictObject({
+      /** null: `journal.jsonl` beside the status file. */
+      file: absolutePath.nullable().default(null),
+      maxBytes: z.number().int().min(4096, 'must be at least 4096 (bytes)'),
+      webhook: z
+        .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
+        .refine((u) => !/^[a-z]+:\/\/[^/]*@/i.test(u), 'must not contain user:password@ (put a token in the path or query)')
+        .nullable()
+        .default(null),
+    }),
     timing: z.strictObject({
       resyncInterval: duration,
       debounce: duration,

@@ -25,6 +25,8 @@ export interface ResourceOutcome {
   /** The desired value as shown to humans (credentials as a fingerprint). */
   desired: number | string | null;
   observed: ObservedValue;
+  /** After an apply: what was observed before it (`observed` is then the state after). */
+  observedBefore?: ObservedValue;
   inSync: boolean;
   ready: ConditionStatus;
   reason: Reason;

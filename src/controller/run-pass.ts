@@ -121,11 +121,12 @@ async function verify(
     const after = await resource.observe(desired);
     const again = resource.plan(desired, after.state, { retryCommands: false });
     const seen = after.conditions ? { ...applied, conditions: after.conditions } : applied;
+    const before = { observedBefore: applied.observed };
     if (!isEmptyPlan(again) || again.problem) {
-      return { ...seen, observed: after.value, inSync: false, ready: 'False', reason: 'ApplyFailed', message: 'still out of sync after applying (changed again by another writer, or the change did not take); retrying', failed: true };
+      return { ...seen, ...before, observed: after.value, inSync: false, ready: 'False', reason: 'ApplyFailed', message: 'still out of sync after applying (changed again by another writer, or the change did not take); retrying', failed: true };
     }
     const message = [after.summary, ...notes].join('; ');
-    return { ...seen, observed: after.value, inSync: true, ready: 'True', reason: 'Applied', message, failed: false };
+    return { ...seen, ...before, observed: after.value, inSync: true, ready: 'True', reason: 'Applied', message, failed: false };
   } catch (error) {
     return { ...applied, inSync: false, ready: 'False', reason: 'ObserveFailed', message: describeError(error), failed: true };
   }

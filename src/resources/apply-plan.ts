@@ -10,8 +10,10 @@ export interface CommandSettings {
   prefix: string[];
   systemctl: string[];
   firewallCmd: string[];
-  semanage: string[];
-  selinuxenabled: string[];
+  /** SelinuxPortType only; `[semanage]` when not given. */
+  semanage?: string[];
+  /** SelinuxPortType only; `[selinuxenabled]` when not given. */
+  selinuxenabled?: string[];
   timeoutMs: number;
 }
 
@@ -27,6 +29,8 @@ export interface ActionResult {
   action: string;
   result: 'updated' | 'skipped' | 'failed';
   message?: string;
+  /** Commands only: the exit code, when the command ran to an exit (for the journal). */
+  exitCode?: number;
 }
 
 export interface ApplyReport {
@@ -37,13 +41,20 @@ export interface ApplyReport {
 
 /** The argv of a host command: prefix + the configured tool + the step's arguments. */
 export function commandArgv(settings: CommandSettings, tool: Tool, args: readonly string[]): string[] {
-  return [...settings.prefix, ...settings[tool], ...args];
+  return [...settings.prefix, ...toolArgv(settings, tool), ...args];
+}
+
+/** The configured argv of a tool (without the prefix). */
+export function toolArgv(settings: CommandSettings, tool: Tool | 'selinuxenabled'): string[] {
+  if (tool === 'semanage') return settings.semanage ?? ['semanage'];
+  if (tool === 'selinuxenabled') return settings.selinuxenabled ?? ['selinuxenabled'];
+  return settings[tool];
 }
 
 /** A short label for a step with secrets masked, e.g. `systemctl restart cockpit.socket`. */
 export function describeStep(settings: CommandSettings, step: CommandStep): string {
   if ('exec' in step) return maskSecrets(`docker exec ${step.exec.container} ${step.exec.argv.join(' ')}`, step.secrets);
-  return [...settings[step.tool], ...step.args].join(' ');
+  return [...toolArgv(settings, step.tool), ...step.args].join(' ');
 }
 
 /** The full argv a step runs, secrets masked (for dry-run output and JSON). */
@@ -55,8 +66,8 @@ export function displayArgv(settings: CommandSettings, step: CommandStep): strin
 /** Write the plan's files (atomically), delete its removals, then run its commands in order; stop at the first failure. */
 export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyReport> {
   const actions: ActionResult[] = [];
-  const fail = (action: string, message: string): ApplyReport => {
-    actions.push({ action, result: 'failed', message });
+  const fail = (action: string, message: string, exitCode?: number): ApplyReport => {
+    actions.push({ action, result: 'failed', message, ...(exitCode === undefined ? {} : { exitCode }) });
     return { actions, failure: message };
   };
   for (const change of plan.changes) {
@@ -82,19 +93,20 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyRepor
     if (!('exec' in step) && step.onlyIf) {
       const check = await deps.runner.run(commandArgv(deps.commands, step.tool, step.onlyIf.args), { timeoutMs: deps.commands.timeoutMs });
       if (check.kind !== 'exited' || check.exitCode !== 0) {
-        const why = check.kind === 'not-found' ? `${deps.commands[step.tool].join(' ')} not found; skipped` : step.onlyIf.otherwise;
+        const why = check.kind === 'not-found' ? `${toolArgv(deps.commands, step.tool).join(' ')} not found; skipped` : step.onlyIf.otherwise;
         actions.push({ action, result: 'skipped', message: why });
         continue;
       }
     }
     const result = await runStep(step, deps);
     if (result.kind === 'exited' && result.exitCode === 0) {
-      actions.push({ action, result: 'updated' });
+      actions.push({ action, result: 'updated', exitCode: 0 });
       continue;
     }
     const secrets = 'exec' in step ? step.secrets : undefined;
     // Masked before describing too: the description cuts stderr short, possibly inside a secret.
-    return fail(action, maskSecrets(describeCommandFailure(displayArgv(deps.commands, step), maskResult(result, secrets)), secrets));
+    const message = maskSecrets(describeCommandFailure(displayArgv(deps.commands, step), maskResult(result, secrets)), secrets);
+    return fail(action, message, result.kind === 'exited' ? result.exitCode : undefined);
   }
   return { actions };
 }

@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { VERSION } from '../core/version';
 import type { PassResult, PassResultKind } from '../controller/outcome';
 import type { TriggerSource } from '../sources/trigger';
 
@@ -24,14 +25,27 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  private readonly webhookFailures = new Counter({
+    name: 'reconciler_journal_webhook_failures_total',
+    help: 'Journal entries the webhook could not deliver (every retry failed, or the queue was full).',
+    registers: [this.registry],
+  });
+
   /** Every series exists from the start at 0, so rates and alerts work before the first event. */
   constructor(resources: readonly string[]) {
+    new Gauge({ name: 'reconciler_build_info', help: 'Always 1; the version of the running controller.', labelNames: ['version'], registers: [this.registry] }).set({ version: VERSION }, 1);
+    // prom-client's process and Node.js metrics (CPU, memory, file descriptors, event loop lag, GC).
+    collectDefaultMetrics({ register: this.registry, prefix: 'reconciler_' });
     for (const result of RESULTS) this.passes.inc({ result }, 0);
     for (const source of SOURCES) this.triggers.inc({ source }, 0);
     for (const resource of resources) {
       this.changes.inc({ resource }, 0);
       this.inSync.set({ resource }, 0);
     }
+  }
+
+  webhookFailure(): void {
+    this.webhookFailures.inc();
   }
 
   trigger(source: TriggerSource): void {

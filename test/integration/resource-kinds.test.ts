@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { ensureBusyboxImage } from '../support/busybox-image';
@@ -417,7 +417,12 @@ describe('ContainerCredentials: Gitea and Portainer credentials into apphub', ()
     assert.equal(readyOf(status, 'portainer-credentials')?.status, 'True');
   });
 
-  it('no password appears in any output, log or status of this suite', () => {
+  it('no password appears in any output, log, status or journal entry of this suite', async () => {
+    // The journal (beside the status file) recorded the credential changes, masked.
+    const journal = await readFile(join(dirname(host.statusPath), 'journal.jsonl'), 'utf8');
+    assert.match(journal, /"resource":"gitea-credentials".*--value \*\*\*","result":"updated","exitCode":0/);
+    assert.match(journal, /"resource":"portainer-credentials".*config\.ini","action":"change","result":"updated","hidden":true/);
+    logs += journal + keep(await runCli(['history', '--json', '--config', host.configPath])).stdout;
     for (const secret of [GITEA_PASSWORD, PORTAINER_PASSWORD, INI_SECRET]) assert.ok(!logs.includes(secret), `a secret leaked: ${secret.slice(0, 6)}…`);
     assert.ok(logs.length > 1000, 'the logs were collected');
   });

@@ -93,7 +93,7 @@ class FakeDocker implements DockerHost {
   }
 }
 
-const COMMANDS: CommandSettings = { prefix: ['nsenter', '-t', '1', '-m', '--'], systemctl: ['systemctl'], firewallCmd: ['firewall-cmd'], semanage: ['semanage'], selinuxenabled: ['selinuxenabled'], timeoutMs: 5000 };
+const COMMANDS: CommandSettings = { prefix: ['nsenter', '-t', '1', '-m', '--'], systemctl: ['systemctl'], firewallCmd: ['firewall-cmd'], timeoutMs: 5000 };
 const P = 'nsenter -t 1 -m --';
 
 const DAEMON_RELOAD: ToolStep = { tool: 'systemctl', args: ['daemon-reload'] };
@@ -138,9 +138,9 @@ describe('applyPlan', () => {
         { action: 'write /t/a.conf', result: 'updated' },
         { action: 'write /t/b.der', result: 'updated' },
         { action: 'remove /t/old.pem', result: 'updated' },
-        { action: 'systemctl daemon-reload', result: 'updated' },
-        { action: 'docker exec websoft9-proxy nginx -s reload', result: 'updated' },
-        { action: 'systemctl restart cockpit.socket', result: 'updated' },
+        { action: 'systemctl daemon-reload', result: 'updated', exitCode: 0 },
+        { action: 'docker exec websoft9-proxy nginx -s reload', result: 'updated', exitCode: 0 },
+        { action: 'systemctl restart cockpit.socket', result: 'updated', exitCode: 0 },
       ],
     },
     {
@@ -169,8 +169,8 @@ describe('applyPlan', () => {
       answers: { runner: { [`${P} systemctl restart cockpit.socket`]: { kind: 'exited', exitCode: 5, stdout: '', stderr: 'Unit cockpit.socket not found.\n' } } },
       log: [`run ${P} systemctl daemon-reload`, `run ${P} systemctl restart cockpit.socket`],
       actions: [
-        { action: 'systemctl daemon-reload', result: 'updated' },
-        { action: 'systemctl restart cockpit.socket', result: 'failed', message: `\`${P} systemctl restart cockpit.socket\` exited with code 5: Unit cockpit.socket not found.` },
+        { action: 'systemctl daemon-reload', result: 'updated', exitCode: 0 },
+        { action: 'systemctl restart cockpit.socket', result: 'failed', message: `\`${P} systemctl restart cockpit.socket\` exited with code 5: Unit cockpit.socket not found.`, exitCode: 5 },
       ],
       failure: /exited with code 5: Unit cockpit\.socket not found\.$/,
     },
@@ -197,7 +197,7 @@ describe('applyPlan', () => {
       log: [`run ${P} firewall-cmd --state`, `run ${P} systemctl restart cockpit.socket`],
       actions: [
         { action: 'firewall-cmd --reload', result: 'skipped', message: 'firewalld is not running; skipped' },
-        { action: 'systemctl restart cockpit.socket', result: 'updated' },
+        { action: 'systemctl restart cockpit.socket', result: 'updated', exitCode: 0 },
       ],
     },
     {
@@ -218,15 +218,15 @@ describe('applyPlan', () => {
       name: 'onlyIf check passing: the command runs',
       plan: { changes: [], commands: [FW_RELOAD] },
       log: [`run ${P} firewall-cmd --state`, `run ${P} firewall-cmd --reload`],
-      actions: [{ action: 'firewall-cmd --reload', result: 'updated' }],
+      actions: [{ action: 'firewall-cmd --reload', result: 'updated', exitCode: 0 }],
     },
     {
       name: 'exec steps go to docker.exec, never to the host runner',
       plan: { changes: [], commands: [NGINX, { exec: { container: 'other', argv: ['sh', '-c', 'echo "a b"'] } }] },
       log: ['exec websoft9-proxy nginx -s reload', 'exec other sh -c echo "a b"'],
       actions: [
-        { action: 'docker exec websoft9-proxy nginx -s reload', result: 'updated' },
-        { action: 'docker exec other sh -c echo "a b"', result: 'updated' },
+        { action: 'docker exec websoft9-proxy nginx -s reload', result: 'updated', exitCode: 0 },
+        { action: 'docker exec other sh -c echo "a b"', result: 'updated', exitCode: 0 },
       ],
     },
   ];
@@ -296,8 +296,8 @@ describe('secrets of exec steps never appear in labels or failures', () => {
     const { deps } = setup();
     const report = await applyPlan({ changes: [], commands: [step('S3cret-Pa55'), step('S3cret-Pa55')] }, deps);
     assert.deepEqual(report.actions, [
-      { action: 'docker exec websoft9-apphub apphub setconfig --section gitea --key user_pwd --value ***', result: 'updated' },
-      { action: 'docker exec websoft9-apphub apphub setconfig --section gitea --key user_pwd --value ***', result: 'updated' },
+      { action: 'docker exec websoft9-apphub apphub setconfig --section gitea --key user_pwd --value ***', result: 'updated', exitCode: 0 },
+      { action: 'docker exec websoft9-apphub apphub setconfig --section gitea --key user_pwd --value ***', result: 'updated', exitCode: 0 },
     ]);
   });
 

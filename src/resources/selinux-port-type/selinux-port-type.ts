@@ -1,6 +1,6 @@
 import type { DesiredValue } from '../../desired/desired';
 import { describeCommandFailure, type CommandRunner } from '../../host/command-runner';
-import { commandArgv, type CommandSettings } from '../apply-plan';
+import { commandArgv, toolArgv, type CommandSettings } from '../apply-plan';
 import type { Observation, Plan, PlanOptions } from '../plan';
 import type { Resource } from '../resource';
 import { parseSemanagePorts, planSelinuxPort, typesOf, type SelinuxSettings, type SelinuxState } from './semanage-ports';
@@ -44,8 +44,9 @@ export class SelinuxPortType implements Resource<SelinuxState> {
 
   async observe(desired?: DesiredValue | null): Promise<Observation<SelinuxState>> {
     const options = { timeoutMs: this.commands.timeoutMs };
-    const enabled = await this.runner.run([...this.commands.prefix, ...this.commands.selinuxenabled], options);
-    if (enabled.kind === 'not-found') return off(`${this.commands.selinuxenabled.join(' ')} not found: no SELinux tools on this host`);
+    const selinuxenabled = toolArgv(this.commands, 'selinuxenabled');
+    const enabled = await this.runner.run([...this.commands.prefix, ...selinuxenabled], options);
+    if (enabled.kind === 'not-found') return off(`${selinuxenabled.join(' ')} not found: no SELinux tools on this host`);
     if (enabled.kind !== 'exited' || enabled.exitCode !== 0) return off('SELinux is disabled on this host');
     const argv = commandArgv(this.commands, 'semanage', ['port', '-l']);
     const listed = await this.runner.run(argv, options);

@@ -1,0 +1,83 @@
+import type { Clock } from '../../host/clock';
+import type { HttpPoster, PostResult } from '../../host/http-poster';
+
+export interface WebhookOptions {
+  url: string;
+  poster: HttpPoster;
+  clock: Clock;
+  /** Per attempt. Default 5 s. */
+  timeoutMs?: number;
+  /** Waits before the retries; their count is the number of retries. Default 1 s, 2 s, 4 s. */
+  retryDelaysMs?: readonly number[];
+  /** Entries waiting beyond this are dropped (and counted as failures). Default 100. */
+  maxQueue?: number;
+  /** An entry given up on (all attempts failed, or dropped): count it. */
+  onFailure?: (problem: string) => void;
+}
+
+function problemOf(result: PostResult): string | null {
+  if (result.kind === 'response') return result.status >= 200 && result.status < 300 ? null : `HTTP ${result.status}`;
+  return result.kind === 'timed-out' ? 'timed out' : result.message;
+}
+
+/**
+ * Delivers journal entries to `journal.webhook`, one at a time, in order, in the background:
+ * `send` only queues (a pass never waits on the network). Each entry is tried once and retried
+ * after each delay on a timeout, a connection failure or a non-2xx answer, then given up.
+ */
+export class Webhook {
+  private readonly queue: string[] = [];
+  private running: Promise<void> | null = null;
+  private readonly timeoutMs: number;
+  private readonly delays: readonly number[];
+  private readonly maxQueue: number;
+
+  constructor(private readonly options: WebhookOptions) {
+    this.timeoutMs = options.timeoutMs ?? 5000;
+    this.delays = options.retryDelaysMs ?? [1000, 2000, 4000];
+    this.maxQueue = options.maxQueue ?? 100;
+  }
+
+  /** Queue one JSON body; returns at once. */
+  send(body: string): void {
+    if (this.queue.length >= this.maxQueue) {
+      this.options.onFailure?.(`queue full (${this.maxQueue} entries); entry dropped`);
+      return;
+    }
+    this.queue.push(body);
+    this.running ??= this.drain().finally(() => (this.running = null));
+  }
+
+  /** Entries queued or in flight. */
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  /** Wait until the queue is empty, at most `timeoutMs`; resolves true when it is. */
+  async flush(timeoutMs: number): Promise<boolean> {
+    if (!this.running) return true;
+    let cancel: () => void = () => undefined;
+    const timedOut = new Promise<boolean>((resolve) => (cancel = this.options.clock.setTimer(() => resolve(false), timeoutMs)));
+    const done = await Promise.race([this.running.then(() => true), timedOut]);
+    cancel();
+    return done;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const body = this.queue[0] as string;
+      await this.deliver(body);
+      this.queue.shift();
+    }
+  }
+
+  private async deliver(body: string): Promise<void> {
+    let problem: string | null = null;
+    for (let attempt = 0; attempt <= this.delays.length; attempt++) {
+      if (attempt > 0) await new Promise<void>((resolve) => this.options.clock.setTimer(resolve, this.delays[attempt - 1] as number));
+      problem = problemOf(await this.options.poster.postJson(this.options.url, body, { timeoutMs: this.timeoutMs }));
+      if (problem === null) return;
+    }
+    this.options.onFailure?.(`${problem} after ${this.delays.length + 1} attempts`);
+  }
+}
