@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Edge-triggered baseline for the benchmark: a rebuild, from its description (DESIGN.md §1,
-# issue 5), of the host service Websoft9 used to keep Cockpit's port equal to apphub's
+# Edge-triggered baseline for the benchmark: a rebuild, from its description (docs/design.md
+# §1), of the host service Websoft9 used to keep Cockpit's port equal to apphub's
 # config.ini. It is deliberately *not* fixed: it reacts to file events only, asks apphub for the
 # port with `docker exec … apphub getconfig`, and falls back to the default 9090 when that fails
 # (as Websoft9's script effectively did when getconfig printed nothing).

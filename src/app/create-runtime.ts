@@ -7,7 +7,7 @@ import { systemClock } from '../adapters/system-clock';
 import { SystemdNotify } from '../adapters/systemd-notify';
 import type { ServiceNotifier } from '../host/service-notifier';
 import { notifySettingsFromEnv } from './systemd-notifications';
-import type { Config } from '../config/schema';
+import { enabledResources, type Config } from '../config/schema';
 import type { Logger } from '../core/logger';
 import { createSource } from '../desired/create-source';
 import type { DesiredSource } from '../desired/desired';
@@ -88,7 +88,8 @@ export function createRuntime(config: Config, host: HostDeps, logger: Logger): R
     logger,
     ...host,
     sources,
-    resources: config.resources.map((spec) => createResource(spec, host.files, host.docker, extras)),
+    // `enabled: false` resources are configured but never built: nothing observes or writes them.
+    resources: enabledResources(config).map((spec) => createResource(spec, host.files, host.docker, extras)),
     commands,
   };
 }

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { merge, of, type Subscription } from 'rxjs';
 import { assessHealth } from '../cli/status-command';
 import { loadConfig } from '../config/load-config';
-import type { Config } from '../config/schema';
+import { enabledResources, type Config } from '../config/schema';
 import { describeError } from '../core/errors';
 import type { Logger } from '../core/logger';
 import { VERSION } from '../core/version';
@@ -71,7 +71,7 @@ export class Daemon {
     this.config = options.config;
     this.startedAt = options.host.clock.now();
     this.docker.since = iso(this.startedAt);
-    this.metrics = new Metrics(options.config.resources.map((r) => r.name));
+    this.metrics = new Metrics(enabledResources(options.config).map((r) => r.name));
     this.journal = this.createJournal(options.config);
     this.systemd = options.notify
       ? new SystemdNotifications({
@@ -99,7 +99,7 @@ export class Daemon {
     }
     this.session = this.startSession(this.config, { source: 'startup' });
     this.systemd?.start();
-    this.options.logger.info({ statusFile: this.options.statusFile, resources: this.config.resources.map((r) => r.name) }, 'controller started');
+    this.options.logger.info({ statusFile: this.options.statusFile, resources: enabledResources(this.config).map((r) => r.name) }, 'controller started');
   }
 
   /** SIGHUP: re-read the configuration; a bad file is reported and the old configuration kept. */
@@ -115,7 +115,7 @@ export class Daemon {
     if (this.stopping) return;
     this.config = next;
     this.journal = this.createJournal(next);
-    for (const name of [...this.statuses.keys()]) if (!next.resources.some((r) => r.name === name)) this.statuses.delete(name);
+    for (const name of [...this.statuses.keys()]) if (!enabledResources(next).some((r) => r.name === name)) this.statuses.delete(name);
     this.session = this.startSession(next, { source: 'signal', detail: 'SIGHUP' });
     this.options.logger.info('configuration reloaded');
   }
@@ -208,7 +208,7 @@ export class Daemon {
     }
     this.lastPass = lastPassOf(result);
     // Every configured resource in sync (a retry pass reports only some of them).
-    if (this.config.resources.every((r) => this.statuses.get(r.name)?.inSync)) this.lastSuccessAt = iso(result.finishedAt);
+    if (enabledResources(this.config).every((r) => this.statuses.get(r.name)?.inSync)) this.lastSuccessAt = iso(result.finishedAt);
     this.metrics.pass(result);
     logPass(this.options.logger, result);
     await this.journal.record(result); // the file only: the webhook delivers in the background
@@ -232,7 +232,7 @@ export class Daemon {
       lastPass: this.lastPass,
       lastSuccessAt: this.lastSuccessAt,
       stats: { ...this.stats },
-      resources: this.config.resources.map((r) => this.statuses.get(r.name)).filter((s): s is ResourceStatus => s !== undefined),
+      resources: enabledResources(this.config).map((r) => this.statuses.get(r.name)).filter((s): s is ResourceStatus => s !== undefined),
     };
   }
 

@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { StartupError } from '../core/errors';
 import type { Metrics } from '../status/metrics';
 
 export interface Probes {
@@ -36,11 +37,24 @@ export async function startMetricsServer(addr: { host: string; port: number }, m
     res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) => reject(listenError(addr, error)));
     server.listen(addr.port, addr.host, () => {
-      server.off('error', reject);
+      server.removeAllListeners('error');
       resolve();
     });
   });
   return server;
+}
+
+const LISTEN_PROBLEMS: Record<string, string> = {
+  EADDRINUSE: 'the address is already in use (another program, or another reconciler, listens there)',
+  EADDRNOTAVAIL: 'this host has no such address',
+  EACCES: 'permission denied',
+};
+
+/** A one-line reason, without a stack: the user picked the address. */
+function listenError(addr: { host: string; port: number }, error: NodeJS.ErrnoException): StartupError {
+  const shown = addr.host.includes(':') ? `[${addr.host}]:${addr.port}` : `${addr.host}:${addr.port}`;
+  const why = LISTEN_PROBLEMS[error.code ?? ''] ?? error.message;
+  return new StartupError('METRICS_LISTEN', `cannot serve --metrics-addr ${shown}: ${why}`, { cause: error });
 }

@@ -1,7 +1,7 @@
 import type { PassResult } from '../controller/outcome';
 import { passSucceeded } from '../status/build-status';
 
-/** Exit codes (README "Command line"). */
+/** Exit codes (docs/design.md §4, README "Command line"). */
 export const EXIT = {
   ok: 0,
   notConverged: 1,

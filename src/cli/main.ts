@@ -4,9 +4,10 @@ import { runOnce } from '../app/run-once';
 import { NodeAppendLog } from '../adapters/node-append-log';
 import { NodeFileSystem } from '../adapters/node-file-system';
 import { loadConfig } from '../config/load-config';
-import { describeError, UsageError } from '../core/errors';
+import { describeError, StartupError, UsageError } from '../core/errors';
 import { VERSION } from '../core/version';
 import { readStatusFile } from '../status/status-file';
+import { configCommand } from './config-command';
 import { EXIT } from './exit-codes';
 import { parseCliArgs, USAGE, type CliArgs } from './parse-args';
 import { statusReport } from './status-command';
@@ -26,6 +27,10 @@ export async function run(argv: string[]): Promise<number> {
       if (!error.key) process.stderr.write('Try `reconcile --help`.\n');
       return EXIT.usage;
     }
+    if (error instanceof StartupError) {
+      process.stderr.write(`reconcile: ${error.message}\n`);
+      return EXIT.notConverged;
+    }
     throw error;
   }
 }
@@ -38,6 +43,12 @@ async function dispatch(args: CliArgs): Promise<number> {
   if (args.command === 'version') {
     process.stdout.write(`${VERSION}\n`);
     return EXIT.ok;
+  }
+  if (args.command === 'config') {
+    const result = configCommand(args.configAction ?? 'check', args.config);
+    process.stdout.write(result.stdout);
+    process.stderr.write(result.stderr);
+    return result.exitCode;
   }
   if (args.command === 'status') {
     // Only the status file path is needed; a broken config still leaves the file readable.

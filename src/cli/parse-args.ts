@@ -8,6 +8,9 @@ export const USAGE = `Usage:
   reconcile status [options]           summarise the status file (0 healthy, 1 not)
   reconcile history [--resource NAME] [--since 2h] [--json]
                                        the correction journal, newest first
+  reconcile config check [--config F]  validate the configuration (0 valid, 64 with every problem)
+  reconcile config print [--config F]  the effective configuration (defaults merged) as YAML
+  reconcile config schema              the JSON Schema of configuration files
 
 Options:
   --config FILE        YAML configuration merged over the defaults (Websoft9 host profile)
@@ -23,10 +26,15 @@ Options:
   --version            print the version
 `;
 
+const CONFIG_ACTIONS = ['check', 'print', 'schema'] as const;
+export type ConfigAction = (typeof CONFIG_ACTIONS)[number];
+
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
 export interface CliArgs {
-  command: 'run' | 'once' | 'status' | 'history' | 'help' | 'version';
+  command: 'run' | 'once' | 'status' | 'history' | 'config' | 'help' | 'version';
+  /** With `config`: what to do. */
+  configAction?: ConfigAction;
   dryRun: boolean;
   /** --detailed-exitcodes (with --once). */
   detailedExitCodes: boolean;
@@ -68,6 +76,7 @@ export function parseCliArgs(argv: string[], now: number = Date.now()): CliArgs 
     throw new UsageError((error as Error).message);
   }
   const { values, positionals } = parsed;
+  if (positionals[0] === 'config') return parseConfigCommand(positionals.slice(1), values);
   if (positionals.length > 1 || (positionals.length === 1 && positionals[0] !== 'status' && positionals[0] !== 'history')) {
     throw new UsageError(`unknown command: ${positionals.join(' ')}`);
   }
@@ -94,6 +103,18 @@ export function parseCliArgs(argv: string[], now: number = Date.now()): CliArgs 
     ...(values['status-file'] !== undefined ? { statusFile: values['status-file'] } : {}),
     ...(values['metrics-addr'] !== undefined ? { metricsAddr: parseAddr(values['metrics-addr']) } : {}),
   };
+}
+
+/** `config check|print|schema`: only --config (and --log-level, ignored) go with it. */
+function parseConfigCommand(rest: string[], values: { [key: string]: string | boolean | undefined }): CliArgs {
+  const action = rest[0];
+  if (rest.length !== 1 || !CONFIG_ACTIONS.includes(action as ConfigAction)) {
+    throw new UsageError(`config needs one of ${CONFIG_ACTIONS.join(', ')}${rest.length > 0 ? `, got: ${rest.join(' ')}` : ''}`);
+  }
+  const extra = Object.keys(values).filter((k) => !['config', 'log-level', 'help', 'version'].includes(k));
+  if (extra.length > 0) throw new UsageError(`config ${action} does not take --${extra.join(', --')}`);
+  const config = typeof values.config === 'string' ? values.config : undefined;
+  return { command: values.help ? 'help' : 'config', configAction: action as ConfigAction, dryRun: false, detailedExitCodes: false, json: false, logLevel: 'info', ...(config !== undefined ? { config } : {}) };
 }
 
 function parseAddr(value: string): { host: string; port: number } {

@@ -1,29 +1,76 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { UsageError } from '../core/errors';
 import { mergeConfig, type Yaml } from './merge-config';
+import { applyResourceOverrides } from './resource-overrides';
 import { configSchema, type Config } from './schema';
 
 /** The packaged default configuration (the Websoft9 host profile). */
 export const DEFAULT_CONFIG_PATH = join(__dirname, '..', '..', 'config', 'default.yaml');
 
-function parseYaml(text: string, origin: string): Yaml {
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  const error = doc.errors[0];
-  if (error) {
-    const where = error.linePos?.[0] ? ` (line ${error.linePos[0].line}, column ${error.linePos[0].col})` : '';
-    throw new UsageError(`${origin}: not valid YAML${where}: ${error.message.split('\n')[0]}`);
+/** A configuration file larger than this is refused (the profile is about 4 KiB). */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+/** YAML aliases resolved per file, at most (an alias bomb expands exponentially). */
+const MAX_YAML_ALIASES = 50;
+
+/** An invalid configuration (exit 64): every problem found, each naming its key. */
+export class ConfigError extends UsageError {
+  constructor(
+    readonly origin: string,
+    readonly problems: readonly string[],
+    key?: string,
+  ) {
+    super(`invalid configuration (${origin}): ${problems.join('; ')}`, key);
   }
-  return doc.toJS({ maxAliasCount: 100 }) as Yaml;
 }
 
-function readText(path: string, what: string): string {
+function parseYaml(text: string, origin: string): Yaml {
+  let doc;
   try {
-    return readFileSync(path, 'utf8');
+    doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  } catch (error) {
+    // e.g. a RangeError for nesting too deep for the parser's stack.
+    throw new UsageError(`${origin}: not valid YAML: ${(error as Error).message.split('\n')[0] ?? ''}`);
+  }
+  if (doc.errors.length > 0) {
+    const problems = doc.errors.map((error) => {
+      const where = error.linePos?.[0] ? ` (line ${error.linePos[0].line}, column ${error.linePos[0].col})` : '';
+      return `not valid YAML${where}: ${(error.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '')}`;
+    });
+    throw new UsageError(`${origin}: ${problems.join('; ')}`);
+  }
+  try {
+    return doc.toJS({ maxAliasCount: MAX_YAML_ALIASES }) as Yaml;
+  } catch (error) {
+    const message = (error as Error).message;
+    if (/alias/i.test(message)) throw new UsageError(`${origin}: YAML aliases expand to too much (more than ${MAX_YAML_ALIASES} resolved); write the values out`);
+    throw new UsageError(`${origin}: not valid YAML: ${message.split('\n')[0] ?? ''}`);
+  }
+}
+
+/** The file's text: a regular file of at most MAX_CONFIG_BYTES; never blocks (FIFO) or reads without end (device). */
+function readText(path: string, what: string): string {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
   } catch (error) {
     throw new UsageError(`cannot read ${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw new UsageError(`cannot read ${what} ${path}: not a regular file`);
+    const buffer = Buffer.alloc(MAX_CONFIG_BYTES + 1);
+    let length = 0;
+    for (let n = -1; n !== 0 && length < buffer.length; length += n) n = readSync(fd, buffer, length, buffer.length - length, null);
+    if (length > MAX_CONFIG_BYTES) throw new UsageError(`cannot read ${what} ${path}: larger than ${MAX_CONFIG_BYTES / 1024 / 1024} MiB`);
+    return buffer.toString('utf8', 0, length);
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(`cannot read ${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -53,7 +100,20 @@ export function validateConfig(data: Yaml, origin: string): Config {
   const parsed = configSchema.safeParse(data);
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((issue) => describeIssue(issue, data));
-  throw new UsageError(`invalid configuration (${origin}): ${problems.join('; ')}`, keyOf(parsed.error.issues[0]?.path ?? []));
+  throw new ConfigError(origin, problems, keyOf(parsed.error.issues[0]?.path ?? []));
+}
+
+/** A configuration file merged over the defaults, before validation. */
+function mergeConfigFile(defaults: Yaml, user: Yaml, origin: string): Yaml {
+  if (user === null) return defaults;
+  if (typeof user !== 'object' || Array.isArray(user)) throw new ConfigError(origin, ['the top level must be a mapping of keys']);
+  const resources = user.resources;
+  if (typeof resources !== 'object' || resources === null || Array.isArray(resources)) return mergeConfig(defaults, user);
+  // The mapping form of `resources:` changes default resources by name (resource-overrides.ts).
+  const base = typeof defaults === 'object' && defaults !== null && !Array.isArray(defaults) ? defaults.resources : undefined;
+  const resolved = applyResourceOverrides(base, resources);
+  if (resolved.problems.length > 0) throw new ConfigError(origin, resolved.problems, resolved.problems[0]?.split(':')[0]);
+  return mergeConfig(defaults, { ...user, resources: resolved.resources });
 }
 
 /**
@@ -64,8 +124,5 @@ export function loadConfig(path?: string, defaultsPath: string = DEFAULT_CONFIG_
   const defaults = parseYaml(readText(defaultsPath, 'default configuration'), defaultsPath);
   if (!path) return validateConfig(defaults, defaultsPath);
   const user = parseYaml(readText(path, 'configuration file'), path);
-  if (user !== null && (typeof user !== 'object' || Array.isArray(user))) {
-    throw new UsageError(`invalid configuration (${path}): the top level must be a mapping of keys`);
-  }
-  return validateConfig(mergeConfig(defaults, user), path);
+  return validateConfig(mergeConfigFile(defaults, user, path), path);
 }

@@ -38,6 +38,9 @@ export class FileError extends ReconcilerError {
   }
 }
 
+/** The controller cannot start for a reason outside the configuration file (e.g. a metrics address in use): exit 1, one line. */
+export class StartupError extends ReconcilerError {}
+
 /** Another controller already holds the lock on this status file. */
 export class LockedError extends ReconcilerError {}
 

@@ -7,7 +7,7 @@ import { getIniValue } from './parse-ini';
 import { readIniFile } from './read-ini-file';
 import { checkValue, type ValueType } from '../core/value-type';
 
-/** Configuration of a `ContainerIniValue` source. */
+/** Configuration of a `ContainerIniValue` source (docs/configuration.md). */
 export interface ContainerIniValueSpec {
   kind: 'ContainerIniValue';
   container: string;

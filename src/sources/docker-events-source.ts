@@ -15,7 +15,7 @@ export interface ReconnectPolicy {
   stableMs: number;
 }
 
-/** DESIGN.md / issue 5: 0.5 s doubling to 30 s, reset after a stable minute. */
+/** docs/controller.md: 0.5 s doubling to 30 s, reset after a stable minute. */
 export const DEFAULT_RECONNECT: ReconnectPolicy = { initialMs: 500, maxMs: 30_000, stableMs: 60_000 };
 
 export interface DockerConnectionEvents {

@@ -26,7 +26,7 @@ export interface ResourceStatus {
   conditions: Condition[];
 }
 
-/** The status file (DESIGN.md §3). Fields may be added; none renamed or dropped without a version bump. */
+/** The status file (docs/design.md §6). Fields may be added; none renamed or dropped without a version bump. */
 export interface StatusFile {
   schemaVersion: 1;
   controller: {

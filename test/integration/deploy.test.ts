@@ -5,10 +5,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 
 import { DockerCliError, TEST_LABEL_PAIR, delay, docker, dockerQuiet } from '../support/docker-cli';
 import {
+  DEFAULT_CONFIG,
   DEPLOY_DIR,
   HOST_STATE_DIRS,
   defaultConfigHostUse,
@@ -323,13 +324,22 @@ describe('deploy/: files are valid', () => {
     assert.deepEqual(values('StateDirectory'), ['reconciler']);
     assert.match(values('After')[0] ?? '', /\bdocker\.service\b/);
     assert.deepEqual(values('Wants'), ['docker.service']);
-    assert.deepEqual(values('ProtectSystem'), ['full']);
-    // ProtectSystem=full makes /usr, /boot, /efi and /etc read-only; /var stays writable.
-    const writable = (values('ReadWritePaths')[0] ?? '').split(/\s+/).map((p) => p.replace(/^-/, ''));
-    for (const { path: hostPath, write, resource } of defaultConfigHostUse().paths) {
-      if (!write || !['/usr', '/boot', '/efi', '/etc', '/lib'].some((dir) => isUnder(hostPath, dir))) continue;
-      assert.ok(writable.some((dir) => isUnder(hostPath, dir)), `${hostPath} (resource ${resource}) is writable under ProtectSystem=full`);
+    assert.deepEqual(values('ProtectSystem'), ['strict']);
+    // ProtectSystem=strict makes everything read-only but ReadWritePaths= and the StateDirectory=.
+    const writable = values('ReadWritePaths').flatMap((line) => line.split(/\s+/)).map((p) => p.replace(/^-/, ''));
+    const use = defaultConfigHostUse();
+    // The vendor unit is written only in `mode: inplace` (the profile's mode is dropin).
+    const readOnlyUnits = (parse(readFileSync(DEFAULT_CONFIG, 'utf8')) as { resources: { unitPath?: string; mode?: string }[] }).resources
+      .filter((r) => r.unitPath !== undefined && r.mode !== 'inplace')
+      .map((r) => r.unitPath);
+    for (const { path: hostPath, write, resource } of use.paths) {
+      if (!write || readOnlyUnits.includes(hostPath)) continue;
+      assert.ok(writable.some((dir) => isUnder(hostPath, dir)), `${hostPath} (resource ${resource}) is writable under ProtectSystem=strict`);
     }
+    for (const resource of use.volumeWriters) {
+      assert.ok(writable.includes('/var/lib/docker/volumes'), `Docker volumes are writable (resource ${resource})`);
+    }
+    assert.deepEqual(values('UMask'), ['0027']);
     assert.deepEqual(values('PrivateNetwork'), [], 'PrivateNetwork would cut D-Bus and the Docker socket');
     assert.ok((values('RestrictAddressFamilies')[0] ?? 'AF_UNIX').split(/\s+/).includes('AF_UNIX'), 'AF_UNIX allowed (D-Bus, Docker)');
     for (const key of ['NoNewPrivileges', 'PrivateTmp', 'ProtectHome', 'ProtectKernelTunables', 'ProtectControlGroups', 'RestrictSUIDSGID', 'LockPersonality']) {

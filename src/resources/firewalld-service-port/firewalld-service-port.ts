@@ -5,7 +5,7 @@ import type { Resource } from '../resource';
 import { planFirewalld, type FirewalldState } from './plan-firewalld';
 import { parseServicePorts } from './service-xml';
 
-/** Configuration of a `FirewalldServicePort` resource (DESIGN.md §3). */
+/** Configuration of a `FirewalldServicePort` resource (docs/configuration.md). */
 export interface FirewalldServicePortSpec {
   name: string;
   kind: 'FirewalldServicePort';

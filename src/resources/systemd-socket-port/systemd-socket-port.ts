@@ -7,7 +7,7 @@ import { formatListen, listenPorts } from './listen-stream';
 import { checkListening, type ListeningCondition } from './listening';
 import { compareNames, effectiveOf, planSocket, type SocketSettings, type SocketState, type UnitText } from './plan-socket';
 
-/** Configuration of a `SystemdSocketPort` resource. */
+/** Configuration of a `SystemdSocketPort` resource (docs/configuration.md). */
 export interface SystemdSocketPortSpec {
   name: string;
   kind: 'SystemdSocketPort';

@@ -1,0 +1,105 @@
+import { posix } from 'node:path';
+import { collidingLine, type LineRule } from './file-line-overlap';
+import type { ResourceConfig } from './schema';
+
+/** What a resource writes: a unit, a whole directory tree, one file, one INI key, or lines of a file. */
+type Claim =
+  | { what: 'unit'; id: string }
+  | { what: 'tree' | 'file'; space: string; path: string }
+  | { what: 'ini'; id: string }
+  | { what: 'line'; space: string; path: string; rule: LineRule };
+
+interface Owned {
+  index: number;
+  name: string;
+  /** The configuration key the claim comes from, below the resource. */
+  key: (string | number)[];
+  claim: Claim;
+}
+
+/** A conflict, as a zod issue path (of the later resource) and message. */
+export interface Conflict {
+  path: (string | number)[];
+  message: string;
+}
+
+const clean = (p: string): string => posix.normalize(`/${p}`).replace(/(.)\/+$/, '$1');
+const host = (path: string): { space: string; path: string } => ({ space: 'host', path: clean(path) });
+const inVolume = (volume: string, file: string): { space: string; path: string } => ({ space: `volume ${volume}`, path: clean(file) });
+
+function claimsOf(r: ResourceConfig): { key: (string | number)[]; claim: Claim }[] {
+  switch (r.kind) {
+    case 'SystemdSocketPort':
+      return [
+        { key: ['unit'], claim: { what: 'unit', id: r.unit } },
+        // Both modes write or correct the drop-ins; inplace also edits the vendor unit.
+        { key: ['dropInDir'], claim: { what: 'tree', ...host(r.dropInDir) } },
+        ...(r.mode === 'inplace' ? [{ key: ['unitPath'], claim: { what: 'file' as const, ...host(r.unitPath) } }] : []),
+      ];
+    case 'FirewalldServicePort':
+      return r.files.map((file, i) => ({ key: ['files', i], claim: { what: 'file', ...host(file) } }));
+    case 'FileLine': {
+      const where = r.path !== undefined ? host(r.path) : inVolume(r.volume ?? '', r.file ?? '');
+      return [{ key: [r.path !== undefined ? 'path' : 'file'], claim: { what: 'line', ...where, rule: { match: r.match, template: r.template } } }];
+    }
+    case 'IniValue':
+      // GLib key files: groups and keys are case-sensitive.
+      return [{ key: ['key'], claim: { what: 'ini', id: `the key ${r.key} of [${r.section}] in ${clean(r.path)}` } }];
+    case 'SelinuxPortType':
+      // The port is known only at run time; two of them with different types would be seen there.
+      return [{ key: ['type'], claim: { what: 'unit', id: `the SELinux type of the ${r.protocol} port of source ${r.source}` } }];
+    case 'DirectoryMirror': {
+      const where = 'path' in r.to ? host(r.to.path) : inVolume(r.to.volume, r.to.subPath);
+      return [{ key: ['to'], claim: { what: 'tree', ...where } }];
+    }
+    case 'ContainerCredentials': {
+      // INI sections are case-sensitive, keys are not (as in Python's configparser).
+      const file = r.path !== null ? clean(r.path) : r.volume !== null ? `${clean(r.file).slice(1)} in volume ${r.volume}` : `${r.file} of container ${r.container}`;
+      return (['userKey', 'passwordKey'] as const).map((k) => ({ key: [k], claim: { what: 'ini', id: `the key ${r[k].toLowerCase()} of [${r.section}] in ${file}` } }));
+    }
+  }
+}
+
+const within = (path: string, dir: string): boolean => path === dir || path.startsWith(dir === '/' ? '/' : `${dir}/`);
+
+/** Why two claims of different resources collide, or null when they do not. */
+function collision(a: Claim, b: Claim): string | null {
+  if (a.what === 'unit' || a.what === 'ini') return b.what === a.what && b.id === a.id ? a.id : null;
+  if (b.what === 'unit' || b.what === 'ini') return null;
+  if (a.space !== b.space) return null;
+  // Inside a volume, paths are shown relative to its root: `custom_var.conf in volume v`.
+  const show = (path: string): string => (a.space === 'host' ? path : `${path.slice(1) || '.'} in ${a.space}`);
+  if (a.what === 'tree' && within(b.path, a.path)) return `${show(b.path)} (inside the directory ${show(a.path)})`;
+  if (b.what === 'tree' && within(a.path, b.path)) return `${show(a.path)} (inside the directory ${show(b.path)})`;
+  if (a.path !== b.path) return null;
+  if (a.what === 'line' && b.what === 'line') {
+    const line = collidingLine(a.rule, b.rule);
+    return line === null ? null : `the line "${line}" of ${show(a.path)}`;
+  }
+  return show(a.path);
+}
+
+/**
+ * Pairs of enabled resources that own the same thing and would undo each other's work on every
+ * pass: one socket unit or drop-in directory, one file, one INI key, lines of one file that
+ * both select. The later resource is named, with the earlier one in the message.
+ */
+export function ownershipConflicts(resources: readonly ResourceConfig[]): Conflict[] {
+  const owned: Owned[] = resources.flatMap((r, index) => (r.enabled ? claimsOf(r).map((c) => ({ index, name: r.name, ...c })) : []));
+  const conflicts: Conflict[] = [];
+  const reported = new Set<string>();
+  for (const [i, later] of owned.entries()) {
+    for (const earlier of owned.slice(0, i)) {
+      if (earlier.index === later.index) continue;
+      const what = collision(earlier.claim, later.claim);
+      const pair = `${earlier.index}/${later.index}`;
+      if (what === null || reported.has(pair)) continue;
+      reported.add(pair);
+      conflicts.push({
+        path: ['resources', later.index, ...later.key],
+        message: `${what} is also owned by resource "${earlier.name}" (resources.${earlier.index}.${earlier.key.join('.')}); two resources on one thing undo each other on every pass`,
+      });
+    }
+  }
+  return conflicts;
+}
