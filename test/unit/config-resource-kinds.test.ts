@@ -337,6 +337,12 @@ describe('validateConfig: IniValue and source types', () => {
     const socket = { name: 's', kind: 'SystemdSocketPort', source: 'apphub', unit: 'cockpit.socket', unitPath: '/lib/systemd/system/cockpit.socket', dropInDir: '/etc/systemd/system/cockpit.socket.d' };
     assert.throws(() => validate(socket, over), (error: unknown) => error instanceof UsageError && /needs a port/.test(error.message));
   });
+  it('two IniValues on one key of one file are refused; another key of the file is not', () => {
+    const over = { resources: [...BEFORE, INI, { ...INI, name: 'origins-two', path: '/etc/cockpit//cockpit.conf' }] };
+    assert.throws(() => validateConfig(mergeConfig(DEFAULTS, over), ORIGIN), (error: unknown) => error instanceof UsageError && /origins-two.*the key Origins of \[WebService\]/.test(error.message));
+    const fine = { resources: [...BEFORE, INI, { ...INI, name: 'title', key: 'LoginTitle' }] };
+    assert.equal(validateConfig(mergeConfig(DEFAULTS, fine), ORIGIN).resources.length, 4);
+  });
   it('an unknown type is refused', () => {
     const over = { sources: { apphub: { kind: 'ContainerIniValue', container: 'c', volume: 'v', file: 'config.ini', section: 's', key: 'k', type: 'ipv6' } } };
     assert.throws(() => validate(INI, over), (error: unknown) => error instanceof UsageError && error.message.includes('type'));
