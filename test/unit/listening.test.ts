@@ -15,6 +15,10 @@ describe('listeningCondition', () => {
     assert.equal(c.status, 'True');
     assert.match(c.message, /systemd, cockpit-ws/);
   });
+  it('Unknown (HolderUnknown) when no visible process holds the socket; the restart is not blocked', () => {
+    const c = listeningCondition(9000, [L('0.0.0.0', 9000, '7')], []);
+    assert.deepEqual([c.status, c.reason], ['Unknown', 'HolderUnknown']);
+  });
   it('PortInUse naming the program when another process holds it', () => {
     const c = listeningCondition(9000, [L('0.0.0.0', 9000, '7')], [{ pid: 4242, program: 'nginx' }]);
     assert.deepEqual([c.status, c.reason], ['False', 'PortInUse']);

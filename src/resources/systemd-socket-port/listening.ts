@@ -14,7 +14,7 @@ export interface PortHolder {
 /** The `Listening` condition of a socket resource; `reason` PortInUse stops restarts of the socket. */
 export interface ListeningCondition extends ExtraCondition {
   type: 'Listening';
-  reason: 'Listening' | 'NotListening' | 'PortInUse' | 'ListenCheckFailed' | 'PortUnknown';
+  reason: 'Listening' | 'NotListening' | 'PortInUse' | 'HolderUnknown' | 'ListenCheckFailed' | 'PortUnknown';
 }
 
 /** Bounds on the walk of /proc (a host with very many processes or descriptors is not walked further). */
@@ -36,7 +36,11 @@ export function listeningCondition(port: number, listeners: readonly TcpListener
     const names = foreign.map((h) => `${h.program} (pid ${h.pid})`).join(', ');
     return { type: 'Listening', status: 'False', reason: 'PortInUse', message: `TCP port ${port} is held by ${names}, not by systemd or cockpit` };
   }
-  const by = holders.length > 0 ? [...new Set(holders.map((h) => h.program))].join(', ') : 'a process not found in /proc';
+  if (holders.length === 0) {
+    // Hidden from us (ProtectProc=, another PID namespace): listening, but maybe not Cockpit.
+    return { type: 'Listening', status: 'Unknown', reason: 'HolderUnknown', message: `TCP port ${port} listening on ${where}, held by no process visible in /proc` };
+  }
+  const by = [...new Set(holders.map((h) => h.program))].join(', ');
   return { type: 'Listening', status: 'True', reason: 'Listening', message: `TCP port ${port} listening on ${where} (${by})` };
 }
 
