@@ -1,25 +1,36 @@
-import { lstat, readdir, readFile, readlink, realpath, rm, stat } from 'node:fs/promises';
+import { lstat, readdir, readlink, realpath, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FileError } from '../core/errors';
-import type { FileSystem, TreeEntry } from '../host/file-system';
+import { DEFAULT_MAX_READ_BYTES, type FileSystem, type ReadOptions, type TreeEntry, type TreeOptions, type WriteOptions } from '../host/file-system';
 import { atomicWrite } from './atomic-write';
+import { readHostFile } from './bounded-read';
+import { listTreeWithin, readWithin, removeWithin, writeWithin, type RaceHook } from './confined-files';
 
 function isCode(error: unknown, ...codes: string[]): boolean {
   return typeof error === 'object' && error !== null && codes.includes((error as NodeJS.ErrnoException).code ?? '');
 }
 
 function fileError(action: string, path: string, error: unknown): FileError {
+  if (error instanceof FileError) return error; // already a refusal with its own message
   const code = (error as NodeJS.ErrnoException).code ?? 'EIO';
   return new FileError(code, path, `cannot ${action} ${path}: ${code}`, { cause: error });
 }
 
-/** FileSystem on node:fs; see atomicWrite for how files are replaced. */
+/**
+ * FileSystem on node:fs. Host paths are read and written as named (symlinks followed); paths
+ * `within` a root go through adapters/confined-files. See atomicWrite for how files are replaced.
+ */
 export class NodeFileSystem implements FileSystem {
-  async readFile(path: string): Promise<Buffer | null> {
+  /** `race` runs between each confined check and its use (tests only). */
+  constructor(private readonly race?: RaceHook) {}
+
+  async readFile(path: string, options: ReadOptions = {}): Promise<Buffer | null> {
+    const max = options.maxBytes ?? DEFAULT_MAX_READ_BYTES;
     try {
-      return await readFile(path);
+      if (options.within !== undefined) return await readWithin(options.within, path, max, options.links ?? 'follow-within', this.race);
+      return await readHostFile(path, max);
     } catch (error) {
-      if (isCode(error, 'ENOENT', 'ENOTDIR')) return null;
+      if (isCode(error, 'ENOENT', 'ENOTDIR') && !(error instanceof FileError)) return null;
       throw fileError('read', path, error);
     }
   }
@@ -53,23 +64,33 @@ export class NodeFileSystem implements FileSystem {
     }
   }
 
-  async writeFileAtomic(path: string, data: string | Buffer, options: { mode?: number } = {}): Promise<void> {
+  async writeFileAtomic(path: string, data: string | Buffer, options: WriteOptions = {}): Promise<void> {
     try {
-      await atomicWrite(path, data, options.mode);
+      if (options.within !== undefined) await writeWithin(options.within, path, data, options.mode, this.race);
+      else await atomicWrite(path, data, options.mode);
     } catch (error) {
       throw fileError('write', path, error);
     }
   }
 
-  async remove(path: string): Promise<void> {
+  async remove(path: string, options: { within?: string } = {}): Promise<void> {
     try {
-      await rm(path, { force: true });
+      if (options.within !== undefined) await removeWithin(options.within, path, this.race);
+      else await rm(path, { force: true });
     } catch (error) {
       throw fileError('remove', path, error);
     }
   }
 
-  async listTree(dir: string): Promise<TreeEntry[] | null> {
+  async listTree(dir: string, options: TreeOptions = {}): Promise<TreeEntry[] | null> {
+    if (options.within !== undefined) {
+      try {
+        return await listTreeWithin(options.within, dir, options.links ?? 'follow-within');
+      } catch (error) {
+        if (isCode(error, 'ENOENT') && !(error instanceof FileError)) return null;
+        throw fileError('list', dir, error);
+      }
+    }
     const root = await this.listDir(dir);
     if (root === null) return null;
     const entries: TreeEntry[] = [];

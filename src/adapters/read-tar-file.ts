@@ -1,6 +1,9 @@
 import type { Readable } from 'node:stream';
 import { extract } from 'tar-stream';
 
+/** Room for the tar headers around one small file (pax headers of long names and xattrs). */
+export const ARCHIVE_OVERHEAD_BYTES = 256 * 1024;
+
 /**
  * The first entry of a tar stream (what Docker's archive API returns for one path), if it is a
  * regular file no larger than `maxBytes`. Returns `{ kind }` describing why not otherwise.
@@ -10,6 +13,14 @@ export async function readFirstTarFile(
   maxBytes: number,
 ): Promise<{ kind: 'file'; data: Buffer } | { kind: 'not-a-file'; type: string } | { kind: 'too-large'; size: number }> {
   const tar = extract();
+  // Bound the archive itself, not only the entry: headers (pax, long names) and the entry's
+  // data together may not exceed the cap plus room for headers; the stream is cut beyond.
+  const limit = maxBytes + ARCHIVE_OVERHEAD_BYTES;
+  let received = 0;
+  stream.on('data', (chunk: Buffer) => {
+    received += chunk.length;
+    if (received > limit) tar.destroy(new Error(`archive larger than ${limit} bytes`));
+  });
   stream.pipe(tar);
   try {
     for await (const entry of tar) {
@@ -17,7 +28,12 @@ export async function readFirstTarFile(
       if (type !== 'file') return { kind: 'not-a-file', type: type ?? 'unknown' };
       if ((size ?? 0) > maxBytes) return { kind: 'too-large', size: size ?? 0 };
       const chunks: Buffer[] = [];
-      for await (const chunk of entry) chunks.push(chunk as Buffer);
+      let total = 0;
+      for await (const chunk of entry) {
+        total += (chunk as Buffer).length;
+        if (total > maxBytes) return { kind: 'too-large', size: total };
+        chunks.push(chunk as Buffer);
+      }
       return { kind: 'file', data: Buffer.concat(chunks) };
     }
     return { kind: 'not-a-file', type: 'empty archive' };

@@ -1,4 +1,5 @@
 import { createTwoFilesPatch } from 'diff';
+import { displayBytes } from '../core/bytes';
 import type { PassResult, ResourceOutcome } from '../controller/outcome';
 import { describeStep, displayArgv, toolArgv, type CommandSettings } from '../resources/apply-plan';
 import type { FileChange, ObservedValue } from '../resources/plan';
@@ -66,7 +67,8 @@ function formatChange(change: FileChange): string {
   if (change.sensitive) return `# would ${verb} ${change.path} (contents hidden: they hold a secret)\n`;
   if (Buffer.isBuffer(change.after) || Buffer.isBuffer(change.before)) return `# would ${verb} ${change.path} (${change.after.length} bytes)\n`;
   const from = change.before === null ? '/dev/null' : `a${change.path}`;
-  return createTwoFilesPatch(from, `b${change.path}`, change.before ?? '', change.after, '', '', { context: 3 }).replace(/^=+\n/, '');
+  // Contents are byte strings: shown as UTF-8 text.
+  return createTwoFilesPatch(from, `b${change.path}`, displayBytes(change.before ?? ''), displayBytes(change.after), '', '', { context: 3 }).replace(/^=+\n/, '');
 }
 
 /** Machine-readable result of a pass. */
@@ -88,7 +90,7 @@ export function passToJson(pass: PassResult, commands: CommandSettings, exitCode
       changes: (o.plan?.changes ?? []).map((c) => ({
         path: c.path,
         created: c.before === null,
-        ...(c.sensitive || Buffer.isBuffer(c.after) || Buffer.isBuffer(c.before) ? { hidden: true } : { before: c.before, after: c.after }),
+        ...(c.sensitive || Buffer.isBuffer(c.after) || Buffer.isBuffer(c.before) ? { hidden: true } : { before: c.before === null ? null : displayBytes(c.before), after: displayBytes(c.after) }),
       })),
       removals: (o.plan?.removals ?? []).map((r) => r.path),
       commands: (o.plan?.commands ?? []).map((s) => displayArgv(commands, s)),

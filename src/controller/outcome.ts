@@ -13,6 +13,7 @@ export type Reason =
   | 'TargetAbsent'
   | 'ObserveFailed'
   | 'SourceUnreadable'
+  | 'UnsafePath'
   | 'PortInUse'
   | 'NotApplicable';
 
@@ -56,7 +57,7 @@ export interface PassResult {
 
 /** failed > unavailable > converged > unchanged. */
 export function passResultOf(outcomes: readonly ResourceOutcome[]): PassResultKind {
-  const broken: Reason[] = ['ApplyFailed', 'CannotConverge', 'ObserveFailed', 'SourceUnreadable', 'PortInUse'];
+  const broken: Reason[] = ['ApplyFailed', 'CannotConverge', 'ObserveFailed', 'SourceUnreadable', 'UnsafePath', 'PortInUse'];
   if (outcomes.some((o) => broken.includes(o.reason))) return 'failed';
   if (outcomes.some((o) => o.failed)) return 'unavailable';
   if (outcomes.some((o) => o.changed)) return 'converged';

@@ -83,7 +83,8 @@ async function reconcileResource(
   }
   const seen = { ...base, observed: observation.value, ...(observation.conditions ? { conditions: observation.conditions } : {}) };
   if (desired?.kind === 'unavailable') {
-    return { ...seen, desired: null, inSync: false, ready: 'Unknown', reason: 'DesiredStateUnavailable', message: desired.message, failed: true };
+    const unsafe = desired.reason === 'UnsafePath'; // a refusal, not a wait: Ready False
+    return { ...seen, desired: null, inSync: false, ready: unsafe ? 'False' : 'Unknown', reason: desired.reason ?? 'DesiredStateUnavailable', message: desired.message, failed: true };
   }
   if (desired?.kind === 'invalid') {
     return { ...seen, desired: null, inSync: false, ready: 'False', reason: 'InvalidDesiredValue', message: desired.message, failed: true };
@@ -105,7 +106,7 @@ async function reconcileResource(
   const changed = report.actions.some((a) => a.result === 'updated');
   const applied = { ...planned, actions: report.actions, changed };
   if (report.failure) {
-    return { ...applied, inSync: false, ready: 'False', reason: 'ApplyFailed', message: report.failure, failed: true };
+    return { ...applied, inSync: false, ready: 'False', reason: report.failureReason ?? 'ApplyFailed', message: report.failure, failed: true };
   }
   return verify(resource, value, applied, report.actions.filter((a) => a.result === 'skipped').map((a) => a.message ?? ''));
 }

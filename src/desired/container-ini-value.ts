@@ -52,8 +52,8 @@ export class ContainerIniValue implements DesiredSource {
     const path = found.path;
     this.resolvedPath = path;
 
-    const parsed = await readIniFile(this.files, path);
-    if (!parsed.ok) return unavailable(parsed.message);
+    const parsed = await readIniFile(this.files, { path, within: found.within });
+    if (!parsed.ok) return parsed.unsafe ? { kind: 'unavailable', message: parsed.message, reason: 'UnsafePath' } : unavailable(parsed.message);
     if (!parsed.ini.sections.has(section)) return unavailable(`${path} has no [${section}] section`);
     const raw = getIniValue(parsed.ini, section, key);
     if (raw === undefined) return unavailable(`${path} has no "${key}" in [${section}]`);

@@ -10,7 +10,8 @@ export interface ContainerVolumeFile {
   path: string | null;
 }
 
-export type FoundFile = { ok: true; path: string } | { ok: false; message: string };
+/** `within`: the volume's host directory, which the file's path must not leave (absent for an explicit `path`). */
+export type FoundFile = { ok: true; path: string; within?: string } | { ok: false; message: string };
 
 /**
  * The container when it exists and runs (and, with `healthy`, passes its health check if it has
@@ -44,5 +45,5 @@ export async function findContainerFile(docker: DockerHost, spec: ContainerVolum
   if (spec.path) return { ok: true, path: spec.path };
   const mount = info.mounts.find((m) => m.type === 'volume' && m.name === spec.volume);
   if (!mount) return { ok: false, message: `container ${spec.container} has no mount of volume ${spec.volume ?? '(none)'}` };
-  return { ok: true, path: join(mount.source, spec.file) };
+  return { ok: true, path: join(mount.source, spec.file), within: mount.source };
 }

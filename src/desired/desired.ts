@@ -15,7 +15,7 @@ export type DesiredValue = number | string | Credentials;
 
 export type Desired =
   | { kind: 'value'; value: DesiredValue; /** where it was read, for humans */ origin: string }
-  | { kind: 'unavailable'; message: string }
+  | { kind: 'unavailable'; message: string; /** set when the file was refused: a symlink leaving its volume */ reason?: 'UnsafePath' }
   | { kind: 'invalid'; message: string };
 
 /** How a desired value appears in the status file and output: credentials only as a fingerprint. */

@@ -94,20 +94,22 @@ function isPySpace(code: number): boolean {
   );
 }
 
-function leadingSpace(text: string): number {
+/** How many Python-whitespace characters `text` starts with. */
+export function leadingSpace(text: string): number {
   let i = 0;
   while (i < text.length && isPySpace(text.charCodeAt(i))) i++;
   return i;
 }
 
-function trailingSpace(text: string): number {
+/** How many Python-whitespace characters `text` ends with. */
+export function trailingSpace(text: string): number {
   let i = 0;
   while (i < text.length && isPySpace(text.charCodeAt(text.length - 1 - i))) i++;
   return i;
 }
 
 /** Python's `str.strip()`. */
-function pyStrip(text: string): string {
+export function pyStrip(text: string): string {
   const start = leadingSpace(text);
   return start === text.length ? '' : text.slice(start, text.length - trailingSpace(text));
 }

@@ -1,30 +1,41 @@
 import { describeError } from '../core/errors';
-import type { FileSystem } from '../host/file-system';
+import { fileErrorCode, MAX_TEXT_FILE_BYTES, UNSAFE_PATH, type FileSystem, type LinkPolicy } from '../host/file-system';
 import { parseIni, type IniDocument } from './parse-ini';
 
 /** Larger than any real config.ini; protects the controller from hostile files. */
-export const MAX_INI_BYTES = 1024 * 1024;
+export const MAX_INI_BYTES = MAX_TEXT_FILE_BYTES;
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: keep a byte order mark in the text, so that an edit writes it back (parseIni skips it).
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-export type IniRead = { ok: true; text: string; ini: IniDocument } | { ok: false; message: string };
+export type IniRead = { ok: true; text: string; ini: IniDocument } | { ok: false; message: string; /** the path was refused */ unsafe?: boolean };
+
+/** Where the INI file is: a host path, and the volume it must stay in (with the link policy: `refuse` when it will be written). */
+export interface IniLocation {
+  path: string;
+  within?: string | undefined;
+  links?: LinkPolicy;
+}
 
 /**
  * Read and parse an INI file that another program writes by truncate-then-write (apphub):
  * it is read twice and must be the same both times; empty, oversized, non-UTF-8 or unparsable
- * content is "not readable now", never a value.
+ * content is "not readable now", never a value. Only a regular file is read, at most
+ * MAX_INI_BYTES; inside a volume no link may lead out of it (`unsafe`).
  */
-export async function readIniFile(files: FileSystem, path: string): Promise<IniRead> {
+export async function readIniFile(files: FileSystem, where: IniLocation | string): Promise<IniRead> {
+  const { path, within, links } = typeof where === 'string' ? { path: where, within: undefined, links: undefined } : where;
+  const options = { maxBytes: MAX_INI_BYTES, ...(within === undefined ? {} : { within, links: links ?? 'follow-within' }) };
   let text: string;
   try {
-    const first = await files.readFile(path);
+    const first = await files.readFile(path, options);
     if (first === null) return { ok: false, message: `${path} does not exist` };
-    if (first.length > MAX_INI_BYTES) return { ok: false, message: `${path} is larger than ${MAX_INI_BYTES} bytes` };
-    const second = await files.readFile(path);
+    const second = await files.readFile(path, options);
     if (second === null || !first.equals(second)) return { ok: false, message: `${path} changed while being read; will retry` };
     if (first.toString('utf8').trim() === '') return { ok: false, message: `${path} is empty (being written?)` };
     text = utf8.decode(first);
   } catch (error) {
+    if (fileErrorCode(error) === UNSAFE_PATH) return { ok: false, message: describeError(error), unsafe: true };
     return { ok: false, message: error instanceof TypeError ? `${path} is not valid UTF-8` : describeError(error) };
   }
   const parsed = parseIni(text);

@@ -1,8 +1,9 @@
+import { textToBytes } from '../core/bytes';
 import { describeError } from '../core/errors';
 import { maskSecrets } from '../core/secrets';
 import { describeCommandFailure, type CommandResult, type CommandRunner } from '../host/command-runner';
 import type { DockerHost } from '../host/docker-host';
-import type { FileSystem } from '../host/file-system';
+import { fileErrorCode, UNSAFE_PATH, type FileSystem } from '../host/file-system';
 import type { CommandStep, Plan, Tool } from './plan';
 
 /** How configured commands are run (configuration `commands`). */
@@ -37,6 +38,8 @@ export interface ApplyReport {
   actions: ActionResult[];
   /** Set when an action failed; later actions were not attempted. */
   failure?: string;
+  /** Set when the failure was a refused path (a link swapped in after observe): reason UnsafePath. */
+  failureReason?: 'UnsafePath';
 }
 
 /** The argv of a host command: prefix + the configured tool + the step's arguments. */
@@ -66,26 +69,27 @@ export function displayArgv(settings: CommandSettings, step: CommandStep): strin
 /** Write the plan's files (atomically), delete its removals, then run its commands in order; stop at the first failure. */
 export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyReport> {
   const actions: ActionResult[] = [];
-  const fail = (action: string, message: string, exitCode?: number): ApplyReport => {
-    actions.push({ action, result: 'failed', message, ...(exitCode === undefined ? {} : { exitCode }) });
-    return { actions, failure: message };
+  const fail = (action: string, message: string, detail: { error?: unknown; exitCode?: number } = {}): ApplyReport => {
+    actions.push({ action, result: 'failed', message, ...(detail.exitCode === undefined ? {} : { exitCode: detail.exitCode }) });
+    return { actions, failure: message, ...(fileErrorCode(detail.error) === UNSAFE_PATH ? { failureReason: 'UnsafePath' as const } : {}) };
   };
   for (const change of plan.changes) {
     const action = `write ${change.path}`;
     try {
-      await deps.files.writeFileAtomic(change.path, change.after, change.mode === undefined ? {} : { mode: change.mode });
+      const data = typeof change.after === 'string' ? textToBytes(change.after) : change.after;
+      await deps.files.writeFileAtomic(change.path, data, { ...(change.mode === undefined ? {} : { mode: change.mode }), ...(change.within === undefined ? {} : { within: change.within }) });
       actions.push({ action, result: 'updated' });
     } catch (error) {
-      return fail(action, describeError(error));
+      return fail(action, describeError(error), { error });
     }
   }
   for (const removal of plan.removals ?? []) {
     const action = `remove ${removal.path}`;
     try {
-      await deps.files.remove(removal.path);
+      await deps.files.remove(removal.path, removal.within === undefined ? {} : { within: removal.within });
       actions.push({ action, result: 'updated' });
     } catch (error) {
-      return fail(action, describeError(error));
+      return fail(action, describeError(error), { error });
     }
   }
   for (const step of plan.commands) {
@@ -104,23 +108,22 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyRepor
       continue;
     }
     const secrets = 'exec' in step ? step.secrets : undefined;
-    // Masked before describing too: the description cuts stderr short, possibly inside a secret.
-    const message = maskSecrets(describeCommandFailure(displayArgv(deps.commands, step), maskResult(result, secrets)), secrets);
-    return fail(action, message, result.kind === 'exited' ? result.exitCode : undefined);
+    // A command carrying a secret may echo it in any encoding: its output is never shown.
+    const shown = secrets && secrets.length > 0 ? withoutOutput(result) : result;
+    const message = maskSecrets(describeCommandFailure(displayArgv(deps.commands, step), shown), secrets);
+    return fail(action, message, result.kind === 'exited' ? { exitCode: result.exitCode } : {});
   }
   return { actions };
 }
 
-function maskResult(result: CommandResult, secrets: readonly string[] | undefined): CommandResult {
-  switch (result.kind) {
-    case 'exited':
-      return { ...result, stdout: maskSecrets(result.stdout, secrets), stderr: maskSecrets(result.stderr, secrets) };
-    case 'timed-out':
-      return { ...result, stderr: maskSecrets(result.stderr, secrets) };
-    case 'not-found':
-    case 'failed':
-      return { ...result, message: maskSecrets(result.message, secrets) };
-  }
+/**
+ * What a command that carries a secret reports: its exit code (or how it ended) and a fixed
+ * message; never a byte of its output. (`failed`/`not-found` messages are our own, not output.)
+ */
+function withoutOutput(result: CommandResult): CommandResult {
+  if (result.kind === 'exited') return { ...result, stdout: '', stderr: '(output hidden: the command carries a secret)' };
+  if (result.kind === 'timed-out') return { ...result, stderr: '' };
+  return result;
 }
 
 function runStep(step: CommandStep, deps: ApplyDeps): Promise<CommandResult> {

@@ -5,7 +5,11 @@ import type { DockerHost } from '../host/docker-host';
 /** Where a file or directory is: a host path, or a path inside a named Docker volume. */
 export type Location = { path: string } | { volume: string; subPath: string };
 
-export type Located = { ok: true; path: string } | { ok: false; message: string };
+/**
+ * `path` is the host path; `within` the root it must not leave: the volume's mountpoint for a
+ * volume (whose content a container controls), absent for a host path the configuration names.
+ */
+export type Located = { ok: true; path: string; within?: string } | { ok: false; message: string };
 
 /** `websoft9_nginx_data:custom_ssl/` or `/etc/cockpit/ws-certs.d`, for messages. */
 export function describeLocation(location: Location): string {
@@ -26,5 +30,5 @@ export async function locate(location: Location, docker: DockerHost): Promise<Lo
   }
   if (mountpoint === null) return { ok: false, message: `volume ${location.volume} does not exist` };
   // The configuration refuses `..`; normalising keeps `a//b/` tidy for messages and watches.
-  return { ok: true, path: normalize(join(mountpoint, location.subPath)).replace(/\/$/, '') };
+  return { ok: true, path: normalize(join(mountpoint, location.subPath)).replace(/\/$/, ''), within: mountpoint };
 }

@@ -3,9 +3,15 @@
 /** Observed value for the status file: one port, several, none, or a short text (a fingerprint, a file count). */
 export type ObservedValue = number | string | number[] | null;
 
-/** A file to write (atomically). `before` is null when the file does not exist yet. */
+/**
+ * A file to write (atomically). `before` is null when the file does not exist yet. A string is a
+ * byte string (one character per byte, core/bytes): files are edited as bytes, never through a
+ * UTF-8 round trip.
+ */
 export interface FileChange {
   path: string;
+  /** The root `path` must not leave (a volume): written without following any link below it. */
+  within?: string;
   before: string | Buffer | null;
   after: string | Buffer;
   /** Mode for a file that is created (an existing file keeps its own). */
@@ -17,6 +23,8 @@ export interface FileChange {
 /** A file to delete (DirectoryMirror with `prune`). */
 export interface FileRemoval {
   path: string;
+  /** As for FileChange. */
+  within?: string;
 }
 
 /** Which configured command a step runs (`commands.systemctl`, `commands.firewallCmd` or `commands.semanage`). */
@@ -47,7 +55,7 @@ export interface Plan {
   commands: CommandStep[];
   /** Set when the resource cannot converge whatever is written (reason CannotConverge, or problemReason). */
   problem?: string;
-  problemReason?: 'SourceUnreadable' | 'PortInUse';
+  problemReason?: 'SourceUnreadable' | 'UnsafePath' | 'PortInUse';
   /** Set when the resource does not apply to this host (reason NotApplicable, Ready True). */
   notApplicable?: string;
   /** Set when there is nothing to manage (reason TargetAbsent). */

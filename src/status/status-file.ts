@@ -73,7 +73,10 @@ export async function readStatusFile(files: FileSystem, path: string): Promise<S
   }
 }
 
-/** Write the status file atomically (readers never see half a file). */
+/** Mode of the status file: owner and group (monitoring) may read it, others may not. */
+const STATUS_FILE_MODE = 0o640;
+
+/** Write the status file atomically (readers never see half a file), mode 0640 whatever it was before. */
 export async function writeStatusFile(files: FileSystem, path: string, status: StatusFile): Promise<void> {
-  await files.writeFileAtomic(path, `${JSON.stringify(status, null, 2)}\n`);
+  await files.writeFileAtomic(path, `${JSON.stringify(status, null, 2)}\n`, { mode: STATUS_FILE_MODE });
 }

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { FileError } from '../../src/core/errors';
 import type { CommandResult, CommandRunner, RunOptions } from '../../src/host/command-runner';
 import type { ContainerInfo, DockerHost, EventFilter } from '../../src/host/docker-host';
-import type { FileSystem, TreeEntry } from '../../src/host/file-system';
+import { UNSAFE_PATH, type FileSystem, type TreeEntry } from '../../src/host/file-system';
 import { applyPlan, describeStep, displayArgv, type ApplyDeps, type ApplyReport, type CommandSettings } from '../../src/resources/apply-plan';
 import type { CommandStep, ExecStep, Plan, ToolStep } from '../../src/resources/plan';
 
@@ -23,6 +23,7 @@ class FakeFiles implements FileSystem {
   async writeFileAtomic(path: string, data: string | Buffer, options?: { mode?: number }): Promise<void> {
     this.log.push(`write ${path}`);
     if (this.failWrite.has(path)) throw new FileError('EACCES', path, `cannot write ${path}: EACCES`);
+    if (path.includes('/swapped/')) throw new FileError(UNSAFE_PATH, path, `${path}: a symlink was swapped in`);
     this.written.set(path, { data, options });
   }
   async remove(path: string): Promise<void> {
@@ -241,10 +242,21 @@ describe('applyPlan', () => {
     });
   }
 
+  it('a write refused because a link was swapped in after observe fails with reason UnsafePath, and passes `within`', async () => {
+    const { files, deps } = setup();
+    const report = await applyPlan({ changes: [{ path: '/v/ok.conf', before: null, after: 'x', within: '/v' }, { path: '/v/swapped/a.conf', before: null, after: 'y', within: '/v' }], commands: [] }, deps);
+    assert.equal(report.failureReason, 'UnsafePath');
+    assert.match(report.failure ?? '', /swapped in/);
+    assert.deepEqual(files.written.get('/v/ok.conf')?.options, { within: '/v' });
+    const plain = await applyPlan({ changes: [], commands: [] }, deps);
+    assert.equal(plain.failureReason, undefined);
+  });
+
   it('passes mode only when the change has one, and the timeout to every command', async () => {
     const { files, runner, docker, deps } = setup();
     await applyPlan(plan, deps);
-    assert.deepEqual(files.written.get('/t/a.conf'), { data: 'A', options: { mode: 0o600 } });
+    // A string is a byte string: written as its latin1 bytes.
+    assert.deepEqual(files.written.get('/t/a.conf'), { data: Buffer.from('A'), options: { mode: 0o600 } });
     assert.deepEqual(files.written.get('/t/b.der'), { data: Buffer.from([0, 1, 2]), options: {} });
     for (const options of [...runner.options, ...docker.options]) assert.deepEqual(options, { timeoutMs: 5000 });
   });
@@ -291,6 +303,17 @@ describe('secrets of exec steps never appear in labels or failures', () => {
       });
     }
   }
+
+  it('the output of a failing command that carries a secret is never shown: exit code and a fixed message', async () => {
+    const password = 'pa"ss\\wörd/+S3cret';
+    const echoes = [JSON.stringify(password), encodeURIComponent(password), Buffer.from(password).toString('base64'), 'harmless but still hidden'];
+    for (const echoed of echoes) {
+      const { deps } = setup({ docker: () => ({ kind: 'exited', exitCode: 3, stdout: echoed, stderr: echoed }) });
+      const report = await applyPlan({ changes: [], commands: [step(password)] }, deps);
+      assert.match(report.failure ?? '', /exited with code 3: \(output hidden: the command carries a secret\)$/);
+      assert.ok(!(report.failure ?? '').includes(echoed.slice(0, 8)), report.failure);
+    }
+  });
 
   it('the label of a successful step is masked', async () => {
     const { deps } = setup();

@@ -51,8 +51,8 @@ describe('NodeFileSystem.writeFileAtomic', () => {
     assert.equal(await fs.exists(join(dir, 'nope')), false);
   });
 
-  it('reading a directory as a file is a typed FileError naming the path', async () => {
-    await assert.rejects(fs.readFile(dir), (error: unknown) => error instanceof FileError && error.path === dir && error.code === 'EISDIR');
+  it('reading a directory as a file is refused (not a regular file), naming the path', async () => {
+    await assert.rejects(fs.readFile(dir), (error: unknown) => error instanceof FileError && error.path === dir && error.code === 'ENOTREG' && /not a regular file \(directory\)/.test(error.message));
   });
 });
 

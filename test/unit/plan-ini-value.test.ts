@@ -51,3 +51,10 @@ describe('planIniValue', () => {
     assert.equal(observedIniValue({ path, bytes: after }, settings), '/é.pem');
   });
 });
+
+describe('planIniValue: a refused file', () => {
+  it('is CannotConverge with the reason, nothing written', () => {
+    const plan = planIniValue('10.0.0.1', { path, bytes: null, refused: `${path} is not a regular file (fifo)` }, { ...settings, create: true }, noRetry);
+    assert.deepEqual([plan.changes, plan.problem], [[], `${path} is not a regular file (fifo)`]);
+  });
+});

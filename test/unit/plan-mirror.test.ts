@@ -58,7 +58,7 @@ describe('planMirror', () => {
     removes?: string[];
     commands?: CommandStep[];
     problem?: RegExp;
-    problemReason?: 'SourceUnreadable';
+    problemReason?: 'SourceUnreadable' | 'UnsafePath';
     absent?: RegExp;
   }[] = [
     {
@@ -90,11 +90,25 @@ describe('planMirror', () => {
     { name: 'in sync with retryCommands: commands only', state: state([file('a.crt', 'X')], [file('a.crt', 'X')]), retry: true, commands: [RELOAD] },
     { name: 'empty source and target', state: state([], []), prune: true, commands: [] },
     {
-      name: 'prune removes target-only files and target symlinks',
-      state: state([file('a.crt', 'X')], [file('a.crt', 'X'), file('old.crt', 'O'), file('sub/old.key', 'O')], { targetSymlinks: ['link.pem'] }),
+      name: 'prune removes target-only files',
+      state: state([file('a.crt', 'X')], [file('a.crt', 'X'), file('old.crt', 'O'), file('sub/old.key', 'O')]),
       prune: true,
-      removes: [`${TO}/old.crt`, `${TO}/sub/old.key`, `${TO}/link.pem`],
+      removes: [`${TO}/old.crt`, `${TO}/sub/old.key`],
       commands: [RELOAD],
+    },
+    {
+      // Nothing is deleted at a link either: UnsafePath, and nothing else happens in that pass.
+      name: 'prune refuses a target symlink it would delete (UnsafePath), and deletes nothing',
+      state: state([file('a.crt', 'X')], [file('a.crt', 'X'), file('old.crt', 'O')], { targetSymlinks: ['link.pem'] }),
+      prune: true,
+      problem: /link\.pem is a symlink; refusing to delete it/,
+      problemReason: 'UnsafePath',
+    },
+    {
+      name: 'a target symlink that include does not select is not pruned, and blocks nothing',
+      state: state([file('a.crt', 'X')], [file('a.crt', 'X')], { targetSymlinks: ['notes.txt'], prunableSymlinks: [] }),
+      prune: true,
+      commands: [],
     },
     {
       name: 'without prune, target-only files and symlinks stay',
@@ -107,11 +121,13 @@ describe('planMirror', () => {
       state: state([file('a.crt', 'X'), file('b.key', 'Y')], [], { targetSymlinks: ['b.key'] }),
       prune: true,
       problem: /b\.key is a symlink/,
+      problemReason: 'UnsafePath',
     },
     {
       name: 'target symlink at a source file\'s parent directory is a problem',
       state: state([file('sub/a.key', 'X')], [], { targetSymlinks: ['sub'] }),
       problem: /sub is a symlink/,
+      problemReason: 'UnsafePath',
     },
     {
       name: 'a symlink named like a prefix of a file is not its directory',
@@ -178,6 +194,12 @@ describe('planMirror idempotence', () => {
           const before = state(source, t.target, { targetSymlinks: t.symlinks });
           const settings = { prune, after: [RELOAD] };
           const first = planMirror(before, settings, noRetry);
+          if (prune && t.symlinks.length > 0) {
+            // A symlink prune would delete: refused whole, nothing written or deleted.
+            assert.equal(first.problemReason, 'UnsafePath');
+            assert.deepEqual([first.changes, first.removals ?? []], [[], []]);
+            return;
+          }
           assert.equal(first.problem, undefined);
           const after = applied(before, first);
           assert.equal(filesInSync(after), source.length);

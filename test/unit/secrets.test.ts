@@ -33,6 +33,41 @@ describe('maskSecrets', () => {
   });
 });
 
+describe('maskSecrets: every encoding a program may print', () => {
+  const secrets = ['S3cret-Pa55', 'pa"ss\\wörd 😀/+?&=', 'abc', 'x y+z', 'ünï\u0001code-long-enough'];
+  const forms = (secret: string): [string, string][] => {
+    const bytes = Buffer.from(secret);
+    return [
+      ['plain', secret],
+      ['JSON-escaped', JSON.stringify(secret).slice(1, -1)],
+      ['JSON-escaped, ASCII only', JSON.stringify(secret).slice(1, -1).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)],
+      ['URL-encoded', encodeURIComponent(secret)],
+      ['URL-encoded, lower-case hex', encodeURIComponent(secret).replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase())],
+      ['form-encoded', encodeURIComponent(secret).replace(/%20/g, '+')],
+      ['base64', bytes.toString('base64')],
+      ['base64url', bytes.toString('base64url')],
+      ['base64 of {"password": …}', Buffer.from(JSON.stringify({ password: secret })).toString('base64')],
+      ['base64 after one byte', Buffer.concat([Buffer.from('x'), bytes]).toString('base64')],
+      ['base64 after two bytes', Buffer.concat([Buffer.from('xy'), bytes, Buffer.from('tail')]).toString('base64')],
+    ];
+  };
+  for (const secret of secrets) {
+    // A 3-byte secret inside base64 at an offset other than 0 has no group of its own: not masked there.
+    for (const [what, form] of forms(secret).filter(([w]) => secret.length >= 5 || !w.startsWith('base64 '))) {
+      it(`${JSON.stringify(secret)}: ${what}`, () => {
+        const masked = maskSecrets(`error: {"v":"${form}"} end`, [secret]);
+        assert.match(masked, /\*\*\*/);
+        // Nothing left from which the secret (beyond 2 bytes at either edge of a base64 run) comes back.
+        for (const [, other] of forms(secret).slice(0, 8)) if (other.length >= 3) assert.ok(!masked.includes(other), `${what} left ${other} in ${masked}`);
+        if (secret.length >= 8) {
+          const decoded = Buffer.from(masked.replace(/[^A-Za-z0-9+/=_-]/g, ''), 'base64').toString('latin1');
+          assert.ok(!decoded.includes(secret.slice(2, -2)), `${what}: decodes back to the secret: ${masked}`);
+        }
+      });
+    }
+  }
+});
+
 describe('fingerprint', () => {
   const inputs: string[][] = [[], [''], ['', ''], ['admin', 'S3cret'], ['admin', 'S3cret2'], ['admin2', 'S3cret'], ['adminS', '3cret'], ['admin', 'S3cret', ''], ['ü', '😀'], ['x'.repeat(10_000)]];
 

@@ -59,13 +59,14 @@ export class ContainerCredentials implements Resource<CredentialsState> {
     const found = await findContainerFile(this.docker, this.spec);
     if (!found.ok) return { state: { found: false, message: found.message }, value: null, summary: found.message };
     this.resolved = found.path;
-    const read = await readIniFile(this.files, found.path);
-    if (!read.ok) return { state: { found: false, message: read.message }, value: null, summary: read.message };
+    // With the `ini` method the file is written: no symlink at all inside the volume.
+    const read = await readIniFile(this.files, { path: found.path, within: found.within, links: this.spec.method === 'ini' ? 'refuse' : 'follow-within' });
+    if (!read.ok) return { state: { found: false, message: read.message, ...(read.unsafe ? { unsafe: true } : {}) }, value: null, summary: read.message };
     const username = getIniValue(read.ini, this.spec.section, this.spec.userKey);
     const password = getIniValue(read.ini, this.spec.section, this.spec.passwordKey);
     const value = username !== undefined && password !== undefined ? fingerprint(username, password) : null;
     return {
-      state: { found: true, path: found.path, text: read.text, username, password },
+      state: { found: true, path: found.path, within: found.within, text: read.text, username, password },
       value,
       summary: value === null ? `[${this.spec.section}] has no credentials` : `[${this.spec.section}] credentials ${value}`,
     };

@@ -1,11 +1,21 @@
+import { utf8ToByteString } from '../../core/bytes';
 import { setIniValue } from './set-ini-value';
 import type { Credentials } from '../../desired/desired';
 import type { CommandStep, Plan, PlanOptions } from '../plan';
 
 /** apphub's config.ini as observed, with the two values (undefined when absent). */
 export type CredentialsState =
-  | { found: true; path: string; text: string; username: string | undefined; password: string | undefined }
-  | { found: false; message: string };
+  | {
+      found: true;
+      path: string;
+      /** The volume config.ini is in (its path must not leave it). */
+      within?: string | undefined;
+      /** The file as validated UTF-8 text (decoding and encoding it again gives the same bytes). */
+      text: string;
+      username: string | undefined;
+      password: string | undefined;
+    }
+  | { found: false; message: string; /** refused: a symlink inside the volume (reason UnsafePath) */ unsafe?: boolean };
 
 export interface CredentialsSettings {
   container: string;
@@ -23,7 +33,7 @@ const EDGE_SPACE = /^[\s\u0085\u001c-\u001f]|[\s\u0085\u001c-\u001f]$/;
 
 /** Pure: make `[section] userKey/passwordKey` equal the credentials. Secrets are marked, never shown. */
 export function planCredentials(desired: Credentials, state: CredentialsState, settings: CredentialsSettings, options: PlanOptions): Plan {
-  if (!state.found) return { changes: [], commands: [], absent: state.message };
+  if (!state.found) return state.unsafe ? { changes: [], commands: [], problem: state.message, problemReason: 'UnsafePath' } : { changes: [], commands: [], absent: state.message };
   // configparser strips values, so these would never read back as written: rewritten on every pass.
   if (EDGE_SPACE.test(desired.username) || EDGE_SPACE.test(desired.password)) {
     return { changes: [], commands: [], problem: 'the user name or password begins or ends with white space, which config.ini cannot keep' };
@@ -36,7 +46,9 @@ export function planCredentials(desired: Credentials, state: CredentialsState, s
   if (settings.method === 'ini') {
     if (wrong.length === 0) return { changes: [], commands: [] };
     const after = pairs.reduce((text, [key, value]) => setIniValue(text, settings.section, key, value), state.text);
-    return { changes: [{ path: state.path, before: state.text, after, sensitive: true }], commands: [] };
+    // FileChange contents are byte strings: the UTF-8 bytes of the text (validated when read).
+    const change = { path: state.path, before: utf8ToByteString(state.text), after: utf8ToByteString(after), sensitive: true };
+    return { changes: [state.within === undefined ? change : { ...change, within: state.within }], commands: [] };
   }
   const commands: CommandStep[] = pairs.map(([key, value]) => ({
     exec: { container: settings.container, argv: [...settings.cli, '--section', settings.section, '--key', key, '--value', value] },

@@ -3,7 +3,7 @@ import picomatch from 'picomatch';
 import { describeError } from '../../core/errors';
 import type { DesiredValue } from '../../desired/desired';
 import type { DockerHost } from '../../host/docker-host';
-import type { FileSystem, TreeEntry } from '../../host/file-system';
+import { fileErrorCode, NOT_REGULAR, TOO_LARGE, UNSAFE_PATH, type FileSystem, type LinkPolicy, type TreeEntry } from '../../host/file-system';
 import { afterChangeContainers, afterChangeSteps, type AfterChange } from '../after-change';
 import { describeLocation, locate, type Location } from '../locate';
 import type { Observation, Plan, PlanOptions } from '../plan';
@@ -76,16 +76,29 @@ export class DirectoryMirror implements Resource<MirrorState> {
     const to = await locate(this.spec.to, this.docker);
     if (!to.ok) return { found: false, message: `target ${to.message}` };
     this.watched = [from.path, to.path];
-    const sourceEntries = await this.files.listTree(from.path);
-    if (sourceEntries === null) return { found: false, message: `source ${describeLocation(this.spec.from)} does not exist` };
-    const targetEntries = (await this.files.listTree(to.path)) ?? [];
+    // Each tree is confined: to its volume, or (a host path) to the directory itself.
+    const fromRoot = from.within ?? from.path;
+    const toRoot = to.within ?? to.path;
+    try {
+      return await this.readTrees(from.path, fromRoot, to.path, toRoot);
+    } catch (error) {
+      if (fileErrorCode(error) === UNSAFE_PATH) return { found: false, message: describeError(error), unsafe: true };
+      throw error;
+    }
+  }
 
-    const root = (await this.files.realPath(from.path)) ?? from.path;
+  private async readTrees(fromPath: string, fromRoot: string, toPath: string, toRoot: string): Promise<MirrorState> {
+    const sourceEntries = await this.files.listTree(fromPath, { within: fromRoot, links: 'follow-within' });
+    if (sourceEntries === null) return { found: false, message: `source ${describeLocation(this.spec.from)} does not exist` };
+    // The target is written and pruned: no symlink on the way to it (links: refuse).
+    const targetEntries = (await this.files.listTree(toPath, { within: toRoot, links: 'refuse' })) ?? [];
+
+    const root = (await this.files.realPath(fromPath)) ?? fromPath;
     const source: MirrorFile[] = [];
     const skipped: { path: string; why: string }[] = [];
     const unreadable: { path: string; why: string }[] = [];
     for (const entry of sourceEntries.filter((e) => this.matches(e.path))) {
-      const read = await this.readSourceEntry(from.path, root, sourceEntries, entry);
+      const read = await this.readSourceEntry(fromPath, fromRoot, root, sourceEntries, entry);
       if ('file' in read) source.push(read.file);
       else if ('skip' in read) skipped.push({ path: entry.path, why: read.skip });
       else unreadable.push({ path: entry.path, why: read.unreadable });
@@ -97,20 +110,23 @@ export class DirectoryMirror implements Resource<MirrorState> {
     const prunableSymlinks = targetSymlinks.filter((p) => this.matches(p));
     for (const entry of targetEntries.filter((e) => this.matches(e.path))) {
       if (entry.type !== 'file') continue;
-      const data = await this.files.readFile(join(to.path, entry.path));
+      const data = await this.files.readFile(join(toPath, entry.path), { within: toRoot, links: 'refuse', maxBytes: MAX_MIRROR_FILE_BYTES });
       if (data !== null) target.push({ path: entry.path, data, mode: entry.mode });
     }
-    return { found: true, from: from.path, to: to.path, source, target, targetSymlinks, prunableSymlinks, skipped, unreadable };
+    return { found: true, from: fromPath, to: toPath, within: toRoot, source, target, targetSymlinks, prunableSymlinks, skipped, unreadable };
   }
 
-  /** `tree` is the whole source listing (relative to `dir`, whose real path is `root`). */
+  /** `tree` is the whole source listing (relative to `dir`, confined to `within`, whose real path is `root`). */
   private async readSourceEntry(
     dir: string,
+    within: string,
     root: string,
     tree: readonly TreeEntry[],
     entry: TreeEntry,
   ): Promise<{ file: MirrorFile } | { skip: string } | { unreadable: string }> {
-    const full = join(dir, entry.path);
+    let full = join(dir, entry.path);
+    let confinedTo = within;
+    let links: LinkPolicy = 'follow-within';
     let mode = entry.mode;
     if (entry.type === 'other') return { skip: 'not a regular file' };
     if (entry.type === 'symlink') {
@@ -120,13 +136,21 @@ export class DirectoryMirror implements Resource<MirrorState> {
       const targetEntry = tree.find((e) => join(root, e.path) === real);
       if (!targetEntry || targetEntry.type !== 'file') return { skip: 'symlink does not point to a regular file' };
       mode = targetEntry.mode;
+      // Read the resolved path below the tree's real root, links refused: a link changed since
+      // realpath() is refused (UnsafePath), never followed out.
+      full = real;
+      confinedTo = root;
+      links = 'refuse';
     }
     try {
-      const data = await this.files.readFile(full);
+      const data = await this.files.readFile(full, { within: confinedTo, links, maxBytes: MAX_MIRROR_FILE_BYTES });
       if (data === null) return { skip: 'removed while reading' };
-      if (data.length > MAX_MIRROR_FILE_BYTES) return { skip: `larger than ${MAX_MIRROR_FILE_BYTES} bytes` };
       return { file: { path: entry.path, data, mode } };
     } catch (error) {
+      const code = fileErrorCode(error);
+      if (code === UNSAFE_PATH) throw error;
+      if (code === TOO_LARGE) return { skip: `larger than ${MAX_MIRROR_FILE_BYTES} bytes` };
+      if (code === NOT_REGULAR) return { skip: 'not a regular file' };
       return { unreadable: describeError(error) };
     }
   }

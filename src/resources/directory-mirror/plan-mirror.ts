@@ -9,11 +9,13 @@ export interface MirrorFile {
 }
 
 export type MirrorState =
-  | { found: false; message: string }
+  | { found: false; message: string; /** refused: a symlink in the way (reason UnsafePath) */ unsafe?: boolean }
   | {
       found: true;
       from: string;
       to: string;
+      /** The root no write or deletion below `to` may leave (the volume, or `to` itself); none in older states. */
+      within?: string;
       source: MirrorFile[];
       target: MirrorFile[];
       /** Target entries that are symlinks: never written through. */
@@ -33,27 +35,33 @@ function sameFile(target: MirrorFile | undefined, source: MirrorFile): boolean {
 
 /** Pure: the writes (and, with prune, deletions) that make the target's files equal the source's. */
 export function planMirror(state: MirrorState, settings: { prune: boolean; after: CommandStep[] }, options: PlanOptions): Plan {
-  if (!state.found) return { changes: [], commands: [], absent: state.message };
+  if (!state.found) return state.unsafe ? { changes: [], commands: [], problem: state.message, problemReason: 'UnsafePath' } : { changes: [], commands: [], absent: state.message };
   if (state.unreadable.length > 0) {
     const first = state.unreadable[0] as { path: string; why: string };
     return { changes: [], commands: [], problem: `cannot read ${join(state.from, first.path)}: ${first.why}`, problemReason: 'SourceUnreadable' };
   }
-  // A symlink at the file's path or at one of its parent directories would be written through.
+  // A symlink at the file's path or at one of its parent directories would be written through;
+  // one that prune would delete is refused as well: nothing is written or deleted at a link.
   const blocked = state.targetSymlinks.find((link) => state.source.some((f) => f.path === link || f.path.startsWith(`${link}/`)));
-  if (blocked !== undefined) return { changes: [], commands: [], problem: `${join(state.to, blocked)} is a symlink; refusing to write through it` };
+  if (blocked !== undefined) return unsafe(`${join(state.to, blocked)} is a symlink; refusing to write through it`);
+  const wanted = new Set(state.source.map((f) => f.path));
+  const prunedLink = settings.prune ? (state.prunableSymlinks ?? state.targetSymlinks).find((p) => !wanted.has(p)) : undefined;
+  if (prunedLink !== undefined) return unsafe(`${join(state.to, prunedLink)} is a symlink; refusing to delete it (remove it by hand)`);
+  const within = state.within === undefined ? {} : { within: state.within };
   const target = new Map(state.target.map((f) => [f.path, f]));
   const changes: FileChange[] = [];
   for (const file of state.source) {
     const current = target.get(file.path);
     if (sameFile(current, file)) continue;
-    changes.push({ path: join(state.to, file.path), before: current?.data ?? null, after: file.data, mode: file.mode });
+    changes.push({ path: join(state.to, file.path), before: current?.data ?? null, after: file.data, mode: file.mode, ...within });
   }
-  const wanted = new Set(state.source.map((f) => f.path));
-  const removals: FileRemoval[] = settings.prune
-    ? [...state.target.filter((f) => !wanted.has(f.path)).map((f) => f.path), ...(state.prunableSymlinks ?? state.targetSymlinks).filter((p) => !wanted.has(p))].map((p) => ({ path: join(state.to, p) }))
-    : [];
+  const removals: FileRemoval[] = settings.prune ? state.target.filter((f) => !wanted.has(f.path)).map((f) => ({ path: join(state.to, f.path), ...within })) : [];
   const changed = changes.length > 0 || removals.length > 0;
   return { changes, removals, commands: changed || options.retryCommands ? settings.after : [] };
+}
+
+function unsafe(problem: string): Plan {
+  return { changes: [], commands: [], problem, problemReason: 'UnsafePath' };
 }
 
 /** How many source files the target already has right. */

@@ -1,6 +1,8 @@
+import { bytesToText, displayBytes, utf8ToByteString } from '../../core/bytes';
+import { describeError } from '../../core/errors';
 import type { DesiredValue } from '../../desired/desired';
 import type { DockerHost } from '../../host/docker-host';
-import type { FileSystem } from '../../host/file-system';
+import { fileErrorCode, MAX_TEXT_FILE_BYTES, NOT_REGULAR, TOO_LARGE, UNSAFE_PATH, type FileSystem } from '../../host/file-system';
 import { afterChangeContainers, afterChangeSteps, type AfterChange } from '../after-change';
 import { describeLocation, locate, type Location } from '../locate';
 import type { Observation, Plan, PlanOptions } from '../plan';
@@ -37,7 +39,9 @@ export class FileLine implements Resource<FileLineState> {
     this.name = spec.name;
     this.source = spec.source;
     this.location = spec.path ? { path: spec.path } : { volume: spec.volume ?? '', subPath: spec.file ?? '' };
-    this.settings = { match: new RegExp(spec.match), template: spec.template, after: afterChangeSteps(spec.afterChange) };
+    // The file is matched and edited as a byte string: the pattern's and template's non-ASCII
+    // characters become their UTF-8 bytes (a literal `é` matches; a class `[é]` would not).
+    this.settings = { match: new RegExp(utf8ToByteString(spec.match)), template: utf8ToByteString(spec.template), after: afterChangeSteps(spec.afterChange) };
   }
 
   watchPaths(): string[] {
@@ -52,14 +56,25 @@ export class FileLine implements Resource<FileLineState> {
     const where = await locate(this.location, this.docker);
     if (!where.ok) return { state: { found: false, message: where.message }, value: null, summary: where.message };
     this.resolved = where.path;
-    const bytes = await this.files.readFile(where.path);
+    let bytes: Buffer | null;
+    try {
+      // The file is written: inside a volume, no symlink at all (links: refuse).
+      bytes = await this.files.readFile(where.path, { maxBytes: MAX_TEXT_FILE_BYTES, ...(where.within === undefined ? {} : { within: where.within, links: 'refuse' as const }) });
+    } catch (error) {
+      // Refusals are outcomes (UnsafePath, TargetAbsent "not a regular file"); I/O errors are ObserveFailed.
+      const code = fileErrorCode(error);
+      if (code !== UNSAFE_PATH && code !== NOT_REGULAR && code !== TOO_LARGE) throw error;
+      const message = describeError(error);
+      return { state: { found: false, message, unsafe: code === UNSAFE_PATH }, value: null, summary: message };
+    }
     if (bytes === null) {
       const message = `${describeLocation(this.location)} does not exist`;
       return { state: { found: false, message }, value: null, summary: message };
     }
-    const text = bytes.toString('utf8');
-    const line = currentLine(text, this.settings.match);
-    return { state: { found: true, path: where.path, text }, value: line, summary: line ?? 'no matching line' };
+    const text = bytesToText(bytes);
+    const found = currentLine(text, this.settings.match);
+    const line = found === null ? null : displayBytes(found);
+    return { state: { found: true, path: where.path, within: where.within, text }, value: line, summary: line ?? 'no matching line' };
   }
 
   plan(desired: DesiredValue | null, state: FileLineState, options: PlanOptions): Plan {

@@ -1,7 +1,12 @@
 import type { Plan, PlanOptions, CommandStep } from '../plan';
 
-/** The target file as observed: where it is, its text, or why it is not there. */
-export type FileLineState = { found: true; path: string; text: string } | { found: false; message: string };
+/**
+ * The target file as observed: where it is (and the volume it must stay in), its bytes as a
+ * byte string (core/bytes), or why it is not there (`unsafe`: refused, reason UnsafePath).
+ */
+export type FileLineState =
+  | { found: true; path: string; within?: string | undefined; text: string }
+  | { found: false; message: string; unsafe?: boolean };
 
 export interface FileLineSettings {
   match: RegExp;
@@ -20,14 +25,15 @@ export function renderLine(template: string, value: string): string {
  * line matches, the rendered line is appended. Line ends (LF or CRLF) are kept.
  */
 export function planFileLine(value: string, state: FileLineState, settings: FileLineSettings, options: PlanOptions): Plan {
-  if (!state.found) return { changes: [], commands: [], absent: state.message };
+  if (!state.found) return state.unsafe ? { changes: [], commands: [], problem: state.message, problemReason: 'UnsafePath' } : { changes: [], commands: [], absent: state.message };
   if (/[\r\n]/.test(value)) return { changes: [], commands: [], problem: 'the value contains a line break' };
   const line = renderLine(settings.template, value);
   const after = setLine(state.text, settings.match, line);
   // A line that `match` does not find again would be added (or rewritten) on every pass.
   if (setLine(after, settings.match, line) !== after) return { changes: [], commands: [], problem: `\`match\` does not find the line the template gives (${line}); it would be written on every pass` };
   if (after === state.text) return { changes: [], commands: options.retryCommands ? settings.after : [] };
-  return { changes: [{ path: state.path, before: state.text, after }], commands: settings.after };
+  const change = { path: state.path, before: state.text, after };
+  return { changes: [state.within === undefined ? change : { ...change, within: state.within }], commands: settings.after };
 }
 
 /** The text with the matching lines set to `line` (or `line` appended). */

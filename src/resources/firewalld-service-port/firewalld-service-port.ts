@@ -1,5 +1,6 @@
+import { bytesToText } from '../../core/bytes';
 import type { DesiredValue } from '../../desired/desired';
-import type { FileSystem } from '../../host/file-system';
+import { MAX_TEXT_FILE_BYTES, type FileSystem } from '../../host/file-system';
 import { observedValue, type Observation, type Plan, type PlanOptions } from '../plan';
 import type { Resource } from '../resource';
 import { planFirewalld, type FirewalldState } from './plan-firewalld';
@@ -34,8 +35,9 @@ export class FirewalldServicePort implements Resource<FirewalldState> {
   async observe(): Promise<Observation<FirewalldState>> {
     const files: FirewalldState['files'] = [];
     for (const path of this.spec.files) {
-      const bytes = await this.fs.readFile(path);
-      if (bytes !== null) files.push({ path, text: bytes.toString('utf8') });
+      const bytes = await this.fs.readFile(path, { maxBytes: MAX_TEXT_FILE_BYTES });
+      // A byte string: an ISO-8859-1 file keeps its bytes (no UTF-8 round trip).
+      if (bytes !== null) files.push({ path, text: bytesToText(bytes) });
     }
     const ports: number[] = [];
     for (const file of files) {

@@ -1,6 +1,7 @@
 import { dirname } from 'node:path';
 import type { DesiredValue } from '../../desired/desired';
-import type { FileSystem } from '../../host/file-system';
+import { describeError } from '../../core/errors';
+import { fileErrorCode, MAX_TEXT_FILE_BYTES, NOT_REGULAR, TOO_LARGE, type FileSystem } from '../../host/file-system';
 import { afterChangeContainers, afterChangeSteps, type AfterChange } from '../after-change';
 import type { Observation, Plan, PlanOptions } from '../plan';
 import type { Resource } from '../resource';
@@ -45,7 +46,16 @@ export class IniValue implements Resource<IniValueState> {
   }
 
   async observe(): Promise<Observation<IniValueState>> {
-    const bytes = await this.files.readFile(this.spec.path);
+    let bytes: Buffer | null;
+    try {
+      bytes = await this.files.readFile(this.spec.path, { maxBytes: MAX_TEXT_FILE_BYTES });
+    } catch (error) {
+      // A FIFO, a device or a huge file where cockpit.conf should be: refused, never edited.
+      const code = fileErrorCode(error);
+      if (code !== NOT_REGULAR && code !== TOO_LARGE) throw error;
+      const refused = describeError(error);
+      return { state: { path: this.spec.path, bytes: null, refused }, value: null, summary: refused };
+    }
     const state = { path: this.spec.path, bytes };
     const value = observedIniValue(state, this.settings);
     const where = `[${this.spec.section}] ${this.spec.key}`;

@@ -5,7 +5,7 @@ import { getKeyFileValue, parseKeyFile, setKeyFileValue } from './key-file';
 export const MAX_INI_VALUE_BYTES = 1024 * 1024;
 
 /** The target file as observed: its bytes, or absent. */
-export type IniValueState = { path: string; bytes: Buffer | null };
+export type IniValueState = { path: string; bytes: Buffer | null; /** Why the file was not read (not a regular file, too large). */ refused?: string };
 
 export interface IniValueSettings {
   section: string;
@@ -37,6 +37,7 @@ export function observedIniValue(state: IniValueState, settings: Pick<IniValueSe
  * could not make Cockpit read it.
  */
 export function planIniValue(value: string, state: IniValueState, settings: IniValueSettings, options: PlanOptions): Plan {
+  if (state.refused !== undefined) return { changes: [], commands: [], problem: state.refused };
   if (state.bytes === null && !settings.create) return { changes: [], commands: [], absent: `${state.path} does not exist (set create: true to create it)` };
   const wanted = renderValue(settings.template, value);
   if (/[\r\n]/.test(wanted)) return { changes: [], commands: [], problem: 'the value contains a line break' };

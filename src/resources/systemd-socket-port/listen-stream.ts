@@ -51,9 +51,10 @@ export function effectiveListen(values: Iterable<string>): ListenValue[] {
 
 /** Distinct ports of an effective list, in order of appearance. */
 export function listenPorts(listen: readonly ListenValue[]): number[] {
-  const ports: number[] = [];
-  for (const value of listen) if (value.kind === 'port' && !ports.includes(value.port)) ports.push(value.port);
-  return ports;
+  // A Set: with thousands of distinct ports a list lookup per entry would be quadratic.
+  const ports = new Set<number>();
+  for (const value of listen) if (value.kind === 'port') ports.add(value.port);
+  return [...ports];
 }
 
 /** In sync: at least one port entry, and every port entry is on the desired port. */

@@ -87,7 +87,7 @@ async function findHolders(files: FileSystem, procRoot: string, inodes: Readonly
       }
     }
     if (holds) {
-      const comm = await quiet(() => files.readFile(join(procRoot, pid, 'comm')));
+      const comm = await quiet(() => files.readFile(join(procRoot, pid, 'comm'), { maxBytes: 4096 }));
       holders.push({ pid: Number(pid), program: comm === null ? '?' : comm.subarray(0, 64).toString('latin1').trim() });
       // Every socket has a holder: the walk can stop (the rest of /proc is not read).
       if (found.size === wanted.size) return holders;

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
+import { bytesToText } from '../../core/bytes';
 import type { DesiredValue } from '../../desired/desired';
-import type { FileSystem } from '../../host/file-system';
+import { MAX_TEXT_FILE_BYTES, type FileSystem } from '../../host/file-system';
 import { observedValue, type Observation, type Plan, type PlanOptions } from '../plan';
 import type { Resource } from '../resource';
 import { formatListen, listenPorts } from './listen-stream';
@@ -57,15 +58,16 @@ export class SystemdSocketPort implements Resource<SocketState> {
   }
 
   async observe(desired?: DesiredValue | null): Promise<Observation<SocketState>> {
-    const unitText = await this.files.readFile(this.spec.unitPath);
+    const limit = { maxBytes: MAX_TEXT_FILE_BYTES };
+    const unitText = await this.files.readFile(this.spec.unitPath, limit);
     const names = ((await this.files.listDir(this.spec.dropInDir)) ?? []).filter((n) => n.endsWith('.conf')).sort(compareNames);
     const dropIns: UnitText[] = [];
     for (const name of names) {
       const path = join(this.spec.dropInDir, name);
-      const text = await this.files.readFile(path);
-      if (text !== null) dropIns.push({ path, text: text.toString('utf8') });
+      const text = await this.files.readFile(path, limit);
+      if (text !== null) dropIns.push({ path, text: bytesToText(text) });
     }
-    const state: SocketState = { unit: unitText === null ? null : { path: this.spec.unitPath, text: unitText.toString('utf8') }, dropIns };
+    const state: SocketState = { unit: unitText === null ? null : { path: this.spec.unitPath, text: bytesToText(unitText) }, dropIns };
     // Without a known port there is nothing to check; say so rather than drop the condition.
     const listening = typeof desired === 'number' ? await checkListening(this.files, this.listenCheck.procNet, desired) : PORT_UNKNOWN;
     if (typeof desired === 'number') state.listening = listening;

@@ -1,6 +1,7 @@
 import { diffLines } from 'diff';
 import type { PassResult, ResourceOutcome } from '../../controller/outcome';
 import type { FileChange, ObservedValue } from '../../resources/plan';
+import { displayBytes } from '../../core/bytes';
 
 /** What one file change did: line counts and (for text that holds no secret) the changed lines. */
 export interface JournalFile {
@@ -53,8 +54,9 @@ function isJournaled(o: ResourceOutcome): boolean {
   return o.changed || o.reason === 'ApplyFailed';
 }
 
+/** A change's content as text for the diff; strings are byte strings (core/bytes), shown as UTF-8. */
 function textOf(value: string | Buffer | null): string | null {
-  return value === null ? '' : Buffer.isBuffer(value) ? null : value;
+  return value === null ? '' : Buffer.isBuffer(value) ? null : displayBytes(value);
 }
 
 function describeChange(change: FileChange, result: JournalFile['result']): JournalFile {
