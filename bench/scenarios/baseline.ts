@@ -129,7 +129,8 @@ function outcomeCell(trials: Trial[], wantPort: number, down: boolean): string {
 export async function baselineScenario(ctx: BenchContext): Promise<ScenarioReport> {
   const driftTrials = ctx.quick ? 3 : 10;
   const downTrials = ctx.quick ? 1 : 3;
-  const b = await newHost(ctx, { port: 9000 });
+  // The baseline's inotifywait cannot watch a directory that does not exist yet: its host gets one.
+  const b = await newHost(ctx, { port: 9000, dropInDir: true });
   const r = await newHost(ctx, { port: 9000 });
   installApphubCli(b.host);
   const baseline = await startBaseline(b.host, ctx.cleanup);

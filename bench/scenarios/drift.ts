@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { startController } from '../lib/controller';
 import { newHost, type BenchContext } from '../lib/context';
@@ -7,10 +8,18 @@ import { dropInText, readText, replaceByRename, waitSettled, whenContent } from 
 
 const TIMEOUT_MS = 5_000;
 
-/** 1. A drop-in replaced by rename with a wrong port → back to the desired content. */
+/** Issue 8's targets: one inotify event plus one pass. */
+const P50_MS = 30;
+const P99_MS = 100;
+
+/**
+ * 1. A drop-in replaced by rename with a wrong port → back to the desired content, on the
+ * real-host fixture: no drop-in directory until the controller creates it.
+ */
 export async function driftScenario(ctx: BenchContext): Promise<ScenarioReport> {
   const trials = ctx.quick ? 10 : 100;
   const { host, dispose } = await newHost(ctx, { port: 9000 });
+  const preCreated = existsSync(host.dropInDir);
   const controller = await startController(host, ctx.cleanup);
   const want = dropInText(9000);
   const latencies: number[] = [];
@@ -37,23 +46,24 @@ export async function driftScenario(ctx: BenchContext): Promise<ScenarioReport> 
     await dispose();
   }
   const s = summarize(latencies);
-  const p50ok = s.p50 <= 150;
-  const p99ok = s.p99 <= 400;
+  const p50ok = s.p50 <= P50_MS;
+  const p99ok = s.p99 <= P99_MS;
   const passes = summarize(passesPerTrial);
   return {
     name: 'drift',
     title: 'file drift → corrected (listen.conf replaced by rename with a wrong port)',
     figures: [
       { label: 'trials', value: `${s.n} (${s.failed} not corrected within ${TIMEOUT_MS} ms)` },
-      { label: 'p50', value: ms(s.p50, 1), target: '≤ 150 ms', pass: p50ok },
-      { label: 'p99', value: ms(s.p99, 1), target: '≤ 400 ms', pass: p99ok },
+      { label: 'fixture', value: preCreated ? 'drop-in directory pre-created (not a real host)' : 'real-host shape: no drop-in directory until the controller created it' },
+      { label: 'p50', value: ms(s.p50, 1), target: `≤ ${P50_MS} ms`, pass: p50ok },
+      { label: 'p99', value: ms(s.p99, 1), target: `≤ ${P99_MS} ms`, pass: p99ok },
       { label: 'max', value: ms(s.max, 1) },
       { label: 'min / p90 / mean', value: `${ms(s.min, 1)} / ${ms(s.p90, 1)} / ${ms(s.mean, 1)}` },
       { label: 'passes per trial', value: `median ${passes.p50}, max ${passes.max} (correction + at most one no-op pass for its own write)` },
       { label: 'no-op pass duration', value: `median ${ms(summarize(noopPassMs).p50)} (lastPass.durationMs after each trial)` },
     ],
     method: [
-      'controller with the default timings (resync 30 s, debounce 100 ms, maxDebounce 1 s), apphub port 9000',
+      'controller with the default timings (resync 30 s, debounce 100 ms, maxDebounce 1 s), apphub port 9000, on a fresh-install fixture (the controller creates cockpit.socket.d)',
       'each trial: wait until stats.passes and lastPass.finishedAt are unchanged for 300 ms, then write listen.conf.dpkg-new with ListenStream=91xx and rename it over listen.conf',
       't0 = just before the write; t1 = first moment listen.conf is exactly "[Socket]\\nListenStream=\\nListenStream=9000\\n" (fs.watch on the drop-in directory + 2 ms poll, content re-read each time)',
       'percentiles are nearest-rank (p99 of 100 trials = the 99th value)',

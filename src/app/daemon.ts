@@ -10,7 +10,7 @@ import type { PassResult } from '../controller/outcome';
 import { ReconcileLoop, type RetryState } from '../controller/reconcile-loop';
 import { runPass } from '../controller/run-pass';
 import { dockerEventTriggers } from '../sources/docker-events-source';
-import { fileWatchTriggers } from '../sources/file-watch-source';
+import { fileWatchTriggers, type WatchRepair } from '../sources/file-watch-source';
 import { resyncTriggers } from '../sources/resync-timer';
 import type { Trigger } from '../sources/trigger';
 import { applyFailedNames, iso, lastPassOf, resourceStatus } from '../status/build-status';
@@ -162,7 +162,11 @@ export class Daemon {
     const used = [...runtime.sources.values()].filter((s) => runtime.resources.some((r) => r.source === s.name));
     const containers = [...new Set([...used.flatMap((s) => s.containers()), ...runtime.resources.flatMap((r) => r.containers())])];
     const watchPaths = (): string[] => [...runtime.resources.flatMap((r) => r.watchPaths()), ...used.flatMap((s) => s.watchPaths())];
-    const files = fileWatchTriggers(watchPaths, (error) => logger.warn({ err: describeError(error) }, 'file watch error'));
+    const onRepair = ({ problems }: WatchRepair): void => {
+      this.metrics.watchRepair();
+      logger.warn({ problems }, 'file watches were wrong after a pass; repaired');
+    };
+    const files = fileWatchTriggers(watchPaths, { onError: (error) => logger.warn({ err: describeError(error) }, 'file watch error'), onRepair });
     const docker = dockerEventTriggers(host.docker, containers, host.clock, {
       onConnected: () => this.setDocker(true, 'event stream connected'),
       onDisconnected: (problem, retryInMs) => this.setDocker(false, `${problem}; retrying in ${retryInMs}ms`),

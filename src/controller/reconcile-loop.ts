@@ -32,8 +32,10 @@ export interface LoopOptions {
 
 /**
  * The controller's loop (controller-runtime's workqueue, for one host):
- * - triggers only mark work as pending; bursts coalesce into one pass after `debounceMs` of
- *   quiet, but never later than `maxDebounceMs` after the first pending trigger;
+ * - leading edge: the first trigger after the loop has been quiet (no trigger, no pass) for at
+ *   least `debounceMs` starts a pass at once;
+ * - any other trigger only marks work as pending; bursts coalesce into one pass after
+ *   `debounceMs` of quiet, but never later than `maxDebounceMs` after the first pending trigger;
  * - never two passes at once; triggers during a pass cause exactly one more pass after it;
  * - failing resources are retried with exponential backoff and jitter; any other trigger
  *   reconciles everything at once, whatever the backoff.
@@ -44,6 +46,8 @@ export class ReconcileLoop {
   private pendingAll = false;
   private pendingOnly = new Set<string>();
   private firstPendingAt: number | null = null;
+  /** The last trigger or the end of the last pass, whichever is later. */
+  private lastActivityAt: number | null = null;
   private cancelDebounce: (() => void) | null = null;
   private cancelRetry: (() => void) | null = null;
   private running: Promise<void> | null = null;
@@ -57,12 +61,21 @@ export class ReconcileLoop {
   /** Mark work as pending. */
   trigger(trigger: Trigger): void {
     if (this.stopped) return;
+    const now = this.options.clock.now();
+    const quiet = !this.running && !this.hasPending() && (this.lastActivityAt === null || now - this.lastActivityAt >= this.options.debounceMs);
+    this.lastActivityAt = now;
     this.pendingTriggers.add(trigger.source);
     if (trigger.only) for (const name of trigger.only) this.pendingOnly.add(name);
     else this.pendingAll = true;
     // Counted from the first trigger, even one that arrives during a pass.
-    this.firstPendingAt ??= this.options.clock.now();
-    this.schedule();
+    this.firstPendingAt ??= now;
+    if (!quiet) {
+      this.schedule();
+      return;
+    }
+    // At once, but after the current job: events delivered together join this pass.
+    this.cancelDebounce?.();
+    this.cancelDebounce = this.options.clock.setTimer(() => this.start(), 0);
   }
 
   /** Retry state per resource (read-only view). */
@@ -119,6 +132,8 @@ export class ReconcileLoop {
     this.firstPendingAt = null;
     this.running = this.execute(request).finally(() => {
       this.running = null;
+      // A pass's own writes are seen right after it: they coalesce like a burst.
+      this.lastActivityAt = this.options.clock.now();
       this.schedule();
     });
   }

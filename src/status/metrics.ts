@@ -19,6 +19,11 @@ export class Metrics {
   private readonly triggers = new Counter({ name: 'reconciler_triggers_total', help: 'Triggers received by source.', labelNames: ['source'], registers: [this.registry] });
   private readonly changes = new Counter({ name: 'reconciler_changes_total', help: 'Passes that changed a resource.', labelNames: ['resource'], registers: [this.registry] });
   private readonly inSync = new Gauge({ name: 'reconciler_resource_in_sync', help: '1 when the resource was in sync after the last pass.', labelNames: ['resource'], registers: [this.registry] });
+  private readonly watchRepairs = new Counter({
+    name: 'reconciler_watch_repairs_total',
+    help: 'Self-checks after a pass that found the file watches wrong (no event had fixed them) and repaired them.',
+    registers: [this.registry],
+  });
   private readonly lastSuccess = new Gauge({
     name: 'reconciler_last_success_timestamp_seconds',
     help: 'End of the last pass after which every resource was in sync.',
@@ -38,6 +43,7 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'reconciler_' });
     for (const result of RESULTS) this.passes.inc({ result }, 0);
     for (const source of SOURCES) this.triggers.inc({ source }, 0);
+    this.watchRepairs.inc(0);
     for (const resource of resources) {
       this.changes.inc({ resource }, 0);
       this.inSync.set({ resource }, 0);
@@ -50,6 +56,10 @@ export class Metrics {
 
   trigger(source: TriggerSource): void {
     this.triggers.inc({ source });
+  }
+
+  watchRepair(): void {
+    this.watchRepairs.inc();
   }
 
   pass(result: PassResult): void {

@@ -9,6 +9,7 @@ import { removeLabelled } from '../support/cleanup';
 import { TEST_LABEL_PAIR, docker } from '../support/docker-cli';
 import { dockerSkip } from '../support/docker-required';
 import { APPHUB_CONFIG_DIR, HOST_LABEL, type EmulatedHost, createEmulatedHost } from '../support/emulated-host';
+import { packageSocketUnit } from '../support/package-socket-unit';
 
 const execFileAsync = promisify(execFile);
 
@@ -59,10 +60,10 @@ describe('emulated Websoft9 host fixture', async () => {
     if (dockerAvailable) await host.cleanup();
   });
 
-  it('lays out the vendor unit, an empty drop-in dir and the firewalld files', { skip }, async () => {
+  it('has the shape of a fresh install: the package’s vendor unit, no drop-in dir, the firewalld files', { skip }, async () => {
+    assert.equal(await fs.readFile(host.unitPath, 'utf8'), await packageSocketUnit());
     assert.match(await fs.readFile(host.unitPath, 'utf8'), /^\[Socket\]\nListenStream=9090\n/m);
-    assert.deepEqual(await fs.readdir(host.dropInDir), []);
-    assert.equal(await exists(host.dropInPath), false);
+    assert.equal(await exists(host.dropInDir), false, 'a fresh Cockpit install has no cockpit.socket.d');
     for (const file of host.firewalldFiles) {
       assert.match(await fs.readFile(file, 'utf8'), /<port protocol="tcp" port="9090"\/>/);
     }
@@ -187,8 +188,15 @@ describe('emulated Websoft9 host fixture', async () => {
       for (const file of variant.firewalldFiles) assert.equal(await exists(file), false);
       assert.match(await fs.readFile(variant.unitPath, 'utf8'), /^ListenStream=9091$/m);
       assert.match(await fs.readFile(variant.configPath, 'utf8'), /mode: inplace/);
+      assert.equal(await exists(variant.dropInDir), false);
     } finally {
       await variant.cleanup();
+    }
+    const withDir = await createEmulatedHost({ dropInDir: true });
+    try {
+      assert.deepEqual(await fs.readdir(withDir.dropInDir), [], 'dropInDir: true pre-creates it, empty');
+    } finally {
+      await withDir.cleanup();
     }
     assert.equal(await exists(variant.root), false);
     assert.deepEqual(await labelledIds('container', variant.id), []);

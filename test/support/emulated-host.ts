@@ -6,6 +6,7 @@ import { stringify } from 'yaml';
 
 import { ensureBusyboxImage } from './busybox-image';
 import { cockpitSocketUnit, firewalldCockpitXml } from './cockpit-files';
+import { packageSocketUnit } from './package-socket-unit';
 import { TEST_LABEL_PAIR, delay, docker, dockerQuiet } from './docker-cli';
 
 /** Per-host label (value = {@link EmulatedHost.id}) next to `reconciler.test=true`. */
@@ -46,6 +47,12 @@ export interface EmulatedHostOptions {
   /** Create the firewalld cockpit.xml files. Default true (the resource is configured either way). */
   firewalld?: boolean;
   /**
+   * Pre-create the (empty) drop-in directory. Default false: a fresh Cockpit install has no
+   * `/etc/systemd/system/cockpit.socket.d`; the controller creates it. Only for tests of programs
+   * that cannot cope with its absence (the edge-triggered baseline's `inotifywait`).
+   */
+  dropInDir?: boolean;
+  /**
    * `key=value` labels of the container and volume instead of `reconciler.test=true`: the demo uses
    * its own, so that the CI's clean-up of test objects leaves a running demo alone.
    */
@@ -64,9 +71,9 @@ export interface EmulatedHost {
   readonly configPath: string;
   /** `<root>/status/status.json` (the `status` directory exists). */
   readonly statusPath: string;
-  /** `<root>/lib/systemd/system/cockpit.socket`, the vendor unit. */
+  /** `<root>/lib/systemd/system/cockpit.socket`, the vendor unit as Debian's cockpit-ws package ships it. */
   readonly unitPath: string;
-  /** `<root>/etc/systemd/system/cockpit.socket.d` (exists, empty at start). */
+  /** `<root>/etc/systemd/system/cockpit.socket.d` (absent at start unless `dropInDir: true`). */
   readonly dropInDir: string;
   /** `<dropInDir>/listen.conf` (absent at start). */
   readonly dropInPath: string;
@@ -122,7 +129,7 @@ export interface EmulatedHost {
   clearCommands(): Promise<void>;
   /** Relative path → contents of every regular file under lib/, etc/ and usr/ of the root. */
   snapshot(): Promise<Record<string, string>>;
-  /** Replaces the vendor unit by rename with the package default (what a cockpit upgrade does). */
+  /** Replaces the vendor unit by rename with the package's unit (what a cockpit upgrade does). */
   simulatePackageUpgrade(vendorPort?: number): Promise<void>;
   /** Removes the container, the volume and the temp root. Idempotent. */
   cleanup(): Promise<void>;
@@ -255,8 +262,9 @@ async function listRegularFiles(root: string, dir: string, into: Record<string, 
 }
 
 /**
- * Builds an emulated Websoft9 host: a temp root (`reconciler-test-*` under the OS temp dir) with
- * the vendor cockpit.socket, an empty drop-in dir and firewalld's cockpit.xml files; a labelled
+ * Builds an emulated Websoft9 host, shaped like a fresh Cockpit install: a temp root
+ * (`reconciler-test-*` under the OS temp dir) with the package's own cockpit.socket (taken from
+ * Debian's cockpit-ws package), no drop-in directory, and firewalld's cockpit.xml files; a labelled
  * named volume holding apphub's config.ini, mounted into a labelled busybox stand-in container;
  * a recording systemctl/firewall-cmd stand-in; and `<root>/config.yaml` pointing the controller at
  * all of it. Call `cleanup()` when done. Needs a Docker daemon and write access to volume paths
@@ -398,8 +406,8 @@ export async function createEmulatedHost(options: EmulatedHostOptions = {}): Pro
 
   try {
     await fs.mkdir(path.dirname(unitPath), { recursive: true });
-    await fs.writeFile(unitPath, cockpitSocketUnit(vendorPort));
-    await fs.mkdir(dropInDir, { recursive: true });
+    await fs.writeFile(unitPath, await packageSocketUnit(vendorPort));
+    if (options.dropInDir === true) await fs.mkdir(dropInDir, { recursive: true });
     if (options.firewalld ?? true) {
       for (const file of firewalldFiles) {
         await fs.mkdir(path.dirname(file), { recursive: true });
@@ -483,7 +491,7 @@ export async function createEmulatedHost(options: EmulatedHostOptions = {}): Pro
     simulatePackageUpgrade: async (upgradePort = 9090) => {
       // dpkg unpacks to <file>.dpkg-new and renames it over the old file: a new inode.
       const staged = `${unitPath}.dpkg-new`;
-      await fs.writeFile(staged, cockpitSocketUnit(upgradePort));
+      await fs.writeFile(staged, await packageSocketUnit(upgradePort));
       await fs.rename(staged, unitPath);
     },
     cleanup,

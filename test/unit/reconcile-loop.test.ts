@@ -122,28 +122,30 @@ function setup(options: Partial<Omit<LoopOptions, 'clock' | 'pass'>> = {}, resou
 }
 
 describe('ReconcileLoop: coalescing', () => {
-  it('a burst within the debounce runs exactly one pass, debounce after the last trigger', async () => {
+  it('a burst after quiet: the first trigger runs a pass at once, the rest one pass debounce after the last', async () => {
     const s = setup();
     for (let i = 0; i < 20; i++) {
       s.trigger(i % 2 ? 'file' : 'docker');
       await s.clock.advance(10);
     }
     // Last trigger at 190 ms; now 200 ms.
+    assert.deepEqual(s.times(), [0], 'the leading edge');
+    assert.deepEqual(s.pass.last.request.triggers, ['docker']);
     await s.clock.advance(89);
-    assert.equal(s.pass.count, 0, 'not before the quiet time');
+    assert.equal(s.pass.count, 1, 'the rest waits for the quiet time');
     await s.clock.advance(1);
-    assert.deepEqual(s.times(), [290]);
+    assert.deepEqual(s.times(), [0, 290]);
     assert.deepEqual(s.pass.last.request.triggers, ['docker', 'file']);
     assert.equal(s.pass.last.request.only, undefined, 'a full pass');
     await s.clock.advance(3_600_000);
-    assert.equal(s.pass.count, 1);
+    assert.equal(s.pass.count, 2);
   });
 
-  it('a single trigger runs one pass after the debounce', async () => {
+  it('a single trigger after quiet runs one pass at once', async () => {
     const s = setup();
     s.trigger('resync');
-    await s.clock.advance(100);
-    assert.deepEqual(s.times(), [100]);
+    await s.clock.advance(0);
+    assert.deepEqual(s.times(), [0]);
     assert.deepEqual(s.pass.last.request.triggers, ['resync']);
   });
 
@@ -179,6 +181,101 @@ describe('ReconcileLoop: coalescing', () => {
     await s.clock.advance(24 * 3_600_000);
     assert.equal(s.pass.count, 1);
     assert.equal(s.clock.pendingTimers, 0);
+  });
+});
+
+describe('ReconcileLoop: leading edge', () => {
+  it('the first trigger after at least a debounce of quiet starts a pass at once, every time', async () => {
+    const s = setup();
+    for (let i = 0; i < 5; i++) {
+      s.trigger('file');
+      await s.clock.advance(0);
+      assert.equal(s.pass.count, i + 1, `trigger ${i} ran at once`);
+      await s.clock.advance(100); // exactly the debounce of quiet
+    }
+    assert.deepEqual(s.times(), [0, 100, 200, 300, 400]);
+  });
+
+  it('a trigger less than a debounce after the last trigger or pass waits for the debounce', async () => {
+    const s = setup();
+    s.trigger('file');
+    await s.clock.advance(99);
+    s.trigger('file'); // 99 ms after the end of the pass
+    await s.clock.advance(99);
+    assert.equal(s.pass.count, 1);
+    await s.clock.advance(1);
+    assert.deepEqual(s.times(), [0, 199]);
+  });
+
+  it('quiet counts from the end of a long pass, not from its start', async () => {
+    const s = setup();
+    s.pass.hold = true;
+    s.trigger('startup');
+    await s.clock.advance(500);
+    await s.pass.release(); // ends at 500
+    await s.clock.advance(50);
+    s.trigger('file'); // 50 ms after the end: coalesced
+    await s.clock.advance(99);
+    assert.equal(s.pass.count, 1);
+    await s.clock.advance(1);
+    assert.deepEqual(s.times(), [0, 650]);
+    await s.pass.release();
+  });
+
+  it('triggers during the leading pass cause exactly one follow-up pass', async () => {
+    const s = setup();
+    s.pass.hold = true;
+    s.trigger('file');
+    await s.clock.advance(0);
+    for (let i = 0; i < 10; i++) {
+      s.trigger('file');
+      await s.clock.advance(5);
+    }
+    await s.pass.release(); // at 50
+    await s.clock.advance(100);
+    assert.deepEqual(s.times(), [0, 150]);
+    await s.pass.release();
+    await s.clock.advance(3_600_000);
+    assert.equal(s.pass.count, 2);
+  });
+
+  it('own writes seen right after the pass (or late, after quiet) cause one no-op pass, never a loop', async () => {
+    for (const echoMs of [1, 5, 50, 99, 100, 250]) {
+      const s = setup();
+      // The pass that corrects something writes a file; the watcher reports it echoMs after the pass.
+      let corrections = 1;
+      const inner = s.pass.fn;
+      const loop = new ReconcileLoop({
+        clock: s.clock,
+        debounceMs: 100,
+        maxDebounceMs: 1000,
+        backoff: { initialMs: 1000, maxMs: 8000 },
+        pass: async (request, retry) => {
+          const result = await inner(request, retry);
+          if (corrections > 0) {
+            corrections--;
+            s.clock.setTimer(() => loop.trigger({ source: 'file', detail: 'own write' }), echoMs);
+          }
+          return result;
+        },
+      });
+      loop.trigger({ source: 'file', detail: 'drift' });
+      await s.clock.advance(3_600_000);
+      assert.equal(s.pass.count, 2, `echo after ${echoMs} ms: the correction and one no-op pass`);
+      assert.equal(s.times()[0], 0, 'the correction ran at once');
+    }
+  });
+
+  it('a continuous storm: the first pass at once, then one at least every maxDebounce, not one per trigger', async () => {
+    const s = setup();
+    for (let t = 0; t < 3000; t += 20) {
+      s.trigger('file');
+      await s.clock.advance(20);
+    }
+    await s.clock.advance(2000);
+    const times = s.times();
+    assert.equal(times[0], 0);
+    assert.ok(times.length >= 3 && times.length <= 5, `passes: ${times}`);
   });
 });
 
@@ -236,7 +333,7 @@ describe('ReconcileLoop: single flight', () => {
     await s.clock.advance(5000);
     await s.pass.release(); // at 5100: overdue
     await s.clock.advance(0);
-    assert.deepEqual(s.times(), [100, 5100]);
+    assert.deepEqual(s.times(), [0, 5100]);
   });
 
   it('a pass that throws is reported and the loop carries on', async () => {
@@ -280,7 +377,7 @@ describe('ReconcileLoop: backoff', () => {
   it('retries at initial, 2×, 4× … capped at max (random = 1: the ceiling)', async () => {
     const s = await failingSequence(() => 1, 7);
     const times = s.times();
-    const gaps = times.slice(1).map((t, i) => t - (times[i] as number) - 100); // minus the debounce
+    const gaps = times.slice(1).map((t, i) => t - (times[i] as number)); // a retry after quiet starts at once
     assert.deepEqual(gaps, [1000, 2000, 4000, 8000, 8000, 8000]);
     assert.equal(s.pass.calls[0]?.request.only, undefined, 'the first pass is a full pass');
     for (const call of s.pass.calls.slice(1)) {
@@ -292,7 +389,7 @@ describe('ReconcileLoop: backoff', () => {
   it('jitter: random = 0 gives half of each delay', async () => {
     const s = await failingSequence(() => 0, 6);
     const times = s.times();
-    const gaps = times.slice(1).map((t, i) => t - (times[i] as number) - 100);
+    const gaps = times.slice(1).map((t, i) => t - (times[i] as number));
     assert.deepEqual(gaps, [500, 1000, 2000, 4000, 4000]);
   });
 
@@ -324,14 +421,14 @@ describe('ReconcileLoop: backoff', () => {
 
     s.pass.failing.add('cockpit-socket');
     s.trigger('file');
-    await s.clock.advance(100);
+    await s.clock.advance(0);
     assert.equal(s.pass.count, 6);
     assert.deepEqual(s.after.at(-1)?.retry.get('cockpit-socket'), { consecutiveFailures: 1, nextRetryAt: s.clock.now() + 1000 });
     await s.clock.advance(1100);
     assert.equal(s.pass.count, 7, 'retried after the initial delay again');
   });
 
-  it('a file or docker trigger during backoff runs a full pass at once (after the debounce)', async () => {
+  it('a file or docker trigger during backoff runs a full pass at once', async () => {
     for (const source of ['file', 'docker', 'docker-connected'] as const) {
       const s = await failingSequence(() => 1, 5); // next retry 8 s away
       const before = s.pass.count;
@@ -341,7 +438,7 @@ describe('ReconcileLoop: backoff', () => {
       assert.equal(s.pass.count, before + 1, source);
       assert.deepEqual(s.pass.last.request.triggers, [source]);
       assert.equal(s.pass.last.request.only, undefined, 'a full pass, not a retry');
-      assert.equal(s.pass.last.startedAt - (s.pass.calls[before - 1]?.startedAt as number), 600);
+      assert.equal(s.pass.last.startedAt - (s.pass.calls[before - 1]?.startedAt as number), 500);
     }
   });
 
@@ -458,11 +555,13 @@ describe('ReconcileLoop: stop', () => {
 
   it('a trigger waiting for its debounce is dropped by stop', async () => {
     const s = setup();
-    s.trigger('file');
+    s.trigger('startup');
+    await s.clock.advance(0);
+    s.trigger('file'); // right after a pass: waits for the debounce
     await s.clock.advance(50);
     assert.equal(await s.loop.stop(10_000), true);
     await s.clock.advance(3_600_000);
-    assert.equal(s.pass.count, 0);
+    assert.equal(s.pass.count, 1);
   });
 
   it('a pending retry is cancelled by stop', async () => {
