@@ -12,13 +12,14 @@ export class ExecCommandRunner implements CommandRunner {
       execFile(
         file,
         args,
-        { timeout: options.timeoutMs, maxBuffer: MAX_OUTPUT, killSignal: 'SIGKILL', encoding: 'utf8' },
+        { timeout: options.timeoutMs, maxBuffer: MAX_OUTPUT, killSignal: 'SIGKILL', encoding: 'utf8', ...(options.signal ? { signal: options.signal } : {}) },
         (error, stdout, stderr) => {
           if (!error) return resolve({ kind: 'exited', exitCode: 0, stdout, stderr });
           const code = (error as NodeJS.ErrnoException).code;
           if (code === 'ENOENT' || code === 'EACCES') {
             return resolve({ kind: 'not-found', message: `${file}: ${code}` });
           }
+          if (options.signal?.aborted) return resolve({ kind: 'failed', message: 'killed: the pass was abandoned' });
           if (error.killed) return resolve({ kind: 'timed-out', timeoutMs: options.timeoutMs, stderr });
           if (typeof code === 'number') return resolve({ kind: 'exited', exitCode: code, stdout, stderr });
           resolve({ kind: 'failed', message: error.message.split('\n')[0] ?? String(code) });

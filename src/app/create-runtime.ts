@@ -19,6 +19,7 @@ import type { DockerHost } from '../host/docker-host';
 import type { FileSystem } from '../host/file-system';
 import type { PassDeps } from '../controller/run-pass';
 import { createResource } from '../resources/create-resource';
+import { systemctlShow } from '../resources/systemd-socket-port/running-state';
 import { Journal, journalPath } from '../status/journal/journal';
 import { Webhook } from '../status/journal/webhook';
 
@@ -82,7 +83,8 @@ export function createRuntime(config: Config, host: HostDeps, logger: Logger): R
     selinuxenabled: config.commands.selinuxenabled,
     timeoutMs: config.commands.timeout,
   };
-  const extras = { listenCheck: config.listenCheck, runner: host.runner, commands };
+  const running = systemctlShow(host.runner, commands);
+  const extras = { listenCheck: config.listenCheck, runner: host.runner, commands, running };
   return {
     config,
     logger,

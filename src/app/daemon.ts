@@ -8,12 +8,12 @@ import type { Logger } from '../core/logger';
 import { VERSION } from '../core/version';
 import type { PassResult } from '../controller/outcome';
 import { ReconcileLoop, type RetryState } from '../controller/reconcile-loop';
-import { runPass } from '../controller/run-pass';
+import { daemonPass, reportAbandoned } from './daemon-pass';
 import { dockerEventTriggers } from '../sources/docker-events-source';
 import { fileWatchTriggers, type WatchRepair } from '../sources/file-watch-source';
 import { resyncTriggers } from '../sources/resync-timer';
 import type { Trigger } from '../sources/trigger';
-import { applyFailedNames, iso, lastPassOf, resourceStatus } from '../status/build-status';
+import { iso, lastPassOf, resourceStatus } from '../status/build-status';
 import { Metrics } from '../status/metrics';
 import { writeStatusFile, type ResourceStatus, type StatusFile } from '../status/status-file';
 import type { ServiceNotifier } from '../host/service-notifier';
@@ -120,18 +120,21 @@ export class Daemon {
     this.options.logger.info('configuration reloaded');
   }
 
-  /** SIGTERM/SIGINT: stop taking triggers, finish the pass in progress (bounded), write the status. */
-  async stop(): Promise<void> {
-    if (this.stopping) return;
+  /** SIGTERM/SIGINT: stop taking triggers, finish the pass (bounded, then aborted), write the status; false when one is stuck (see end-process). */
+  async stop(): Promise<boolean> {
+    if (this.stopping) return true;
     this.stopping = true;
+    const loop = this.session?.loop;
     await this.systemd?.stopping();
     const finished = await this.stopSession();
-    if (!finished) this.options.logger.warn({ timeoutMs: SHUTDOWN_TIMEOUT_MS }, 'pass still running at shutdown; exiting anyway');
+    const settled = loop ? await loop.settled(1000) : true;
+    if (!finished) this.options.logger.warn({ timeoutMs: SHUTDOWN_TIMEOUT_MS, stuck: !settled }, 'pass still running at shutdown; aborted it, exiting anyway');
     await this.writeStatus();
     // Bounded: a dead webhook must not hold the shutdown (TimeoutStopSec).
     if (!(await this.journal.flush(5000))) this.options.logger.warn('journal webhook: entries still pending at shutdown; dropped');
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.options.logger.info('controller stopped');
+    return settled;
   }
 
   private startSession(config: Config, first: Trigger): Session {
@@ -142,21 +145,11 @@ export class Daemon {
       debounceMs: config.timing.debounce,
       maxDebounceMs: config.timing.maxDebounce,
       backoff: { initialMs: config.timing.backoffInitial, maxMs: config.timing.backoffMax },
-      pass: async (request) => {
-        this.passStartedAt = host.clock.now(); // the watchdog's measure of a hung pass
-        try {
-          return await runPass(runtime, {
-            dryRun: false,
-            triggers: request.triggers,
-            ...(request.only ? { only: request.only } : {}),
-            retryCommands: applyFailedNames(this.statuses.values()),
-          });
-        } finally {
-          this.passStartedAt = null;
-        }
-      },
+      passTimeoutMs: config.timing.passTimeout,
+      pass: daemonPass(runtime, { statuses: () => this.statuses.values(), statusFile: this.options.statusFile, running: (at) => (this.passStartedAt = at) }),
       afterPass: (result, retry) => this.afterPass(result, retry),
       onPassError: (error) => logger.error({ err: describeError(error) }, 'pass failed unexpectedly'),
+      onPassAbandoned: (request, timeoutMs) => void this.abandoned(request.triggers, timeoutMs),
     });
     // Only sources some resource reads: an unused profile entry must not cause passes.
     const used = [...runtime.sources.values()].filter((s) => runtime.resources.some((r) => r.source === s.name));
@@ -219,6 +212,13 @@ export class Daemon {
     this.session?.refreshWatches();
     await this.writeStatus();
     this.systemd?.passDone(statusLine(this.status()));
+  }
+
+  // A pass ran longer than timing.passTimeout: reported (log, status, metrics); the loop retries it.
+  private async abandoned(triggers: string[], timeoutMs: number): Promise<void> {
+    this.lastPass = reportAbandoned(triggers, timeoutMs, this.options.host.clock.now(), this.options.logger, this.metrics);
+    Object.assign(this.stats, { passes: this.stats.passes + 1, failures: this.stats.failures + 1 });
+    await this.writeStatus();
   }
 
   /** The status as it stands (also what /readyz judges). */

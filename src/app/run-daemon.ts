@@ -6,7 +6,11 @@ import type { Logger } from '../core/logger';
 import { acquirePidLock } from '../adapters/pid-lock';
 import { signals } from '../sources/signal-source';
 import { createHostDeps, createNotifier } from './create-runtime';
-import { Daemon } from './daemon';
+import { Daemon, SHUTDOWN_TIMEOUT_MS } from './daemon';
+import { endProcessNow } from './end-process';
+
+/** SIGTERM ends the process within this long, even when a pass or the status write hangs. */
+export const SHUTDOWN_BOUND_MS = SHUTDOWN_TIMEOUT_MS + 5_000;
 
 export interface RunDaemonOptions {
   args: CliArgs;
@@ -56,10 +60,21 @@ export async function runDaemon(options: RunDaemonOptions): Promise<number> {
   const hup = signals('SIGHUP').subscribe(() => void daemon.reload());
   const stopSignal = await stopped;
   logger.info({ signal: stopSignal }, 'shutting down');
+  // The bound holds whatever hangs (a read stuck in the thread pool, a status write that never
+  // returns): the process ends, and the next start takes the lock over.
+  setTimeout(() => {
+    logger.error({ boundMs: SHUTDOWN_BOUND_MS }, 'shutdown did not finish in time; ending the process');
+    lock.release();
+    endProcessNow();
+  }, SHUTDOWN_BOUND_MS).unref();
   hup.unsubscribe();
-  await daemon.stop();
+  const settled = await daemon.stop();
   lock.release();
   stopSignals.unsubscribe();
+  if (!settled) {
+    logger.warn('a pass is stuck where nothing can interrupt it; ending the process');
+    endProcessNow();
+  }
   // Everything is closed; idle keep-alive sockets of the Docker client must not delay the exit.
   setTimeout(() => process.exit(0), 100).unref();
   return 0;

@@ -1,8 +1,9 @@
-import { onceExitCode } from '../cli/exit-codes';
+import { EXIT, onceExitCode } from '../cli/exit-codes';
 import { formatPlanDiff, formatSummary, passToJson } from '../cli/format-pass';
 import { describeError } from '../core/errors';
 import { VERSION } from '../core/version';
-import type { PassResult } from '../controller/outcome';
+import { PassAbandonedError, type PassResult } from '../controller/outcome';
+import { PendingCommands, pendingPath } from '../controller/pending-commands';
 import type { Journal } from '../status/journal/journal';
 import { runPass } from '../controller/run-pass';
 import { applyFailedNames, failuresAfter, iso, lastPassOf, passSucceeded, resourceStatus } from '../status/build-status';
@@ -29,6 +30,8 @@ const WEBHOOK_FLUSH_MS = 15_000;
 export interface OnceResult {
   exitCode: number;
   stdout: string;
+  /** The pass ran longer than timing.passTimeout and was abandoned; `stuck` when it did not stop when told to. */
+  abandoned?: 'stopped' | 'stuck';
 }
 
 /** `reconcile --once [--dry-run]`: one pass, the status file (not in a dry run), a summary. */
@@ -36,7 +39,31 @@ export async function runOnce(rt: Runtime, options: OnceOptions): Promise<OnceRe
   const previousRead = await readStatusFile(rt.files, options.statusFile);
   const previous = previousRead.ok ? previousRead.status : null;
   const retryCommands = applyFailedNames(previous?.resources ?? []);
-  const pass = await runPass(rt, { dryRun: options.dryRun, triggers: ['once'], retryCommands });
+  const pending = new PendingCommands(rt.files, pendingPath(options.statusFile));
+  const limit = rt.config.timing.passTimeout;
+  const abort = new AbortController();
+  let cancel: () => void = () => undefined;
+  const timedOut = new Promise<null>((resolve) => {
+    cancel = rt.clock.setTimer(() => {
+      abort.abort(new PassAbandonedError('timeout', limit));
+      resolve(null);
+    }, limit);
+  });
+  const running = runPass(rt, { dryRun: options.dryRun, triggers: ['once'], retryCommands, pending, signal: abort.signal });
+  running.catch(() => undefined); // abandoned: it rejects when it notices the signal
+  const pass = await Promise.race([running, timedOut]);
+  cancel();
+  if (pass === null) {
+    // Nothing more is started; the follow-up commands stay recorded for the next pass. A pass
+    // that does not even stop at its next step is stuck in the kernel (see end-process).
+    const stuck = !(await settledWithin(running, 1000, rt));
+    const message = `pass abandoned: still running after ${limit}ms (a read or command that hangs)`;
+    rt.logger.error({ timeoutMs: limit, stuck }, message);
+    // Not converged (4 with --detailed-exitcodes).
+    const exitCode = options.detailedExitCodes ? 4 : EXIT.notConverged;
+    const stdout = options.json ? `${JSON.stringify({ result: 'abandoned', exitCode, message }, null, 2)}\n` : `${message}\n`;
+    return { exitCode, stdout, abandoned: stuck ? 'stuck' : 'stopped' };
+  }
   if (options.logOutcomes ?? true) logPass(rt.logger, pass);
   if (!options.dryRun) await options.journal?.record(pass);
 
@@ -81,4 +108,10 @@ function statusAfterOnce(pass: PassResult, previous: StatusFile | null, rt: Runt
       resourceStatus(o, before.get(o.name), now, { consecutiveFailures: failuresAfter(o, before.get(o.name)), nextRetryAt: null }),
     ),
   };
+}
+
+function settledWithin(running: Promise<unknown>, ms: number, rt: Runtime): Promise<boolean> {
+  let cancel: () => void = () => undefined;
+  const late = new Promise<boolean>((resolve) => (cancel = rt.clock.setTimer(() => resolve(false), ms)));
+  return Promise.race([running.then(() => true, () => true), late]).finally(() => cancel());
 }

@@ -1,5 +1,6 @@
 import { createHostDeps, createJournal, createRuntime } from '../app/create-runtime';
 import { createLogger } from '../app/create-logger';
+import { endProcessNow } from '../app/end-process';
 import { runOnce } from '../app/run-once';
 import { NodeAppendLog } from '../adapters/node-append-log';
 import { NodeFileSystem } from '../adapters/node-file-system';
@@ -87,7 +88,11 @@ async function dispatch(args: CliArgs): Promise<number> {
       // On a terminal the summary already gives each reason a line; the log would repeat it.
       logOutcomes: !(process.stdout.isTTY && process.stderr.isTTY),
     });
-    process.stdout.write(result.stdout);
+    // A stuck pass (a read blocked in the kernel) would keep even process.exit() waiting.
+    if (result.abandoned === 'stuck') process.stdout.write(result.stdout, () => endProcessNow());
+    else process.stdout.write(result.stdout);
+    // An abandoned pass may leave a handle behind: it must not keep the process alive.
+    if (result.abandoned) setTimeout(() => process.exit(result.exitCode), 100).unref();
     return result.exitCode;
   }
   // Loaded only here: the controller's watchers, RxJS and metrics cost a one-off pass startup time.

@@ -41,9 +41,12 @@ const subPath = z
 
 const location = z.union([z.strictObject({ path: absolutePath }), z.strictObject({ volume: dockerName, subPath: subPath.default('') })]);
 
+const execCommand = z.strictObject({ container: dockerName, command: argv.min(1, 'needs at least the program name') });
+/** Run after the files are written, before the afterChange command; non-zero puts the files back. */
+const check = z.union([z.strictObject({ exec: execCommand }), z.strictObject({ command: argv.min(1, 'needs at least the program name') })]);
 const afterChange = z.union([
-  z.strictObject({ exec: z.strictObject({ container: dockerName, command: argv.min(1, 'needs at least the program name') }) }),
-  z.strictObject({ systemctl: argv.min(1, 'needs at least one argument') }),
+  z.strictObject({ exec: execCommand, check: check.optional() }),
+  z.strictObject({ systemctl: argv.min(1, 'needs at least one argument'), check: check.optional() }),
 ]);
 
 const regex = z.string().superRefine((value, ctx) => {

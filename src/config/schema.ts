@@ -59,6 +59,7 @@ export const sections = {
     maxDebounce: duration,
     backoffInitial: duration,
     backoffMax: duration,
+    passTimeout: duration,
   }),
   commands: z.strictObject({
     prefix: commandArgv,
@@ -97,6 +98,7 @@ export const configSchema = z.strictObject(sections).superRefine((config, ctx) =
   const timing = config.timing;
   if (timing.maxDebounce < timing.debounce) ctx.addIssue({ code: 'custom', path: ['timing', 'maxDebounce'], message: 'must not be shorter than timing.debounce' });
   if (timing.backoffMax < timing.backoffInitial) ctx.addIssue({ code: 'custom', path: ['timing', 'backoffMax'], message: 'must not be shorter than timing.backoffInitial' });
+  if (timing.passTimeout < 1000) ctx.addIssue({ code: 'custom', path: ['timing', 'passTimeout'], message: 'must be at least 1s' });
   if (timing.resyncInterval < 1000) ctx.addIssue({ code: 'custom', path: ['timing', 'resyncInterval'], message: 'must be at least 1s' });
   if (timing.resyncInterval > MAX_RESYNC_MS) ctx.addIssue({ code: 'custom', path: ['timing', 'resyncInterval'], message: 'must be at most 24h' });
   for (const conflict of ownershipConflicts(config.resources)) ctx.addIssue({ code: 'custom', ...conflict });

@@ -9,6 +9,8 @@ export type Reason =
   | 'DesiredStateUnavailable'
   | 'InvalidDesiredValue'
   | 'ApplyFailed'
+  | 'CheckFailed'
+  | 'Flapping'
   | 'CannotConverge'
   | 'TargetAbsent'
   | 'ObserveFailed'
@@ -43,7 +45,8 @@ export interface ResourceOutcome {
   conditions?: ExtraCondition[];
 }
 
-export type PassResultKind = 'unchanged' | 'converged' | 'failed' | 'unavailable';
+/** `abandoned`: the pass ran longer than `timing.passTimeout` (status and metrics only; a PassResult never has it). */
+export type PassResultKind = 'unchanged' | 'converged' | 'failed' | 'unavailable' | 'abandoned';
 
 /** What one pass did, for the status file, the summary and the exit code. */
 export interface PassResult {
@@ -57,9 +60,17 @@ export interface PassResult {
 
 /** failed > unavailable > converged > unchanged. */
 export function passResultOf(outcomes: readonly ResourceOutcome[]): PassResultKind {
-  const broken: Reason[] = ['ApplyFailed', 'CannotConverge', 'ObserveFailed', 'SourceUnreadable', 'UnsafePath', 'PortInUse'];
+  const broken: Reason[] = ['ApplyFailed', 'CheckFailed', 'Flapping', 'CannotConverge', 'ObserveFailed', 'SourceUnreadable', 'UnsafePath', 'PortInUse'];
   if (outcomes.some((o) => broken.includes(o.reason))) return 'failed';
   if (outcomes.some((o) => o.failed)) return 'unavailable';
   if (outcomes.some((o) => o.changed)) return 'converged';
   return 'unchanged';
+}
+
+/** The reason an abandoned pass's signal carries. */
+export class PassAbandonedError extends Error {
+  constructor(readonly why: 'timeout' | 'shutdown', ms: number) {
+    super(why === 'timeout' ? `pass abandoned after ${ms}ms` : `pass abandoned at shutdown after ${ms}ms`);
+    this.name = 'PassAbandonedError';
+  }
 }

@@ -1,13 +1,21 @@
 import type { Clock } from '../host/clock';
 import type { Trigger } from '../sources/trigger';
 import { backoffDelay, type BackoffPolicy } from './backoff';
-import type { PassResult } from './outcome';
+import { boundedPass } from './bounded-pass';
+import { FLAP_POLICY, FlapDetector } from './flapping';
+import { PassAbandonedError, passResultOf, type PassResult } from './outcome';
+
+export { PassAbandonedError };
 
 /** What the loop asks for: which triggers caused the pass, and (for retries) which resources. */
 export interface PassRequest {
   triggers: string[];
   /** Only these resources (a retry of failing ones); undefined = all. */
   only?: ReadonlySet<string>;
+  /** Resources held back (Flapping, until their retry is due); not reconciled by this pass. */
+  skip?: ReadonlySet<string>;
+  /** Aborted when the pass is abandoned (it ran longer than `passTimeoutMs`, or shutdown). */
+  signal: AbortSignal;
 }
 
 /** Per-resource retry state, shown in the status file. */
@@ -28,6 +36,12 @@ export interface LoopOptions {
   afterPass?: (result: PassResult, retry: ReadonlyMap<string, RetryState>) => Promise<void> | void;
   /** Called when a pass throws (a bug, not a resource failure). */
   onPassError?: (error: unknown) => void;
+  /** A pass still running after this long is abandoned (its signal aborted), reported and retried. */
+  passTimeoutMs?: number;
+  /** Called when a pass was abandoned after `passTimeoutMs`. */
+  onPassAbandoned?: (request: PassRequest, timeoutMs: number) => void;
+  /** Flapping detection; the default policy when absent. */
+  flapping?: FlapDetector;
 }
 
 /**
@@ -53,9 +67,16 @@ export class ReconcileLoop {
   private running: Promise<void> | null = null;
   private stopped = false;
   private readonly retry = new Map<string, RetryState>();
+  /** Flapping resources: held out of passes until then (their retry). */
+  private readonly held = new Map<string, number>();
+  private readonly flapping: FlapDetector;
+  private current: AbortController | null = null;
+  private readonly unsettled = new Set<Promise<void>>();
+  private abandoned = 0;
 
   constructor(private readonly options: LoopOptions) {
     this.random = options.random ?? Math.random;
+    this.flapping = options.flapping ?? new FlapDetector();
   }
 
   /** Mark work as pending. */
@@ -97,13 +118,24 @@ export class ReconcileLoop {
     this.cancelDebounce?.();
     this.cancelRetry?.();
     if (!this.running) return true;
-    let cancel: () => void = () => undefined;
-    const timedOut = new Promise<boolean>((resolve) => {
-      cancel = this.options.clock.setTimer(() => resolve(false), timeoutMs);
-    });
-    const finished = await Promise.race([this.running.then(() => true), timedOut]);
-    cancel();
+    const finished = await this.waitRunning(this.running, timeoutMs);
+    // Left running: kill what it runs (commands get the signal); it stops at its next step.
+    if (!finished) this.current?.abort(new PassAbandonedError('shutdown', timeoutMs));
     return finished;
+  }
+
+  /** Wait at most `ms` for the pass in progress and every abandoned one still going; true when none is left. */
+  async settled(ms: number): Promise<boolean> {
+    const left = [...this.unsettled, ...(this.running ? [this.running] : [])];
+    return left.length === 0 || this.waitRunning(Promise.all(left).then(() => undefined), ms);
+  }
+
+  private async waitRunning(running: Promise<void>, ms: number): Promise<boolean> {
+    let cancel: () => void = () => undefined;
+    const late = new Promise<boolean>((resolve) => (cancel = this.options.clock.setTimer(() => resolve(false), ms)));
+    const done = await Promise.race([running.then(() => true), late]);
+    cancel();
+    return done;
   }
 
   private hasPending(): boolean {
@@ -122,44 +154,72 @@ export class ReconcileLoop {
   private start(): void {
     this.cancelDebounce = null;
     if (this.stopped || this.running) return;
+    const now = this.options.clock.now();
+    for (const [name, until] of this.held) if (until <= now) this.held.delete(name);
+    const controller = new AbortController();
     const request: PassRequest = {
       triggers: [...this.pendingTriggers].sort(),
       ...(this.pendingAll ? {} : { only: new Set(this.pendingOnly) }),
+      ...(this.held.size > 0 ? { skip: new Set(this.held.keys()) } : {}),
+      signal: controller.signal,
     };
     this.pendingTriggers = new Set();
     this.pendingAll = false;
     this.pendingOnly = new Set();
     this.firstPendingAt = null;
-    this.running = this.execute(request).finally(() => {
+    this.current = controller;
+    this.running = this.execute(request, controller).finally(() => {
       this.running = null;
+      this.current = null;
       // A pass's own writes are seen right after it: they coalesce like a burst.
       this.lastActivityAt = this.options.clock.now();
       this.schedule();
     });
   }
 
-  private async execute(request: PassRequest): Promise<void> {
+  private async execute(request: PassRequest, controller: AbortController): Promise<void> {
     let result: PassResult;
     try {
-      result = await this.options.pass(request, this.retry);
+      result = await boundedPass(this.options.pass(request, this.retry), this.options.passTimeoutMs, this.options.clock, controller, this.unsettled);
     } catch (error) {
-      this.options.onPassError?.(error);
+      if (error instanceof PassAbandonedError && error.why === 'timeout') {
+        // Reported, then the same work again after a backoff (the abandoned pass stops at its next step).
+        this.abandoned++;
+        this.options.onPassAbandoned?.(request, this.options.passTimeoutMs ?? 0);
+        const again = request.only ? { only: [...request.only] } : {};
+        this.options.clock.setTimer(() => this.trigger({ source: 'retry', ...again }), backoffDelay(this.abandoned, this.options.backoff, this.random));
+      } else if (!controller.signal.aborted) {
+        this.options.onPassError?.(error);
+      }
       this.armRetry(); // keep retrying what was failing; a bug in one pass must not stop retries
       return;
     }
+    this.abandoned = 0;
     const now = this.options.clock.now();
+    result.resources = result.resources.map((o) => this.flapping.observe(o, now));
+    result.result = passResultOf(result.resources);
     for (const outcome of result.resources) {
       if (!outcome.failed) {
         this.retry.set(outcome.name, { consecutiveFailures: 0, nextRetryAt: null });
         continue;
       }
       const failures = (this.retry.get(outcome.name)?.consecutiveFailures ?? 0) + 1;
-      this.retry.set(outcome.name, { consecutiveFailures: failures, nextRetryAt: now + backoffDelay(failures, this.options.backoff, this.random) });
+      let delay = backoffDelay(failures, this.options.backoff, this.random);
+      if (outcome.reason === 'Flapping') {
+        delay = Math.max(delay, FLAP_POLICY.minHoldMs);
+        this.held.set(outcome.name, now + delay);
+      }
+      this.retry.set(outcome.name, { consecutiveFailures: failures, nextRetryAt: now + delay });
     }
     // A resource the pass no longer reports (removed by a configuration reload) is forgotten;
-    // otherwise its past-due retry would fire again and again.
+    // otherwise its past-due retry would fire again and again. Held ones were skipped on purpose.
     const reported = new Set(result.resources.map((o) => o.name));
-    for (const name of request.only ?? [...this.retry.keys()]) if (!reported.has(name)) this.retry.delete(name);
+    for (const name of request.only ?? [...this.retry.keys()]) {
+      if (!reported.has(name) && !request.skip?.has(name)) {
+        this.retry.delete(name);
+        this.flapping.forget(name);
+      }
+    }
     this.armRetry();
     try {
       await this.options.afterPass?.(result, this.retry);

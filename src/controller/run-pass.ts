@@ -1,10 +1,12 @@
 import { describeError } from '../core/errors';
 import { showDesired, type Desired, type DesiredSource, type DesiredValue } from '../desired/desired';
 import type { Clock } from '../host/clock';
-import { applyPlan, type ApplyDeps } from '../resources/apply-plan';
+import { describeStep, writeFiles, type ApplyDeps } from '../resources/apply-plan';
 import { isEmptyPlan, type Observation, type Plan } from '../resources/plan';
 import type { Resource } from '../resources/resource';
+import { runCommandPhase, type PhaseResult, type Staged } from './command-phase';
 import { passResultOf, type PassResult, type ResourceOutcome } from './outcome';
+import { PendingCommands, undoImages } from './pending-commands';
 
 /** What a pass needs; built once in app/ and reused by every pass. */
 export interface PassDeps extends ApplyDeps {
@@ -18,35 +20,86 @@ export interface PassOptions {
   triggers: string[];
   /** Reconcile only these resources (a retry); all when absent. */
   only?: ReadonlySet<string>;
+  /** Resources held back (Flapping): not reconciled by this pass. */
+  skip?: ReadonlySet<string>;
   /** Resources whose last apply failed: their commands run again even if the files are right. */
   retryCommands?: ReadonlySet<string>;
+  /** The durable record of follow-up commands not yet done (read at the start, kept up to date); none when absent. */
+  pending?: PendingCommands;
+  /** Aborted when the pass is abandoned (time bound, shutdown): no write or command starts after that. */
+  signal?: AbortSignal;
 }
+
+type Base = Omit<ResourceOutcome, 'inSync' | 'ready' | 'reason' | 'message' | 'failed'>;
 
 /**
  * One level-triggered pass: read every desired value and every observed state in full, plan
- * the difference, apply it (unless dry-run), verify. Never throws for a resource's problem:
- * every failure becomes an outcome with a reason.
+ * the difference, write every resource's files, then the command phase (checks, rollback,
+ * deduplicated commands), then verify. Never throws for a resource's problem: every failure
+ * becomes an outcome with a reason. Rejects only when `signal` aborts it.
  */
 export async function runPass(deps: PassDeps, options: PassOptions): Promise<PassResult> {
   const startedAt = deps.clock.now();
-  const selected = deps.resources.filter((r) => !options.only || options.only.has(r.name));
+  const signal = options.signal;
+  const pending = options.pending ?? new PendingCommands(deps.files, null);
+  await pending.load();
+  const selected = deps.resources.filter((r) => (!options.only || options.only.has(r.name)) && !options.skip?.has(r.name));
   const names = [...new Set(selected.map((r) => r.source).filter((s): s is string => s !== null))];
   const values = await Promise.all(names.map((n) => readSource(deps.sources.get(n), n)));
   const desired = new Map(names.map((n, i) => [n, values[i] as Desired]));
+  const applyDeps = signal ? { ...deps, signal } : deps;
 
-  const outcomes: ResourceOutcome[] = [];
+  const outcomes: (ResourceOutcome | { staged: Staged; base: Base; resource: Resource; value: DesiredValue | null })[] = [];
   for (const resource of selected) {
+    signal?.throwIfAborted();
     const wanted: Desired | null = resource.source === null ? null : (desired.get(resource.source) as Desired);
-    outcomes.push(await reconcileResource(resource, wanted, deps, options));
+    const retry = (options.retryCommands?.has(resource.name) ?? false) || pending.isPending(resource.name);
+    const planned = await planResource(resource, wanted, retry, options.dryRun);
+    if (!('apply' in planned)) {
+      outcomes.push(planned);
+      continue;
+    }
+    const { base, plan, value } = planned;
+    try {
+      // Before the files change: a crash from here on leaves the commands owed, not forgotten.
+      const hasCheck = plan.commands.some((c) => c.check !== undefined);
+      const undo = hasCheck ? undoImages(plan.changes, plan.removals ?? []) : [];
+      await pending.remember(resource.name, plan.commands.map((c) => describeStep(deps.commands, c)), undo, deps.clock.now());
+    } catch (error) {
+      const message = `cannot record the follow-up commands (${describeError(error)}); nothing written`;
+      outcomes.push({ ...base, inSync: false, ready: 'False', reason: 'ApplyFailed', message, failed: true });
+      continue;
+    }
+    signal?.throwIfAborted();
+    const written = await writeFiles(plan, deps.files);
+    const failure = written.failure ? { failure: { reason: written.failureReason ?? ('ApplyFailed' as const), message: written.failure } } : {};
+    const staged: Staged = { name: resource.name, plan, actions: written.actions, ...failure };
+    outcomes.push({ staged, base, resource, value });
   }
+
+  signal?.throwIfAborted();
+  const staged = outcomes.filter((o): o is Extract<typeof o, { staged: Staged }> => 'staged' in o);
+  const phase = staged.length > 0 ? await runCommandPhase(staged.map((s) => s.staged), applyDeps, pending) : new Map<string, PhaseResult>();
+  if (!options.dryRun) await forgetSettled(pending, deps.resources, outcomes, !options.only && !options.skip);
+
+  const finished: ResourceOutcome[] = [];
+  for (const o of outcomes) finished.push('staged' in o ? await afterApply(o, phase.get(o.staged.name)) : o);
   return {
     startedAt,
     finishedAt: deps.clock.now(),
     triggers: options.triggers,
     dryRun: options.dryRun,
-    result: passResultOf(outcomes),
-    resources: outcomes,
+    result: passResultOf(finished),
+    resources: finished,
   };
+}
+
+/** In sync with nothing to run (a kind whose commands are its change), or no longer configured: nothing owed. */
+async function forgetSettled(pending: PendingCommands, resources: readonly Resource[], outcomes: readonly ({ reason: string; name: string } | { staged: Staged })[], full: boolean): Promise<void> {
+  const known = new Set(resources.map((r) => r.name));
+  const settled = outcomes.filter((o): o is ResourceOutcome => 'reason' in o && o.reason === 'InSync').map((o) => o.name);
+  const gone = full ? pending.names().filter((n) => !known.has(n)) : [];
+  await pending.forget([...settled, ...gone]).catch(() => undefined);
 }
 
 async function readSource(source: DesiredSource | undefined, name: string): Promise<Desired> {
@@ -58,12 +111,13 @@ async function readSource(source: DesiredSource | undefined, name: string): Prom
   }
 }
 
-async function reconcileResource(
+/** Observe and plan one resource: a final outcome, or a plan to apply. */
+async function planResource(
   resource: Resource,
   desired: Desired | null,
-  deps: PassDeps,
-  options: PassOptions,
-): Promise<ResourceOutcome> {
+  retryCommands: boolean,
+  dryRun: boolean,
+): Promise<ResourceOutcome | { apply: true; base: Base; plan: Plan; value: DesiredValue | null }> {
   const base = { name: resource.name, kind: resource.kind, changed: false, plan: null, actions: [] };
   let observation: Observation<unknown>;
   const known = desired?.kind === 'value' ? desired.value : null;
@@ -91,31 +145,35 @@ async function reconcileResource(
   }
 
   const value = desired?.value ?? null;
-  const retryCommands = options.retryCommands?.has(resource.name) ?? false;
   const plan = resource.plan(value, observation.state, { retryCommands });
   const planned = { ...seen, desired: value === null ? (observation.desired ?? null) : showDesired(value), plan };
   if (plan.problem) return { ...planned, inSync: false, ready: 'False', reason: plan.problemReason ?? 'CannotConverge', message: plan.problem, failed: true };
   if (plan.notApplicable) return { ...planned, inSync: true, ready: 'True', reason: 'NotApplicable', message: plan.notApplicable, failed: false };
   if (plan.absent) return { ...planned, inSync: false, ready: 'False', reason: 'TargetAbsent', message: plan.absent, failed: true };
   if (isEmptyPlan(plan)) return { ...planned, inSync: true, ready: 'True', reason: 'InSync', message: observation.summary, failed: false };
-  if (options.dryRun) {
+  if (dryRun) {
     return { ...planned, inSync: plan.changes.length === 0, ready: 'False', reason: 'DriftDetected', message: describePlan(plan), failed: false };
   }
+  return { apply: true, base: planned, plan, value };
+}
 
-  const report = await applyPlan(plan, deps);
-  const changed = report.actions.some((a) => a.result === 'updated');
-  const applied = { ...planned, actions: report.actions, changed };
-  if (report.failure) {
-    return { ...applied, inSync: false, ready: 'False', reason: report.failureReason ?? 'ApplyFailed', message: report.failure, failed: true };
+/** A staged resource after the command phase: failed there, or verified. */
+async function afterApply(o: { base: Base; resource: Resource; value: DesiredValue | null }, phase: PhaseResult | undefined): Promise<ResourceOutcome> {
+  const actions = phase?.actions ?? [];
+  // Files put back after a failed check: nothing changed.
+  const changed = phase?.failure?.reason !== 'CheckFailed' && actions.some((a) => a.result === 'updated');
+  const applied = { ...o.base, actions, changed };
+  if (phase?.failure) {
+    return { ...applied, inSync: false, ready: 'False', reason: phase.failure.reason, message: phase.failure.message, failed: true };
   }
-  return verify(resource, value, applied, report.actions.filter((a) => a.result === 'skipped').map((a) => a.message ?? ''));
+  return verify(o.resource, o.value, applied, actions.filter((a) => a.result === 'skipped').map((a) => a.message ?? ''));
 }
 
 /** Re-observe after applying: "applied" means the host now is what we wanted, not that writes returned. */
 async function verify(
   resource: Resource,
   desired: DesiredValue | null,
-  applied: Omit<ResourceOutcome, 'inSync' | 'ready' | 'reason' | 'message' | 'failed'>,
+  applied: Base,
   notes: string[],
 ): Promise<ResourceOutcome> {
   try {

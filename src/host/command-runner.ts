@@ -7,6 +7,8 @@ export type CommandResult =
 
 export interface RunOptions {
   timeoutMs: number;
+  /** Kills the command when aborted (an abandoned pass, shutdown). */
+  signal?: AbortSignal;
 }
 
 /** Runs argv directly (never through a shell). Implemented by adapters/exec-command-runner. */

@@ -1,10 +1,10 @@
 import { textToBytes } from '../core/bytes';
 import { describeError } from '../core/errors';
 import { maskSecrets } from '../core/secrets';
-import { describeCommandFailure, type CommandResult, type CommandRunner } from '../host/command-runner';
+import { describeCommandFailure, type CommandResult, type CommandRunner, type RunOptions } from '../host/command-runner';
 import type { DockerHost } from '../host/docker-host';
 import { fileErrorCode, UNSAFE_PATH, type FileSystem } from '../host/file-system';
-import type { CommandStep, Plan, Tool } from './plan';
+import type { CheckStep, CommandStep, Plan, Tool } from './plan';
 
 /** How configured commands are run (configuration `commands`). */
 export interface CommandSettings {
@@ -23,6 +23,8 @@ export interface ApplyDeps {
   runner: CommandRunner;
   docker: DockerHost;
   commands: CommandSettings;
+  /** Aborted when the pass is abandoned: running commands are killed. */
+  signal?: AbortSignal;
 }
 
 /** What one action did (controller-runtime's `unchanged | updated`, plus skipped/failed). */
@@ -68,52 +70,88 @@ export function displayArgv(settings: CommandSettings, step: CommandStep): strin
 
 /** Write the plan's files (atomically), delete its removals, then run its commands in order; stop at the first failure. */
 export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyReport> {
+  const written = await writeFiles(plan, deps.files);
+  if (written.failure) return written;
+  const actions = [...written.actions];
+  for (const step of plan.commands) {
+    const action = await runCommandStep(step, deps);
+    actions.push(action);
+    if (action.result === 'failed') return { actions, failure: action.message ?? action.action };
+  }
+  return { actions };
+}
+
+/** Write the plan's files (atomically) and delete its removals; stop at the first failure. */
+export async function writeFiles(plan: Pick<Plan, 'changes' | 'removals'>, files: FileSystem): Promise<ApplyReport> {
   const actions: ActionResult[] = [];
-  const fail = (action: string, message: string, detail: { error?: unknown; exitCode?: number } = {}): ApplyReport => {
-    actions.push({ action, result: 'failed', message, ...(detail.exitCode === undefined ? {} : { exitCode: detail.exitCode }) });
-    return { actions, failure: message, ...(fileErrorCode(detail.error) === UNSAFE_PATH ? { failureReason: 'UnsafePath' as const } : {}) };
+  const fail = (action: string, message: string, error: unknown): ApplyReport => {
+    actions.push({ action, result: 'failed', message });
+    return { actions, failure: message, ...(fileErrorCode(error) === UNSAFE_PATH ? { failureReason: 'UnsafePath' as const } : {}) };
   };
   for (const change of plan.changes) {
     const action = `write ${change.path}`;
     try {
       const data = typeof change.after === 'string' ? textToBytes(change.after) : change.after;
-      await deps.files.writeFileAtomic(change.path, data, { ...(change.mode === undefined ? {} : { mode: change.mode }), ...(change.within === undefined ? {} : { within: change.within }) });
+      await files.writeFileAtomic(change.path, data, { ...(change.mode === undefined ? {} : { mode: change.mode }), ...(change.within === undefined ? {} : { within: change.within }) });
       actions.push({ action, result: 'updated' });
     } catch (error) {
-      return fail(action, describeError(error), { error });
+      return fail(action, describeError(error), error);
     }
   }
   for (const removal of plan.removals ?? []) {
     const action = `remove ${removal.path}`;
     try {
-      await deps.files.remove(removal.path, removal.within === undefined ? {} : { within: removal.within });
+      await files.remove(removal.path, removal.within === undefined ? {} : { within: removal.within });
       actions.push({ action, result: 'updated' });
     } catch (error) {
-      return fail(action, describeError(error), { error });
+      return fail(action, describeError(error), error);
     }
-  }
-  for (const step of plan.commands) {
-    const action = describeStep(deps.commands, step);
-    if (!('exec' in step) && step.onlyIf) {
-      const check = await deps.runner.run(commandArgv(deps.commands, step.tool, step.onlyIf.args), { timeoutMs: deps.commands.timeoutMs });
-      if (check.kind !== 'exited' || check.exitCode !== 0) {
-        const why = check.kind === 'not-found' ? `${toolArgv(deps.commands, step.tool).join(' ')} not found; skipped` : step.onlyIf.otherwise;
-        actions.push({ action, result: 'skipped', message: why });
-        continue;
-      }
-    }
-    const result = await runStep(step, deps);
-    if (result.kind === 'exited' && result.exitCode === 0) {
-      actions.push({ action, result: 'updated', exitCode: 0 });
-      continue;
-    }
-    const secrets = 'exec' in step ? step.secrets : undefined;
-    // A command carrying a secret may echo it in any encoding: its output is never shown.
-    const shown = secrets && secrets.length > 0 ? withoutOutput(result) : result;
-    const message = maskSecrets(describeCommandFailure(displayArgv(deps.commands, step), shown), secrets);
-    return fail(action, message, result.kind === 'exited' ? { exitCode: result.exitCode } : {});
   }
   return { actions };
+}
+
+/** Run one step (its `onlyIf` first). A failure's message has the exit code and stderr, secrets masked. */
+export async function runCommandStep(step: CommandStep, deps: ApplyDeps): Promise<ActionResult> {
+  const action = describeStep(deps.commands, step);
+  if (!('exec' in step) && step.onlyIf) {
+    const check = await deps.runner.run(commandArgv(deps.commands, step.tool, step.onlyIf.args), runOptions(deps));
+    if (check.kind !== 'exited' || check.exitCode !== 0) {
+      const why = check.kind === 'not-found' ? `${toolArgv(deps.commands, step.tool).join(' ')} not found; skipped` : step.onlyIf.otherwise;
+      return { action, result: 'skipped', message: why };
+    }
+  }
+  const result = await runStep(step, deps);
+  if (result.kind === 'exited' && result.exitCode === 0) return { action, result: 'updated', exitCode: 0 };
+  const secrets = 'exec' in step ? step.secrets : undefined;
+  // A command carrying a secret may echo it in any encoding: its output is never shown.
+  const shown = secrets && secrets.length > 0 ? withoutOutput(result) : result;
+  const message = maskSecrets(describeCommandFailure(displayArgv(deps.commands, step), shown), secrets);
+  return { action, result: 'failed', message, ...(result.kind === 'exited' ? { exitCode: result.exitCode } : {}) };
+}
+
+/** A check's label: `nginx -t in websoft9-proxy`, or the host argv. */
+export function describeCheck(settings: CommandSettings, check: CheckStep): string {
+  if ('exec' in check) return `${check.exec.argv.join(' ')} in ${check.exec.container}`;
+  return [...settings.prefix, ...check.host.argv].join(' ');
+}
+
+/** Run a check; null when it exited 0, else why not: the exit code and the first line of its output (masked; none when the step carries a secret). */
+export async function runCheck(check: CheckStep, deps: ApplyDeps, secrets: readonly string[] = []): Promise<string | null> {
+  const options = runOptions(deps);
+  const result = 'exec' in check
+    ? await deps.docker.exec(check.exec.container, check.exec.argv, options)
+    : await deps.runner.run([...deps.commands.prefix, ...check.host.argv], options);
+  const label = describeCheck(deps.commands, check);
+  if (result.kind === 'exited' && result.exitCode === 0) return null;
+  const shown = secrets.length > 0 ? withoutOutput(result) : result;
+  if (shown.kind !== 'exited') return maskSecrets(describeCommandFailure([label], shown), secrets);
+  // nginx -t writes to stderr; other checks may use stdout. The first non-empty line says why.
+  const first = `${shown.stderr}\n${shown.stdout}`.split('\n').map((l) => l.trim()).find((l) => l !== '') ?? '';
+  return maskSecrets(`\`${label}\` exited with code ${shown.exitCode}${first ? `: ${first.slice(0, 300)}` : ''}`, secrets);
+}
+
+function runOptions(deps: ApplyDeps): RunOptions {
+  return deps.signal ? { timeoutMs: deps.commands.timeoutMs, signal: deps.signal } : { timeoutMs: deps.commands.timeoutMs };
 }
 
 /**
@@ -127,7 +165,7 @@ function withoutOutput(result: CommandResult): CommandResult {
 }
 
 function runStep(step: CommandStep, deps: ApplyDeps): Promise<CommandResult> {
-  const options = { timeoutMs: deps.commands.timeoutMs };
+  const options = runOptions(deps);
   if ('exec' in step) return deps.docker.exec(step.exec.container, step.exec.argv, options);
   return deps.runner.run(commandArgv(deps.commands, step.tool, step.args), options);
 }

@@ -10,20 +10,22 @@ import type { CommandRunner } from '../host/command-runner';
 import type { CommandSettings } from './apply-plan';
 import type { Resource } from './resource';
 import { SelinuxPortType } from './selinux-port-type/selinux-port-type';
+import type { RunningStateQuery } from './systemd-socket-port/running-state';
 import { SystemdSocketPort, type ListenCheckSettings } from './systemd-socket-port/systemd-socket-port';
 
-/** What some kinds need besides files and Docker (SystemdSocketPort's listen check, SelinuxPortType's commands). */
+/** What some kinds need besides files and Docker (SystemdSocketPort's listen check and running state, SelinuxPortType's commands). */
 export interface ResourceExtras {
   listenCheck: ListenCheckSettings;
   runner: CommandRunner;
   commands: CommandSettings;
+  running?: RunningStateQuery;
 }
 
 /** The resource for one `resources[]` entry of the configuration. */
 export function createResource(spec: ResourceConfig, files: FileSystem, docker: DockerHost, extras: ResourceExtras): Resource {
   switch (spec.kind) {
     case 'SystemdSocketPort':
-      return new SystemdSocketPort(spec, files, extras.listenCheck);
+      return new SystemdSocketPort(spec, files, extras.running, extras.listenCheck);
     case 'FirewalldServicePort':
       return new FirewalldServicePort(spec, files);
     case 'FileLine':

@@ -23,6 +23,8 @@ export interface FileChange {
 /** A file to delete (DirectoryMirror with `prune`). */
 export interface FileRemoval {
   path: string;
+  /** The bytes it had (so that a failed check can put it back); unknown when absent. */
+  before?: Buffer;
   /** As for FileChange. */
   within?: string;
 }
@@ -30,12 +32,20 @@ export interface FileRemoval {
 /** Which configured command a step runs (`commands.systemctl`, `commands.firewallCmd` or `commands.semanage`). */
 export type Tool = 'systemctl' | 'firewallCmd' | 'semanage';
 
+/**
+ * A command that must exit 0 after the files are written and before the step runs (`nginx -t`):
+ * in a container through the Docker exec API, or on the host through `commands.prefix`. When it
+ * fails, the files of the pass are put back and the step does not run (reason CheckFailed).
+ */
+export type CheckStep = { exec: { container: string; argv: string[] } } | { host: { argv: string[] } };
+
 /** A host command to run after the file changes, in order. */
 export interface ToolStep {
   tool: Tool;
   args: string[];
   /** Run only when this check exits 0 (e.g. `firewall-cmd --state`); otherwise skipped. */
   onlyIf?: { args: string[]; otherwise: string };
+  check?: CheckStep;
 }
 
 /** A command run inside a container through the Docker exec API (argv, no shell). */
@@ -43,6 +53,7 @@ export interface ExecStep {
   exec: { container: string; argv: string[] };
   /** Values in argv that must never be shown (they are replaced by `***` in every label). */
   secrets?: string[];
+  check?: CheckStep;
 }
 
 export type CommandStep = ToolStep | ExecStep;

@@ -3,7 +3,7 @@ import { VERSION } from '../core/version';
 import type { PassResult, PassResultKind } from '../controller/outcome';
 import type { TriggerSource } from '../sources/trigger';
 
-const RESULTS: PassResultKind[] = ['unchanged', 'converged', 'failed', 'unavailable'];
+const RESULTS: PassResultKind[] = ['unchanged', 'converged', 'failed', 'unavailable', 'abandoned'];
 const SOURCES: TriggerSource[] = ['startup', 'file', 'docker', 'docker-connected', 'resync', 'signal', 'retry'];
 
 /** The controller's Prometheus metrics, on a registry of its own (no global state). */
@@ -56,6 +56,11 @@ export class Metrics {
 
   trigger(source: TriggerSource): void {
     this.triggers.inc({ source });
+  }
+
+  /** A pass abandoned after `timing.passTimeout`. */
+  abandonedPass(): void {
+    this.passes.inc({ result: 'abandoned' });
   }
 
   watchRepair(): void {

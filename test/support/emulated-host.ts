@@ -123,7 +123,7 @@ export interface EmulatedHost {
    * behaviour, with the tool's arguments and RECORD_ROOT=<root> (e.g. to start cockpit-ws on restart).
    */
   setCommandHook(tool: RecordedTool, script: string | null): Promise<void>;
-  /** Recorded calls, one string per call (`systemctl daemon-reload`), [] when none. */
+  /** Recorded calls, one string per call (`systemctl daemon-reload`), [] when none; read-only `systemctl show` queries left out. */
   commands(): Promise<string[]>;
   /** Empties the command log. */
   clearCommands(): Promise<void>;
@@ -476,7 +476,7 @@ export async function createEmulatedHost(options: EmulatedHostOptions = {}): Pro
     },
     commands: async () => {
       try {
-        return (await fs.readFile(commandsLogPath, 'utf8')).split('\n').filter((line) => line !== '');
+        return (await fs.readFile(commandsLogPath, 'utf8')).split('\n').filter((line) => line !== '' && !line.startsWith('systemctl show '));
       } catch (error: unknown) {
         if (isErrno(error, 'ENOENT')) return [];
         throw error;

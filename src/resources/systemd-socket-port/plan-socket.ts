@@ -8,6 +8,7 @@ import {
   type ListenValue,
 } from './listen-stream';
 import type { ListeningCondition } from './listening';
+import type { RunningSocket } from './running-state';
 import { appendToSection, listenStreamAssignments, parseUnitFile, replaceAssignments, type UnitAssignment } from './unit-file';
 
 /** A unit or drop-in file as read from disk. */
@@ -20,6 +21,8 @@ export interface UnitText {
 export interface SocketState {
   unit: UnitText | null;
   dropIns: UnitText[];
+  /** What systemd runs now, when the host can tell. */
+  running?: RunningSocket;
   /** Who listens on the desired port (absent when the port was not known at observe time). */
   listening?: ListeningCondition;
 }
@@ -46,8 +49,9 @@ export function planSocket(port: number, state: SocketState, settings: SocketSet
   const blocked = (): Plan => ({ changes: [], commands: [], problem: `${state.listening?.message ?? ''}; not restarting ${settings.unit}`, problemReason: 'PortInUse' });
   const inUse = state.listening?.reason === 'PortInUse';
   if (listenInSync(effectiveOf(state), port)) {
-    if (options.retryCommands && inUse) return blocked();
-    return { changes: [], commands: options.retryCommands ? restart : [] };
+    const commands = options.retryCommands ? restart : runningCommands(port, state.running, restart);
+    if (commands.length > 0 && inUse) return blocked();
+    return { changes: [], commands };
   }
   if (inUse) return blocked();
   const changes = settings.mode === 'dropin' ? planDropIn(port, state, settings) : planInPlace(port, state);
@@ -60,6 +64,13 @@ export function planSocket(port: number, state: SocketState, settings: SocketSet
     };
   }
   return { changes, commands: restart };
+}
+
+/** Files right, but systemd has not loaded them (daemon-reload and restarts) or still listens elsewhere (restarts). */
+function runningCommands(port: number, running: RunningSocket | undefined, restart: CommandStep[]): CommandStep[] {
+  if (running?.needDaemonReload === true) return restart;
+  if (running?.listenPorts && running.listenPorts.some((p) => p !== port)) return restart.slice(1);
+  return [];
 }
 
 function restartCommands(settings: SocketSettings): CommandStep[] {

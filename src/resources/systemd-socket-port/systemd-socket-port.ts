@@ -6,6 +6,7 @@ import { observedValue, type Observation, type Plan, type PlanOptions } from '..
 import type { Resource } from '../resource';
 import { formatListen, listenPorts } from './listen-stream';
 import { checkListening, type ListeningCondition } from './listening';
+import type { RunningStateQuery } from './running-state';
 import { compareNames, effectiveOf, planSocket, type SocketSettings, type SocketState, type UnitText } from './plan-socket';
 
 /** Configuration of a `SystemdSocketPort` resource (docs/configuration.md). */
@@ -41,6 +42,8 @@ export class SystemdSocketPort implements Resource<SocketState> {
   constructor(
     private readonly spec: SystemdSocketPortSpec,
     private readonly files: FileSystem,
+    /** How to ask systemd what runs; unknown when absent. */
+    private readonly running?: RunningStateQuery,
     private readonly listenCheck: ListenCheckSettings = { procNet: '/proc/1/net' },
   ) {
     this.name = spec.name;
@@ -68,6 +71,7 @@ export class SystemdSocketPort implements Resource<SocketState> {
       if (text !== null) dropIns.push({ path, text: bytesToText(text) });
     }
     const state: SocketState = { unit: unitText === null ? null : { path: this.spec.unitPath, text: bytesToText(unitText) }, dropIns };
+    if (this.running && state.unit) state.running = await this.running(this.spec.unit);
     // Without a known port there is nothing to check; say so rather than drop the condition.
     const listening = typeof desired === 'number' ? await checkListening(this.files, this.listenCheck.procNet, desired) : PORT_UNKNOWN;
     if (typeof desired === 'number') state.listening = listening;

@@ -1,0 +1,53 @@
+import type { ResourceOutcome } from './outcome';
+
+/** When a resource counts as flapping: `threshold` corrections within `windowMs`. */
+export interface FlapPolicy {
+  threshold: number;
+  windowMs: number;
+  /** The shortest hold of a flapping resource (later holds grow with the backoff). */
+  minHoldMs: number;
+}
+
+/** Ten corrections toward the same desired value within a minute; held at least 10 s. */
+export const FLAP_POLICY: FlapPolicy = { threshold: 10, windowMs: 60_000, minHoldMs: 10_000 };
+
+/**
+ * Counts the corrections (passes that wrote a resource's files) of each resource toward one
+ * desired value (a new desired value starts the count again: that is a change, not a fight). A resource
+ * corrected again and again — another tool writing the same file — is fought by every pass,
+ * and each correction restarts a service: after `threshold` corrections within `windowMs` its
+ * outcome becomes `Flapping` (a failure: it is backed off and held out of event-driven passes
+ * until its retry is due), instead of a restart many times a second.
+ */
+export class FlapDetector {
+  private readonly corrections = new Map<string, number[]>();
+  private readonly desired = new Map<string, ResourceOutcome['desired']>();
+
+  constructor(private readonly policy: FlapPolicy = FLAP_POLICY) {}
+
+  /** The outcome, turned into `Flapping` when this correction is one too many. */
+  observe(outcome: ResourceOutcome, now: number): ResourceOutcome {
+    const wrote = outcome.changed && outcome.actions.some((a) => a.result === 'updated' && /^(write|remove) /.test(a.action));
+    if (wrote && this.desired.get(outcome.name) !== outcome.desired) this.corrections.delete(outcome.name);
+    if (wrote) this.desired.set(outcome.name, outcome.desired);
+    const recent = (this.corrections.get(outcome.name) ?? []).filter((t) => now - t < this.policy.windowMs);
+    if (wrote) recent.push(now);
+    if (recent.length === 0) this.corrections.delete(outcome.name);
+    else this.corrections.set(outcome.name, recent);
+    if (!wrote || recent.length < this.policy.threshold) return outcome;
+    const seconds = Math.round(this.policy.windowMs / 1000);
+    return {
+      ...outcome,
+      ready: 'False',
+      reason: 'Flapping',
+      message: `corrected ${recent.length} times within ${seconds}s (another writer is changing it); backing off: ${outcome.message}`,
+      failed: true,
+    };
+  }
+
+  /** Forget a resource (removed by a reload). */
+  forget(name: string): void {
+    this.corrections.delete(name);
+    this.desired.delete(name);
+  }
+}
