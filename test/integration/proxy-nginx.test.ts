@@ -11,7 +11,7 @@ import { assertDocker } from '../support/docker-required';
 import { apphubConfigIni, createEmulatedHost, type EmulatedHost, type YamlValue } from '../support/emulated-host';
 import { freePort } from '../support/free-port';
 import { DATA_DIR, cockpitThroughProxy, proxyId, selfSignedPair, shippedCustomSsl, shippedCustomVar, startNginxProxy, type HttpsAnswer, type NginxProxy } from '../support/nginx-proxy';
-import { readStatusJson, readyOf, waitFor, type StatusJson } from '../support/status';
+import { readStatusJson, readyOf, waitFor, type ConditionJson, type StatusJson } from '../support/status';
 import { hookLogs, runSystemctlHook, runningCockpitWs, stopRecordedCockpitWs, systemdSocketHook } from '../support/systemd-socket-hook';
 
 /**
@@ -40,6 +40,9 @@ function portIsFree(port: number): Promise<boolean> {
 function iniWith(port: number, proxy: { docker0: string; cert: string; key: string }): string {
   return apphubConfigIni(port).replace('listen_port = 443\n', `listen_port = 443\ndocker0_ip = ${proxy.docker0}\nssl_cert = ${proxy.cert}\nssl_key = ${proxy.key}\n`);
 }
+
+/** How many reloads the nginx master has done (it logs each SIGHUP). */
+const reloads = (logs: string): number => logs.split('\n').filter((l) => /signal 1 \(SIGHUP\) received/.test(l)).length;
 
 /** Another program on a port: a node process (its comm is `node`). */
 function holdPort(port: number): Promise<ChildProcess> {
@@ -121,7 +124,7 @@ describe('the real nginx proxy in front of the real Cockpit', { skip: cockpitWsS
     const base = host.baseConfig();
     const sources = base.sources as Record<string, YamlValue>;
     const apphub = { kind: 'ContainerIniValue', container: host.containerName, volume: host.volumeName, file: 'config.ini', section: 'nginx_proxy_manager' };
-    const reload = { exec: { container: proxy.name, command: ['nginx', '-s', 'reload'] } };
+    const reload = { exec: { container: proxy.name, command: ['nginx', '-s', 'reload'] }, check: { exec: { container: proxy.name, command: ['nginx', '-t'] } } };
     const resources = (base.resources as YamlValue[]).map((r) => (typeof r === 'object' && r !== null && !Array.isArray(r) && 'unitPath' in r ? { ...r, unitPath } : r));
     await host.writeConfig({
       timing: FAST,
@@ -254,5 +257,22 @@ describe('the real nginx proxy in front of the real Cockpit', { skip: cockpitWsS
     await passNow();
     assert.equal((await condition('cockpit-socket', 'Listening'))?.status, 'True');
     await served('the login page through nginx on the new port');
+    userPort = otherPort;
+  });
+  it('(6) an ssl_cert naming a missing file: nginx -t fails, the previous custom_ssl.conf is back, nginx still serves, CheckFailed', async () => {
+    const before = await fs.readFile(varFile('custom_ssl.conf'));
+    const reloadsBefore = reloads(await p().logs());
+    await h().clearCommands();
+    await h().setIni(iniWith(userPort, { docker0: DOCKER0, cert: `${DATA_DIR}/custom_ssl/missing.cert`, key: KEY_B }));
+    const ready = (await waitFor('CheckFailed', async () => {
+      const r = readyOf(await status(), 'proxy-ssl-certificate');
+      return r?.reason === 'CheckFailed' ? r : false;
+    }, 10_000)) as ConditionJson;
+    assert.match(ready.message, /missing\.cert/, 'the first line of nginx -t names the file');
+    assert.deepEqual(await fs.readFile(varFile('custom_ssl.conf')), before, 'the bytes before this pass are back');
+    assert.equal((await cockpitThroughProxy(p().port))?.certificateCn, 'reconciler-test-b', 'nginx still serves the previous certificate');
+    assert.equal(reloads(await p().logs()), reloadsBefore, 'no reload was sent');
+    await h().setIni(iniWith(userPort, { docker0: DOCKER0, cert: CERT_B, key: KEY_B }));
+    await waitFor('Ready again', async () => readyOf(await status(), 'proxy-ssl-certificate')?.status === 'True', 10_000);
   });
 });

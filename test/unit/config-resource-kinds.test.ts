@@ -167,6 +167,12 @@ describe('validateConfig: valid resources of the new kinds', () => {
       // Each match finds its own directive only: ssl_certificate must not match ssl_certificate_key.
       assert.deepEqual(['ssl_certificate /a;', 'ssl_certificate_key /b;'].filter((l) => new RegExp(ssl.match).test(l)), [`${directive} /${directive === 'ssl_certificate' ? 'a' : 'b'};`]);
     }
+    // Every proxy resource checks nginx's configuration before its reload.
+    for (const name of ['proxy-cockpit-port', 'cockpit-certs', 'proxy-ssl-certificate', 'proxy-ssl-certificate-key']) {
+      const r = resourceOf(config, name);
+      assert.ok((r.kind === 'FileLine' || r.kind === 'DirectoryMirror') && r.afterChange !== undefined && 'exec' in r.afterChange, name);
+      assert.deepEqual(r.afterChange.check, { exec: { container: 'websoft9-proxy', command: ['nginx', '-t'] } }, name);
+    }
     const line = resourceOf(config, 'proxy-cockpit-port');
     assert.ok(line.kind === 'FileLine');
     assert.ok(new RegExp(line.match).test('set $cockpit_port 9000;'));
