@@ -9,10 +9,9 @@ import { importDirection } from './scripts/lint/import-direction.mjs';
 // The layer table: one row per folder (or single file), the roles it may import, who may do I/O.
 // Imports run one way: cli -> app -> (controller, triggers, sources, resources, status) -> config
 // -> host -> core; adapters implement host and are built in one place (app/create-runtime.ts).
-// Phase 2 of issue 11 renames src/sources -> src/triggers and src/desired -> src/sources: change
-// the `path` of the `triggers` row and of the `sources` row, nothing else.
+// `files` holds what sources and resources share: finding a file in a volume, INI reading and editing.
 // ---------------------------------------------------------------------------------------------
-const SRC = ['cli', 'app', 'controller', 'triggers', 'sources', 'resources', 'status', 'config', 'host', 'core'];
+const SRC = ['cli', 'app', 'controller', 'triggers', 'sources', 'resources', 'files', 'status', 'config', 'host', 'core'];
 const layers = [
   { role: 'entry', path: 'src/cli.ts', mayImport: ['cli'] },
   { role: 'cli', path: 'src/cli', mayImport: SRC.slice(1) },
@@ -20,9 +19,10 @@ const layers = [
   { role: 'composition-root', path: 'src/app/create-runtime.ts', mayImport: ['app', 'controller', 'triggers', 'sources', 'resources', 'status', 'config', 'host', 'core', 'adapters'] },
   { role: 'status', path: 'src/status', mayImport: ['controller', 'triggers', 'resources', 'config', 'host', 'core'] },
   { role: 'controller', path: 'src/controller', mayImport: ['triggers', 'sources', 'resources', 'config', 'host', 'core'] },
-  { role: 'resources', path: 'src/resources', mayImport: ['sources', 'config', 'host', 'core'] },
-  { role: 'triggers', path: 'src/sources', mayImport: ['config', 'host', 'core'] },
-  { role: 'sources', path: 'src/desired', mayImport: ['config', 'host', 'core'] },
+  { role: 'resources', path: 'src/resources', mayImport: ['sources', 'files', 'config', 'host', 'core'] },
+  { role: 'triggers', path: 'src/triggers', mayImport: ['config', 'host', 'core'] },
+  { role: 'sources', path: 'src/sources', mayImport: ['files', 'config', 'host', 'core'] },
+  { role: 'files', path: 'src/files', mayImport: ['host', 'core'] },
   { role: 'config', path: 'src/config', mayImport: ['host', 'core'] },
   { role: 'host', path: 'src/host', mayImport: ['core'] },
   { role: 'adapters', path: 'src/adapters', mayImport: ['host', 'core'], io: true },
@@ -53,8 +53,8 @@ const exceptions = [
   { file: 'src/app/run-daemon.ts', imports: 'adapters', removedBy: 'phase 2 item 5' },
   { file: 'src/app/run-once.ts', imports: 'adapters', removedBy: 'phase 2 item 5' },
   // Phase 2, item 5 (the file watcher behind host/): the file trigger opens chokidar and fs itself.
-  { file: 'src/sources/file-watch-source.ts', imports: 'chokidar', removedBy: 'phase 2 item 5' },
-  { file: 'src/sources/file-watch-source.ts', imports: 'fs', removedBy: 'phase 2 item 5' },
+  { file: 'src/triggers/file-watch-source.ts', imports: 'chokidar', removedBy: 'phase 2 item 5' },
+  { file: 'src/triggers/file-watch-source.ts', imports: 'fs', removedBy: 'phase 2 item 5' },
   // Phase 2, item 5 (config reading behind host/): load-config reads the file with node:fs.
   { file: 'src/config/load-config.ts', imports: 'fs', removedBy: 'phase 2 item 5' },
   // Phase 2, item 5 (the version behind host/): version.ts reads package.json on import.
@@ -105,7 +105,7 @@ export default tseslint.config(
   },
   {
     // Validators that reject control characters name them in a character class on purpose.
-    files: ['src/desired/container-file.ts', 'src/resources/container-credentials/plan-credentials.ts'],
+    files: ['src/sources/container-file.ts', 'src/resources/container-credentials/plan-credentials.ts'],
     rules: { 'no-control-regex': 'off' },
   },
   {

@@ -23,7 +23,7 @@ const usedFromOutside = new Set<string>([
   'src/config/schema.ts#RESOURCE_KINDS',
   'src/config/schema.ts#SOURCE_KINDS',
   'src/controller/run-pass.ts#describePlan',
-  'src/desired/read-ini-file.ts#MAX_INI_BYTES',
+  'src/files/read-ini-file.ts#MAX_INI_BYTES',
   'src/resources/directory-mirror/directory-mirror.ts#MAX_MIRROR_FILE_BYTES',
   'src/resources/systemd-socket-port/systemd-socket-port.ts#DROP_IN_NAME',
 ]);

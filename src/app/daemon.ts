@@ -9,10 +9,10 @@ import { VERSION } from '../core/version';
 import type { PassResult } from '../controller/outcome';
 import { ReconcileLoop, type RetryState } from '../controller/reconcile-loop';
 import { daemonPass, reportAbandoned } from './daemon-pass';
-import { dockerEventTriggers } from '../sources/docker-events-source';
-import { fileWatchTriggers, type WatchRepair } from '../sources/file-watch-source';
-import { resyncTriggers } from '../sources/resync-timer';
-import type { Trigger } from '../sources/trigger';
+import { dockerEventTriggers } from '../triggers/docker-events-source';
+import { fileWatchTriggers, type WatchRepair } from '../triggers/file-watch-source';
+import { resyncTriggers } from '../triggers/resync-timer';
+import type { Trigger } from '../triggers/trigger';
 import { iso, lastPassOf, resourceStatus } from '../status/build-status';
 import { Metrics } from '../status/metrics';
 import { writeStatusFile, type ResourceStatus, type StatusFile } from '../status/status-file';
@@ -97,7 +97,7 @@ export class Daemon {
         },
       });
     }
-    this.session = this.startSession(this.config, { source: 'startup' });
+    this.session = this.startSession(this.config, { kind: 'startup' });
     this.systemd?.start();
     this.options.logger.info({ statusFile: this.options.statusFile, resources: enabledResources(this.config).map((r) => r.name) }, 'controller started');
   }
@@ -116,7 +116,7 @@ export class Daemon {
     this.config = next;
     this.journal = this.createJournal(next);
     for (const name of [...this.statuses.keys()]) if (!enabledResources(next).some((r) => r.name === name)) this.statuses.delete(name);
-    this.session = this.startSession(next, { source: 'signal', detail: 'SIGHUP' });
+    this.session = this.startSession(next, { kind: 'signal', detail: 'SIGHUP' });
     this.options.logger.info('configuration reloaded');
   }
 
@@ -169,8 +169,8 @@ export class Daemon {
     const triggers = merge(of(first), files.triggers, ...events, resyncTriggers(config.timing.resyncInterval, host.clock));
     const subscription = triggers.subscribe({
       next: (trigger) => {
-        this.metrics.trigger(trigger.source);
-        logger.debug({ trigger: trigger.source, detail: trigger.detail }, 'trigger');
+        this.metrics.trigger(trigger.kind);
+        logger.debug({ trigger: trigger.kind, detail: trigger.detail }, 'trigger');
         loop.trigger(trigger);
       },
       error: (error: unknown) => logger.error({ err: describeError(error) }, 'trigger source failed'),

@@ -4,7 +4,7 @@ import type { Config } from '../config/schema';
 import { LockedError } from '../core/errors';
 import type { Logger } from '../core/logger';
 import { acquirePidLock } from '../adapters/pid-lock';
-import { signals } from '../sources/signal-source';
+import { signals } from '../triggers/signal-source';
 import { createHostDeps, createNotifier } from './create-runtime';
 import { Daemon, SHUTDOWN_TIMEOUT_MS } from './daemon';
 import { endProcessNow } from './end-process';

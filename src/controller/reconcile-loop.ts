@@ -1,5 +1,5 @@
 import type { Clock } from '../host/clock';
-import type { Trigger } from '../sources/trigger';
+import type { Trigger } from '../triggers/trigger';
 import { backoffDelay, type BackoffPolicy } from './backoff';
 import { boundedPass } from './bounded-pass';
 import { FLAP_POLICY, FlapDetector } from './flapping';
@@ -85,7 +85,7 @@ export class ReconcileLoop {
     const now = this.options.clock.now();
     const quiet = !this.running && !this.hasPending() && (this.lastActivityAt === null || now - this.lastActivityAt >= this.options.debounceMs);
     this.lastActivityAt = now;
-    this.pendingTriggers.add(trigger.source);
+    this.pendingTriggers.add(trigger.kind);
     if (trigger.only) for (const name of trigger.only) this.pendingOnly.add(name);
     else this.pendingAll = true;
     // Counted from the first trigger, even one that arrives during a pass.
@@ -187,7 +187,7 @@ export class ReconcileLoop {
         this.abandoned++;
         this.options.onPassAbandoned?.(request, this.options.passTimeoutMs ?? 0);
         const again = request.only ? { only: [...request.only] } : {};
-        this.options.clock.setTimer(() => this.trigger({ source: 'retry', ...again }), backoffDelay(this.abandoned, this.options.backoff, this.random));
+        this.options.clock.setTimer(() => this.trigger({ kind: 'retry', ...again }), backoffDelay(this.abandoned, this.options.backoff, this.random));
       } else if (!controller.signal.aborted) {
         this.options.onPassError?.(error);
       }
@@ -239,7 +239,7 @@ export class ReconcileLoop {
       this.cancelRetry = null;
       const now = this.options.clock.now();
       const names = [...this.retry].filter(([, r]) => r.nextRetryAt !== null && r.nextRetryAt <= now).map(([n]) => n);
-      if (names.length > 0) this.trigger({ source: 'retry', only: names });
+      if (names.length > 0) this.trigger({ kind: 'retry', only: names });
       else this.armRetry();
     }, Math.max(0, at - this.options.clock.now()));
   }

@@ -1,5 +1,5 @@
 import { describeError } from '../core/errors';
-import { showDesired, type Desired, type DesiredSource, type DesiredValue } from '../desired/desired';
+import { showDesired, type Desired, type DesiredSource, type DesiredValue } from '../sources/desired';
 import type { Clock } from '../host/clock';
 import { describeStep, writeFiles, type ApplyDeps } from '../resources/apply-plan';
 import { isEmptyPlan, type Observation, type Plan } from '../resources/plan';

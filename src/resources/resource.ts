@@ -1,4 +1,4 @@
-import type { DesiredValue } from '../desired/desired';
+import type { DesiredValue } from '../sources/desired';
 import type { Observation, Plan, PlanOptions } from './plan';
 
 /**

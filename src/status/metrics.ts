@@ -1,10 +1,10 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { VERSION } from '../core/version';
 import type { PassResult, PassResultKind } from '../controller/outcome';
-import type { TriggerSource } from '../sources/trigger';
+import type { TriggerKind } from '../triggers/trigger';
 
 const RESULTS: PassResultKind[] = ['unchanged', 'converged', 'failed', 'unavailable', 'abandoned'];
-const SOURCES: TriggerSource[] = ['startup', 'file', 'docker', 'docker-connected', 'resync', 'signal', 'retry'];
+const TRIGGER_KINDS: TriggerKind[] = ['startup', 'file', 'docker', 'docker-connected', 'resync', 'signal', 'retry'];
 
 /** The controller's Prometheus metrics, on a registry of its own (no global state). */
 export class Metrics {
@@ -42,7 +42,7 @@ export class Metrics {
     // prom-client's process and Node.js metrics (CPU, memory, file descriptors, event loop lag, GC).
     collectDefaultMetrics({ register: this.registry, prefix: 'reconciler_' });
     for (const result of RESULTS) this.passes.inc({ result }, 0);
-    for (const source of SOURCES) this.triggers.inc({ source }, 0);
+    for (const kind of TRIGGER_KINDS) this.triggers.inc({ source: kind }, 0);
     this.watchRepairs.inc(0);
     for (const resource of resources) {
       this.changes.inc({ resource }, 0);
@@ -54,8 +54,8 @@ export class Metrics {
     this.webhookFailures.inc();
   }
 
-  trigger(source: TriggerSource): void {
-    this.triggers.inc({ source });
+  trigger(kind: TriggerKind): void {
+    this.triggers.inc({ source: kind });
   }
 
   /** A pass abandoned after `timing.passTimeout`. */

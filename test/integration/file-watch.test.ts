@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Subscription } from 'rxjs';
-import { fileWatchTriggers, type FileWatch, type WatchRepair } from '../../src/sources/file-watch-source';
-import type { Trigger } from '../../src/sources/trigger';
+import { fileWatchTriggers, type FileWatch, type WatchRepair } from '../../src/triggers/file-watch-source';
+import type { Trigger } from '../../src/triggers/trigger';
 
 /** Real files, real chokidar, in this process: what the source watches and reports after each operation. */
 

@@ -7,7 +7,7 @@ import { ExecCommandRunner } from '../../src/adapters/exec-command-runner';
 import { NodeFileSystem } from '../../src/adapters/node-file-system';
 import { systemClock } from '../../src/adapters/system-clock';
 import { runPass } from '../../src/controller/run-pass';
-import type { DesiredSource } from '../../src/desired/desired';
+import type { DesiredSource } from '../../src/sources/desired';
 import type { DockerHost } from '../../src/host/docker-host';
 import type { CommandSettings } from '../../src/resources/apply-plan';
 import { SelinuxPortType } from '../../src/resources/selinux-port-type/selinux-port-type';

@@ -5,7 +5,7 @@ import { mergeSteps } from '../../src/controller/command-phase';
 import { PendingCommands } from '../../src/controller/pending-commands';
 import { runPass, type PassDeps } from '../../src/controller/run-pass';
 import type { PassResult } from '../../src/controller/outcome';
-import type { DesiredSource } from '../../src/desired/desired';
+import type { DesiredSource } from '../../src/sources/desired';
 import type { AfterChange } from '../../src/resources/after-change';
 import { FileLine } from '../../src/resources/file-line/file-line';
 import type { CommandStep } from '../../src/resources/plan';

@@ -4,8 +4,8 @@ import { describe, it } from 'node:test';
 import { DockerError } from '../../src/core/errors';
 import type { CommandResult } from '../../src/host/command-runner';
 import type { ContainerInfo, DockerHost } from '../../src/host/docker-host';
-import { ContainerFile, MAX_CREDENTIAL_BYTES, type ContainerFileSpec } from '../../src/desired/container-file';
-import type { Desired } from '../../src/desired/desired';
+import { ContainerFile, MAX_CREDENTIAL_BYTES, type ContainerFileSpec } from '../../src/sources/container-file';
+import type { Desired } from '../../src/sources/desired';
 
 const unused = (name: string): Promise<never> => Promise.reject(new Error(`${name} must not be called`));
 

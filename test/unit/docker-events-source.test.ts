@@ -4,8 +4,8 @@ import { PassThrough, type Readable } from 'node:stream';
 import type { Subscription } from 'rxjs';
 import type { CommandResult } from '../../src/host/command-runner';
 import type { ContainerInfo, DockerHost, EventFilter } from '../../src/host/docker-host';
-import { DEFAULT_RECONNECT, dockerEventTriggers, WATCHED_ACTIONS } from '../../src/sources/docker-events-source';
-import type { Trigger } from '../../src/sources/trigger';
+import { DEFAULT_RECONNECT, dockerEventTriggers, WATCHED_ACTIONS } from '../../src/triggers/docker-events-source';
+import type { Trigger } from '../../src/triggers/trigger';
 import { FakeClock, flushPromises } from '../support/fake-clock';
 
 type Answer = 'stream' | Error | 'hold';
@@ -77,7 +77,7 @@ function setup(containers = ['websoft9-apphub']) {
       onDisconnected: (problem, retryInMs) => disconnected.push({ problem, retryInMs, at: clock.now() }),
       onGarbage: (line) => garbage.push(line),
     }).subscribe((t) => triggers.push(t));
-  const dockerTriggers = () => triggers.filter((t) => t.source === 'docker');
+  const dockerTriggers = () => triggers.filter((t) => t.kind === 'docker');
   return { clock, docker, triggers, connected, disconnected, garbage, start, dockerTriggers };
 }
 
@@ -104,7 +104,7 @@ describe('dockerEventTriggers', () => {
     assert.deepEqual(s.triggers, [], 'no pass before the subscription is in place');
     s.docker.held?.(s.docker.last);
     await flushPromises();
-    assert.deepEqual(s.triggers, [{ source: 'docker-connected' }]);
+    assert.deepEqual(s.triggers, [{ kind: 'docker-connected' }]);
     assert.equal(s.connected.length, 1);
     sub.unsubscribe();
   });
@@ -118,7 +118,7 @@ describe('dockerEventTriggers', () => {
     s.docker.last.write(JSON.stringify({ Type: 'container', Action: 'start' }) + '\n');
     await flushPromises();
     assert.deepEqual(s.dockerTriggers(), []);
-    assert.deepEqual(s.triggers, [{ source: 'docker-connected' }]);
+    assert.deepEqual(s.triggers, [{ kind: 'docker-connected' }]);
     sub.unsubscribe();
   });
 
@@ -158,7 +158,7 @@ describe('dockerEventTriggers', () => {
       await s.clock.advance(1);
       assert.equal(s.docker.filters.length, opens + 1, `reopened after ${delay} ms`);
     }
-    assert.equal(s.triggers.filter((t) => t.source === 'docker-connected').length, expected.length + 1, 'docker-connected after every subscription');
+    assert.equal(s.triggers.filter((t) => t.kind === 'docker-connected').length, expected.length + 1, 'docker-connected after every subscription');
     sub.unsubscribe();
   });
 
@@ -174,7 +174,7 @@ describe('dockerEventTriggers', () => {
     );
     assert.deepEqual(s.disconnected.map((d) => d.retryInMs), [500, 1000, 2000, 4000, 8000, 16_000, 30_000, 30_000]);
     assert.match(s.disconnected[0]?.problem ?? '', /ENOENT/);
-    assert.deepEqual(s.triggers, [{ source: 'docker-connected' }], 'connected once, at the 9th attempt');
+    assert.deepEqual(s.triggers, [{ kind: 'docker-connected' }], 'connected once, at the 9th attempt');
     sub.unsubscribe();
   });
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PassThrough } from 'node:stream';
-import { jsonLines } from '../../src/sources/json-lines';
+import { jsonLines } from '../../src/triggers/json-lines';
 
 /** Collect everything the generator yields, plus the garbage it reported. */
 function collect(stream: PassThrough): { done: Promise<Record<string, unknown>[]>; garbage: string[] } {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { checkPort } from '../../src/core/port';
-import { getIniValue, parseIni, type IniDocument } from '../../src/desired/parse-ini';
+import { getIniValue, parseIni, type IniDocument } from '../../src/files/parse-ini';
 
 /** Plain-object view of a parse, comparable with deepEqual and with Python's answer. */
 type Outcome =

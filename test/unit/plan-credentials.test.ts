@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isEmptyPlan, type ExecStep, type Plan } from '../../src/resources/plan';
 import { planCredentials, type CredentialsSettings, type CredentialsState } from '../../src/resources/container-credentials/plan-credentials';
-import { getIniValue, parseIni } from '../../src/desired/parse-ini';
-import type { Credentials } from '../../src/desired/desired';
+import { getIniValue, parseIni } from '../../src/files/parse-ini';
+import type { Credentials } from '../../src/sources/desired';
 
 const PATH = '/var/lib/docker/volumes/websoft9_apphub_config/_data/config.ini';
 const CLI: CredentialsSettings = {

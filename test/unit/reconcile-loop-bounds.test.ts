@@ -53,7 +53,7 @@ describe('ReconcileLoop: a pass that exceeds timing.passTimeout', () => {
   it('is abandoned (its signal aborted), reported, and retried after a backoff; a new trigger runs a new pass', async () => {
     let hang = true;
     const s = loopWith(() => (hang ? new Promise<never>(() => undefined) : Promise.resolve(result([]))), { passTimeoutMs: 30_000 });
-    s.loop.trigger({ source: 'startup' });
+    s.loop.trigger({ kind: 'startup' });
     await s.clock.advance(100);
     assert.equal(s.requests.length, 1);
     // Up to 1 ms before the bound, counted from the pass's start (the leading edge may start it at once).
@@ -73,7 +73,7 @@ describe('ReconcileLoop: a pass that exceeds timing.passTimeout', () => {
 
   it('stop() during a hung pass resolves false at its timeout and aborts the pass', async () => {
     const s = loopWith(() => new Promise<never>(() => undefined), { passTimeoutMs: 60_000 });
-    s.loop.trigger({ source: 'startup' });
+    s.loop.trigger({ kind: 'startup' });
     await s.clock.advance(100);
     let stopped: boolean | undefined;
     void s.loop.stop(10_000).then((v) => (stopped = v));
@@ -89,7 +89,7 @@ describe('ReconcileLoop: Flapping', () => {
   it('a resource corrected 10 times within a minute is Flapping, held out of event passes, and retried after the hold', async () => {
     const s = loopWith(async (request) => result(['fought', 'calm'].filter((n) => !request.skip?.has(n) && (!request.only || request.only.has(n))).map((n) => (n === 'fought' ? corrected(n) : { ...corrected(n), changed: false, actions: [] }))));
     for (let i = 0; i < 10; i++) {
-      s.loop.trigger({ source: 'file' });
+      s.loop.trigger({ kind: 'file' });
       await s.clock.advance(200);
     }
     const tenth = s.outcomes.at(-1)?.find((o) => o.name === 'fought');
@@ -99,7 +99,7 @@ describe('ReconcileLoop: Flapping', () => {
     assert.equal(s.outcomes[8]?.find((o) => o.name === 'fought')?.reason, 'Applied', 'nine are corrections, not flapping');
     const before = s.requests.length;
     for (let i = 0; i < 20; i++) {
-      s.loop.trigger({ source: 'file' });
+      s.loop.trigger({ kind: 'file' });
       await s.clock.advance(200);
     }
     const during = s.requests.slice(before);

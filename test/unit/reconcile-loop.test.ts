@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { PassResult, ResourceOutcome } from '../../src/controller/outcome';
 import { ReconcileLoop, type LoopOptions, type PassRequest, type RetryState } from '../../src/controller/reconcile-loop';
-import type { TriggerSource } from '../../src/sources/trigger';
+import type { TriggerKind } from '../../src/triggers/trigger';
 import { FakeClock, flushPromises } from '../support/fake-clock';
 
 function outcome(name: string, failed: boolean): ResourceOutcome {
@@ -114,7 +114,7 @@ function setup(options: Partial<Omit<LoopOptions, 'clock' | 'pass'>> = {}, resou
     onPassError: (error) => errors.push(error),
     ...options,
   });
-  const trigger = (source: TriggerSource = 'file'): void => loop.trigger({ source });
+  const trigger = (source: TriggerKind = 'file'): void => loop.trigger({ kind: source });
   /** Pass start times relative to the start of the test. */
   const times = (): number[] => pass.calls.map((c) => c.startedAt - t0);
   const rel = (): number => clock.now() - t0;
@@ -254,12 +254,12 @@ describe('ReconcileLoop: leading edge', () => {
           const result = await inner(request, retry);
           if (corrections > 0) {
             corrections--;
-            s.clock.setTimer(() => loop.trigger({ source: 'file', detail: 'own write' }), echoMs);
+            s.clock.setTimer(() => loop.trigger({ kind: 'file', detail: 'own write' }), echoMs);
           }
           return result;
         },
       });
-      loop.trigger({ source: 'file', detail: 'drift' });
+      loop.trigger({ kind: 'file', detail: 'drift' });
       await s.clock.advance(3_600_000);
       assert.equal(s.pass.count, 2, `echo after ${echoMs} ms: the correction and one no-op pass`);
       assert.equal(s.times()[0], 0, 'the correction ran at once');
@@ -354,11 +354,11 @@ describe('ReconcileLoop: single flight', () => {
       },
       onPassError: (error) => s.errors.push(error),
     });
-    loop.trigger({ source: 'startup' });
+    loop.trigger({ kind: 'startup' });
     await s.clock.advance(100);
     assert.equal(s.errors.length, 1);
     assert.ok(!loop.busy);
-    loop.trigger({ source: 'file' });
+    loop.trigger({ kind: 'file' });
     await s.clock.advance(100);
     assert.equal(s.pass.count, 1);
   });

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { take } from 'rxjs';
-import { jittered, resyncTriggers } from '../../src/sources/resync-timer';
-import type { Trigger } from '../../src/sources/trigger';
+import { jittered, resyncTriggers } from '../../src/triggers/resync-timer';
+import type { Trigger } from '../../src/triggers/trigger';
 import { FakeClock } from '../support/fake-clock';
 
 describe('jittered', () => {
@@ -33,7 +33,7 @@ describe('resyncTriggers', () => {
     await clock.advance(8_999);
     assert.equal(got.length, 0);
     await clock.advance(1);
-    assert.deepEqual(got, [{ source: 'resync' }]);
+    assert.deepEqual(got, [{ kind: 'resync' }]);
     await clock.advance(60_000);
     // 9000, +11000, +10000, +9000, +11000, +9000 (next at 70000, after the 69000 reached)
     assert.deepEqual(at, [9000, 20_000, 30_000, 39_000, 50_000, 59_000]);

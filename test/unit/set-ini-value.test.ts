@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { setIniValue } from '../../src/resources/container-credentials/set-ini-value';
-import { getIniValue, parseIni, type IniDocument } from '../../src/desired/parse-ini';
+import { setIniValue } from '../../src/files/set-ini-value';
+import { getIniValue, parseIni, type IniDocument } from '../../src/files/parse-ini';
 
 /** A config.ini as apphub (configparser) writes it. */
 const APPHUB = [

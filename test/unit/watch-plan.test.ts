@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { planWatch, pollSeesChange, watchChanges, watchProblems, type LiveWatch, type Probe, type WatchMode, type WatchPlan } from '../../src/sources/watch-plan';
+import { planWatch, pollSeesChange, watchChanges, watchProblems, type LiveWatch, type Probe, type WatchMode, type WatchPlan } from '../../src/triggers/watch-plan';
 
 /** A fake file system: the directories and files that exist; a directory's identity is `id:<path>` unless given. */
 function fs(dirs: string[], files: string[] = [], ids: Record<string, string> = {}): Probe {

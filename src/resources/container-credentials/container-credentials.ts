@@ -1,8 +1,8 @@
 import { fingerprint } from '../../core/secrets';
-import { findContainerFile } from '../../desired/container-volume-file';
-import type { DesiredValue } from '../../desired/desired';
-import { getIniValue } from '../../desired/parse-ini';
-import { readIniFile } from '../../desired/read-ini-file';
+import { findContainerFile } from '../../files/container-volume-file';
+import type { DesiredValue } from '../../sources/desired';
+import { getIniValue } from '../../files/parse-ini';
+import { readIniFile } from '../../files/read-ini-file';
 import type { DockerHost } from '../../host/docker-host';
 import type { FileSystem } from '../../host/file-system';
 import type { Observation, Plan, PlanOptions } from '../plan';

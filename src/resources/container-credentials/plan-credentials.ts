@@ -1,6 +1,6 @@
 import { utf8ToByteString } from '../../core/bytes';
-import { setIniValue } from './set-ini-value';
-import type { Credentials } from '../../desired/desired';
+import { setIniValue } from '../../files/set-ini-value';
+import type { Credentials } from '../../sources/desired';
 import type { CommandStep, Plan, PlanOptions } from '../plan';
 
 /** apphub's config.ini as observed, with the two values (undefined when absent). */

@@ -1,11 +1,11 @@
 import { join, sep } from 'node:path';
 import picomatch from 'picomatch';
 import { describeError } from '../../core/errors';
-import type { DesiredValue } from '../../desired/desired';
+import type { DesiredValue } from '../../sources/desired';
 import type { DockerHost } from '../../host/docker-host';
 import { fileErrorCode, NOT_REGULAR, TOO_LARGE, UNSAFE_PATH, type FileSystem, type LinkPolicy, type TreeEntry } from '../../host/file-system';
 import { afterChangeContainers, afterChangeSteps, type AfterChange } from '../after-change';
-import { describeLocation, locate, type Location } from '../locate';
+import { describeLocation, locate, type Location } from '../../files/locate';
 import type { Observation, Plan, PlanOptions } from '../plan';
 import type { Resource } from '../resource';
 import { filesInSync, planMirror, type MirrorFile, type MirrorState } from './plan-mirror';

@@ -1,10 +1,10 @@
 import { bytesToText, displayBytes, utf8ToByteString } from '../../core/bytes';
 import { describeError } from '../../core/errors';
-import type { DesiredValue } from '../../desired/desired';
+import type { DesiredValue } from '../../sources/desired';
 import type { DockerHost } from '../../host/docker-host';
 import { fileErrorCode, MAX_TEXT_FILE_BYTES, NOT_REGULAR, TOO_LARGE, UNSAFE_PATH, type FileSystem } from '../../host/file-system';
 import { afterChangeContainers, afterChangeSteps, type AfterChange } from '../after-change';
-import { describeLocation, locate, type Location } from '../locate';
+import { describeLocation, locate, type Location } from '../../files/locate';
 import type { Observation, Plan, PlanOptions } from '../plan';
 import type { Resource } from '../resource';
 import { currentLine, planFileLine, type FileLineSettings, type FileLineState } from './plan-file-line';

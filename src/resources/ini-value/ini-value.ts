@@ -1,5 +1,5 @@
 import { dirname } from 'node:path';
-import type { DesiredValue } from '../../desired/desired';
+import type { DesiredValue } from '../../sources/desired';
 import { describeError } from '../../core/errors';
 import { fileErrorCode, MAX_TEXT_FILE_BYTES, NOT_REGULAR, TOO_LARGE, type FileSystem } from '../../host/file-system';
 import { afterChangeContainers, afterChangeSteps, type AfterChange } from '../after-change';

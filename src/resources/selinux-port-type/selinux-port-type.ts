@@ -1,4 +1,4 @@
-import type { DesiredValue } from '../../desired/desired';
+import type { DesiredValue } from '../../sources/desired';
 import { describeCommandFailure, type CommandRunner } from '../../host/command-runner';
 import { commandArgv, toolArgv, type CommandSettings } from '../apply-plan';
 import type { Observation, Plan, PlanOptions } from '../plan';

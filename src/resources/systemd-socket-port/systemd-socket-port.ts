@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { bytesToText } from '../../core/bytes';
-import type { DesiredValue } from '../../desired/desired';
+import type { DesiredValue } from '../../sources/desired';
 import { MAX_TEXT_FILE_BYTES, type FileSystem } from '../../host/file-system';
 import { observedValue, type Observation, type Plan, type PlanOptions } from '../plan';
 import type { Resource } from '../resource';

@@ -66,11 +66,11 @@ export function dockerEventTriggers(
         }
         current = stream;
         events.onConnected();
-        subscriber.next({ source: 'docker-connected' });
+        subscriber.next({ kind: 'docker-connected' });
         for await (const event of jsonLines(stream, events.onGarbage)) {
           const name = actorName(event);
           if (event.Type !== 'container' || name === undefined || !wanted.has(name)) continue;
-          subscriber.next({ source: 'docker', detail: `${actionOf(event)} ${name}` });
+          subscriber.next({ kind: 'docker', detail: `${actionOf(event)} ${name}` });
         }
       } catch (error) {
         problem = describeError(error);

@@ -13,7 +13,7 @@ export function resyncTriggers(intervalMs: number, clock: Clock, random: () => n
     let cancel: () => void = () => undefined;
     const arm = (): void => {
       cancel = clock.setTimer(() => {
-        subscriber.next({ source: 'resync' });
+        subscriber.next({ kind: 'resync' });
         // The subscriber may have unsubscribed from inside next (take(1), shutdown): do not re-arm.
         if (!subscriber.closed) arm();
       }, jittered(intervalMs, random));

@@ -1,6 +1,6 @@
 import { describeError } from '../core/errors';
 import type { DockerHost } from '../host/docker-host';
-import { readyContainer } from './container-volume-file';
+import { readyContainer } from '../files/container-volume-file';
 import type { Credentials, Desired, DesiredSource } from './desired';
 
 /** Configuration of a `ContainerFile` source: a credential file inside a container. */

@@ -1,8 +1,8 @@
 /** Why a pass runs. Triggers decide *when* a pass runs, never *what* it does. */
-export type TriggerSource = 'startup' | 'file' | 'docker' | 'docker-connected' | 'resync' | 'signal' | 'retry' | 'once';
+export type TriggerKind = 'startup' | 'file' | 'docker' | 'docker-connected' | 'resync' | 'signal' | 'retry' | 'once';
 
 export interface Trigger {
-  source: TriggerSource;
+  kind: TriggerKind;
   /** For logs and debugging only: a path, a container event, … */
   detail?: string;
   /** Retry triggers name the resources that are due; other triggers reconcile everything. */

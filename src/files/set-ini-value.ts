@@ -1,4 +1,4 @@
-import { leadingSpace, pyStrip, SECTION, trailingSpace } from '../../desired/parse-ini';
+import { leadingSpace, pyStrip, SECTION, trailingSpace } from './parse-ini';
 
 /**
  * The INI text with `key = value` in `[section]`: an existing line for the key (compared

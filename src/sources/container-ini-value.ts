@@ -1,10 +1,10 @@
 import { dirname } from 'node:path';
 import type { DockerHost } from '../host/docker-host';
 import type { FileSystem } from '../host/file-system';
-import { findContainerFile } from './container-volume-file';
+import { findContainerFile } from '../files/container-volume-file';
 import type { Desired, DesiredSource } from './desired';
-import { getIniValue } from './parse-ini';
-import { readIniFile } from './read-ini-file';
+import { getIniValue } from '../files/parse-ini';
+import { readIniFile } from '../files/read-ini-file';
 import { checkValue, type ValueType } from '../core/value-type';
 
 /** Configuration of a `ContainerIniValue` source (docs/configuration.md). */

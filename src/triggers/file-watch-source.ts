@@ -132,13 +132,13 @@ export function fileWatchTriggers(paths: () => readonly string[], options: FileW
     for (const dir of add) start(dir, plan.directories.get(dir) ?? { id: '', mode: 'events' });
     // A directory gone from the plan: what was below it has changed.
     const gone = drop.filter((d) => !plan.directories.has(d));
-    if (gone.length > 0) emit({ source: 'file', detail: `gone: ${gone.join(', ')}` });
+    if (gone.length > 0) emit({ kind: 'file', detail: `gone: ${gone.join(', ')}` });
     // Once every new watch is ready (and the plan did not move meanwhile): reconcile what
     // happened while they were being set up.
     if (add.length === 0 && started.length > 0 && [...live.values()].every((w) => w.ready)) {
       const dirs = started.filter((d) => live.has(d));
       started = [];
-      if (dirs.length > 0) emit({ source: 'file', detail: `watching ${dirs.join(', ')}` });
+      if (dirs.length > 0) emit({ kind: 'file', detail: `watching ${dirs.join(', ')}` });
     }
   };
 
@@ -151,7 +151,7 @@ export function fileWatchTriggers(paths: () => readonly string[], options: FileW
   const flush = (): void => {
     const paths = [...changed];
     changed.clear();
-    if (paths.length > 0) emit?.({ source: 'file', detail: paths.slice(0, 5).join(', ') + (paths.length > 5 ? ` (+${paths.length - 5} more)` : '') });
+    if (paths.length > 0) emit?.({ kind: 'file', detail: paths.slice(0, 5).join(', ') + (paths.length > 5 ? ` (+${paths.length - 5} more)` : '') });
   };
 
   /** A raw inotify event (fs.watch) of `dir`'s watcher: of `dir` itself, an entry, or an entry's own watch. */
