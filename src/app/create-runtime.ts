@@ -110,16 +110,19 @@ export function createRuntime(config: Config, host: HostDeps, logger: Logger): R
     prefix: config.commands.prefix,
     systemctl: config.commands.systemctl,
     firewallCmd: config.commands.firewallCmd,
+    semanage: config.commands.semanage,
+    selinuxenabled: config.commands.selinuxenabled,
     timeoutMs: config.commands.timeout,
   };
   const running = systemctlShow(host.runner, commands);
+  const extras = { listenCheck: config.listenCheck, runner: host.runner, commands, running };
   return {
     config,
     logger,
     ...host,
     sources,
     // `enabled: false` resources are configured but never built: nothing observes or writes them.
-    resources: enabledResources(config).map((spec) => createResource(spec, host.files, host.docker, running)),
+    resources: enabledResources(config).map((spec) => createResource(spec, host.files, host.docker, extras)),
     commands,
   };
 }

@@ -33,8 +33,13 @@ export function statusReport(read: StatusRead, now: number, json: boolean): { ex
     const desired = r.desired === null && r.lastKnownDesired !== null ? `(${r.lastKnownDesired})` : show(r.desired);
     rows.push([r.name, desired, show(r.observed), ready?.status ?? '-', ready?.reason ?? '-', ago(now, ready?.lastTransitionTime), inTime(now, r.nextRetryAt)]);
   }
+  // Conditions besides Ready (e.g. Listening), one line each under the table.
+  const others = status.resources.flatMap((r) =>
+    r.conditions.filter((c) => c.type !== 'Ready').map((c) => `${r.name}: ${c.type}=${c.status} ${c.reason}: ${c.message} (since ${ago(now, c.lastTransitionTime)})`),
+  );
   const widths = rows[0]?.map((_, c) => Math.max(...rows.map((row) => (row[c] ?? '').length))) ?? [];
   const lines = rows.map((row) => row.map((cell, c) => cell.padEnd(widths[c] ?? 0)).join('  ').trimEnd());
+  lines.push(...others);
   const pass = status.lastPass;
   lines.push(
     `controller: ${status.controller.mode} pid ${status.controller.pid}, version ${status.controller.version}` +

@@ -1,11 +1,11 @@
 import { dirname } from 'node:path';
-import { checkPort } from '../core/port';
 import type { DockerHost } from '../host/docker-host';
 import type { FileSystem } from '../host/file-system';
 import { findContainerFile } from '../files/container-volume-file';
 import type { Desired, DesiredSource } from './desired';
 import { getIniValue } from '../files/parse-ini';
 import { readIniFile } from '../files/read-ini-file';
+import { checkValue, type ValueType } from '../core/value-type';
 
 /** Configuration of a `ContainerIniValue` source (docs/configuration.md). */
 export interface ContainerIniValueSpec {
@@ -16,6 +16,8 @@ export interface ContainerIniValueSpec {
   path: string | null;
   section: string;
   key: string;
+  /** What the value must be: `port` (1–65535, the default), `ipv4` or `path`. */
+  type?: ValueType | undefined;
 }
 
 /**
@@ -55,9 +57,9 @@ export class ContainerIniValue implements DesiredSource {
     if (!parsed.ini.sections.has(section)) return unavailable(`${path} has no [${section}] section`);
     const raw = getIniValue(parsed.ini, section, key);
     if (raw === undefined) return unavailable(`${path} has no "${key}" in [${section}]`);
-    const port = checkPort(raw);
-    if (!port.ok) return { kind: 'invalid', message: `[${section}] ${key} in ${path}: ${port.problem}` };
-    return { kind: 'value', value: port.port, origin: `${path} [${section}] ${key}` };
+    const checked = checkValue(this.spec.type ?? 'port', raw);
+    if (!checked.ok) return { kind: 'invalid', message: `[${section}] ${key} in ${path}: ${checked.problem}` };
+    return { kind: 'value', value: checked.value, origin: `${path} [${section}] ${key}` };
   }
 }
 

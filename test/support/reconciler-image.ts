@@ -48,7 +48,7 @@ export interface ReconcilerImage {
 }
 
 /** A file to place in the root filesystem: `from` on this machine, `to` in the image. */
-interface Placement {
+export interface Placement {
   from: string;
   to: string;
 }
@@ -204,7 +204,7 @@ async function collectInputs(): Promise<Inputs> {
 }
 
 /** The libraries and loader `ldd` lists for a binary, each placed at the path ldd prints. */
-async function sharedLibraries(binary: string): Promise<Placement[]> {
+export async function sharedLibraries(binary: string): Promise<Placement[]> {
   let stdout: string;
   try {
     ({ stdout } = await execFileAsync('ldd', [binary], { encoding: 'utf8' }));

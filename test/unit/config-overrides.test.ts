@@ -97,7 +97,7 @@ describe('overrides: resources as a mapping by name', () => {
 
   it('switching one of two owners off resolves the conflict', () => {
     const second = '  socket-two: { kind: SystemdSocketPort, source: apphub, unit: cockpit.socket, unitPath: /lib/systemd/system/cockpit.socket, dropInDir: /etc/systemd/system/cockpit.socket.d }\n';
-    refusal(() => loadConfig(file(`resources:\n${second}`)), 'resources.7.unit (resource "socket-two")');
+    refusal(() => loadConfig(file(`resources:\n${second}`)), 'resources.10.unit (resource "socket-two")');
     const config = loadConfig(file(`resources:\n${second}  cockpit-socket: { enabled: false }\n`));
     assert.deepEqual(enabledResources(config).filter((r) => r.kind === 'SystemdSocketPort').map((r) => r.name), ['socket-two']);
   });
