@@ -46,25 +46,9 @@ const ioModules = ['fs', 'child_process', 'net', 'dgram', 'http', 'https', 'http
 // Temporary exceptions: today's code that breaks the table. Each names the phase-2 item of
 // issue 11 that removes it; the rule reports an exception that is no longer needed.
 const exceptions = [
-  // Phase 2, item 1 (untangle cli and app): app uses cli's health rule, exit codes and formatting.
-  { file: 'src/app/daemon.ts', imports: 'cli', removedBy: 'phase 2 item 1' },
-  { file: 'src/app/run-once.ts', imports: 'cli', removedBy: 'phase 2 item 1' },
-  { file: 'src/app/run-daemon.ts', imports: 'cli', removedBy: 'phase 2 item 1' },
-  // Phase 2, item 1: cli/main.ts builds a NodeFileSystem itself instead of asking create-runtime.
-  { file: 'src/cli/main.ts', imports: 'adapters', removedBy: 'phase 2 item 1' },
-  // Phase 2, item 5 (the lock behind a host/ interface): app imports the pid lock directly.
-  { file: 'src/app/run-daemon.ts', imports: 'adapters', removedBy: 'phase 2 item 5' },
-  { file: 'src/app/run-once.ts', imports: 'adapters', removedBy: 'phase 2 item 5' },
   // Phase 2, item 5 (the file watcher behind host/): the file trigger opens chokidar and fs itself.
   { file: 'src/triggers/file-watch-source.ts', imports: 'chokidar', removedBy: 'phase 2 item 5' },
   { file: 'src/triggers/file-watch-source.ts', imports: 'fs', removedBy: 'phase 2 item 5' },
-  // Phase 2, item 5 (config reading behind host/): load-config reads the file with node:fs.
-  { file: 'src/config/load-config.ts', imports: 'fs', removedBy: 'phase 2 item 5' },
-  // Phase 2, item 5 (the version behind host/): version.ts reads package.json on import.
-  { file: 'src/core/version.ts', imports: 'fs', removedBy: 'phase 2 item 5' },
-  // Phase 2, item 5 (side effects behind host/): the metrics HTTP server is built in app/.
-  { file: 'src/app/metrics-server.ts', imports: 'http', removedBy: 'phase 2 item 5' },
-  { file: 'src/app/daemon.ts', imports: 'http', removedBy: 'phase 2 item 5' },
 ];
 for (const e of exceptions) {
   if (!existsSync(e.file)) throw new Error(`eslint.config.mjs: exception for missing path ${e.file}`);

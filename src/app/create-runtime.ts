@@ -2,11 +2,15 @@ import { DockerodeHost } from '../adapters/dockerode-host';
 import { ExecCommandRunner } from '../adapters/exec-command-runner';
 import { FetchHttpPoster } from '../adapters/fetch-http-poster';
 import { NodeAppendLog } from '../adapters/node-append-log';
+import { NodeConfigFiles } from '../adapters/node-config-files';
 import { NodeFileSystem } from '../adapters/node-file-system';
+import { NodeHttpServers } from '../adapters/node-http-server';
+import { pidLocks } from '../adapters/pid-lock';
 import { systemClock } from '../adapters/system-clock';
 import { SystemdNotify } from '../adapters/systemd-notify';
 import type { ServiceNotifier } from '../host/service-notifier';
 import { notifySettingsFromEnv } from './systemd-notifications';
+import { DEFAULT_CONFIG_PATH, readConfig } from '../config/load-config';
 import { enabledResources, type Config } from '../config/schema';
 import type { Logger } from '../core/logger';
 import { createSource } from '../sources/create-source';
@@ -16,7 +20,10 @@ import type { Clock } from '../host/clock';
 import type { HttpPoster } from '../host/http-poster';
 import type { CommandRunner } from '../host/command-runner';
 import type { DockerHost } from '../host/docker-host';
+import type { ConfigFiles } from '../host/config-files';
 import type { FileSystem } from '../host/file-system';
+import type { HttpServers } from '../host/http-server';
+import type { ProcessLocks } from '../host/process-lock';
 import type { PassDeps } from '../controller/run-pass';
 import { createResource } from '../resources/create-resource';
 import { systemctlShow } from '../resources/systemd-socket-port/running-state';
@@ -33,6 +40,12 @@ export interface HostDeps {
   appendLog: AppendLog;
   /** The journal's webhook. */
   http: HttpPoster;
+  /** `<status file>.lock`: one controller per status file. */
+  locks: ProcessLocks;
+  /** The metrics endpoint (`--metrics-addr`). */
+  httpServers: HttpServers;
+  /** Configuration files (re-read on SIGHUP). */
+  configFiles: ConfigFiles;
 }
 
 /** A configuration turned into live objects. */
@@ -41,6 +54,8 @@ export interface Runtime extends PassDeps {
   docker: DockerHost;
   logger: Logger;
   sources: Map<string, DesiredSource>;
+  /** `--once` asks whether a controller holds the status file's lock. */
+  locks: ProcessLocks;
 }
 
 /** The only place adapters are constructed. */
@@ -52,7 +67,23 @@ export function createHostDeps(config: Config): HostDeps {
     clock: systemClock,
     appendLog: new NodeAppendLog(),
     http: new FetchHttpPoster(),
+    locks: pidLocks,
+    httpServers: new NodeHttpServers(),
+    configFiles: new NodeConfigFiles(),
   };
+}
+
+/**
+ * The configuration in force (config/load-config.ts), read from the host's files: the packaged
+ * defaults with the file at `path` merged over them. Throws UsageError (exit 64).
+ */
+export function loadConfig(path?: string, defaultsPath: string = DEFAULT_CONFIG_PATH): Config {
+  return readConfig(new NodeConfigFiles(), path, defaultsPath);
+}
+
+/** What `reconcile status` and `reconcile history` read, before (or without) a valid configuration. */
+export function createLocalFiles(): { files: FileSystem; appendLog: AppendLog } {
+  return { files: new NodeFileSystem(), appendLog: new NodeAppendLog() };
 }
 
 /** The correction journal of a configuration (and its webhook, when one is set). */
@@ -79,16 +110,19 @@ export function createRuntime(config: Config, host: HostDeps, logger: Logger): R
     prefix: config.commands.prefix,
     systemctl: config.commands.systemctl,
     firewallCmd: config.commands.firewallCmd,
+    semanage: config.commands.semanage,
+    selinuxenabled: config.commands.selinuxenabled,
     timeoutMs: config.commands.timeout,
   };
   const running = systemctlShow(host.runner, commands);
+  const extras = { listenCheck: config.listenCheck, runner: host.runner, commands, running };
   return {
     config,
     logger,
     ...host,
     sources,
     // `enabled: false` resources are configured but never built: nothing observes or writes them.
-    resources: enabledResources(config).map((spec) => createResource(spec, host.files, host.docker, running)),
+    resources: enabledResources(config).map((spec) => createResource(spec, host.files, host.docker, extras)),
     commands,
   };
 }

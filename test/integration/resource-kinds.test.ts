@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { docker } from '../../harness/docker-cli';
 import { startDaemon, type DaemonProcess } from '../../harness/daemon-process';
 import { assertDocker } from '../support/docker-required';
-import { APPHUB_CLI, createEmulatedHost, HostObjects, INI_SECRET, type EmulatedHost, type YamlMapping } from '../../harness/websoft9-host';
+import { APPHUB_CLI, apphubConfigIni, createEmulatedHost, HostObjects, INI_SECRET, type EmulatedHost, type YamlMapping } from '../../harness/websoft9-host';
 import { freePort } from '../support/free-port';
 import { runCli, type CliRun } from '../../harness/run-cli';
 import { readStatusJson, readyOf, waitFor } from '../../harness/status';
@@ -97,6 +97,61 @@ describe('FileLine: the proxy variable with Cockpit\'s port', () => {
       await waitFor('line follows apphub', async () => (await readFile(varFile, 'utf8')) === 'set $cockpit_port 9444;\n', 3000);
     } finally {
       assert.equal(await daemon.stop(), 0);
+    }
+  });
+});
+
+describe('IniValue: Cockpit\'s Origins from apphub\'s docker0_ip', () => {
+  let host: EmulatedHost;
+  let dir: string;
+  const withIp = (ip: string): string => apphubConfigIni(9000).replace('listen_port = 443\n', `listen_port = 443\ndocker0_ip = ${ip}\n`);
+  // A real cockpit.conf with CRLF, a comment, a byte that is not UTF-8 and no final newline.
+  const original = Buffer.concat([Buffer.from('# Websoft9\r\n[WebService]\r\nLoginTitle = caf'), Buffer.from([0xe9]), Buffer.from('\r\nOrigins = http://10.0.0.1:9000 ws://10.0.0.1:9000\r\n\r\n[Session]\r\nIdleTimeout = 15')]);
+  before(async () => {
+    await assertDocker();
+    host = await createEmulatedHost({ port: 9000 });
+    dir = await mkdtemp(join(tmpdir(), 'reconciler-ini-value-'));
+    await writeFile(join(dir, 'cockpit.conf'), original);
+    await host.setIni(withIp('172.17.0.1'));
+    const sources = host.baseConfig().sources as YamlMapping;
+    const apphub = sources.apphub as YamlMapping;
+    const origins = { kind: 'IniValue', source: 'docker0-ip', section: 'WebService', key: 'Origins', template: 'http://{value}:9000 ws://{value}:9000' };
+    await host.writeConfig({
+      sources: { ...sources, 'docker0-ip': { ...apphub, section: 'nginx_proxy_manager', key: 'docker0_ip', type: 'ipv4' } },
+      resources: [
+        { name: 'cockpit-origins', path: join(dir, 'cockpit.conf'), ...origins },
+        { name: 'origins-absent', path: join(dir, 'absent.conf'), ...origins },
+        { name: 'origins-created', path: join(dir, 'created.conf'), create: true, ...origins },
+      ],
+    });
+  });
+  after(async () => {
+    await host?.cleanup();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('--once sets the value byte for byte; a missing file is TargetAbsent unless create: true', async () => {
+    const run = await once(host);
+    assert.equal(run.code, 1, run.stdout);
+    const expected = Buffer.from(original.toString('latin1').replace('http://10.0.0.1:9000 ws://10.0.0.1:9000', 'http://172.17.0.1:9000 ws://172.17.0.1:9000'), 'latin1');
+    assert.deepEqual(await readFile(join(dir, 'cockpit.conf')), expected);
+    const status = await readStatusJson(host.statusPath);
+    assert.equal(reason(status, 'cockpit-origins'), 'Applied');
+    assert.equal(reason(status, 'origins-absent'), 'TargetAbsent');
+    assert.equal(reason(status, 'origins-created'), 'Applied');
+    assert.equal(await readFile(join(dir, 'created.conf'), 'utf8'), '[WebService]\nOrigins = http://172.17.0.1:9000 ws://172.17.0.1:9000\n');
+    assert.equal((await stat(join(dir, 'created.conf'))).mode & 0o777, 0o644);
+    assert.equal((await once(host)).code, 1, 'still TargetAbsent');
+    assert.equal(reason(await readStatusJson(host.statusPath), 'cockpit-origins'), 'InSync');
+  });
+
+  it('a docker0_ip that is not a dotted quad is InvalidDesiredValue and nothing is written', async () => {
+    const before = await readFile(join(dir, 'cockpit.conf'));
+    for (const hostile of ['172.017.0.1', '172.17.0.1 ws://evil.example:9000', '172.17.0.1\r\nX=1']) {
+      await host.setIni(withIp(hostile));
+      await once(host);
+      assert.equal(reason(await readStatusJson(host.statusPath), 'cockpit-origins'), hostile.includes('\n') ? 'InSync' : 'InvalidDesiredValue', hostile);
+      assert.deepEqual(await readFile(join(dir, 'cockpit.conf')), before);
     }
   });
 });

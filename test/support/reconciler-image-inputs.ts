@@ -72,7 +72,7 @@ export async function collectInputs(): Promise<Inputs> {
 }
 
 /** The libraries and loader `ldd` lists for a binary, each placed at the path ldd prints. */
-async function sharedLibraries(binary: string): Promise<Placement[]> {
+export async function sharedLibraries(binary: string): Promise<Placement[]> {
   let stdout: string;
   try {
     ({ stdout } = await execFileAsync('ldd', [binary], { encoding: 'utf8' }));

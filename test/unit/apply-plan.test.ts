@@ -41,6 +41,9 @@ class FakeFiles implements FileSystem {
   listTree(): Promise<TreeEntry[] | null> {
     return unused('listTree');
   }
+  readLink(): Promise<string | null> {
+    return unused('readLink');
+  }
   realPath(): Promise<string | null> {
     return unused('realPath');
   }
