@@ -7,6 +7,8 @@ import type {
   directoryMirror,
   fileLine,
   firewalldServicePort,
+  iniValue,
+  selinuxPortType,
   systemdSocketPort,
 } from './kind-schemas';
 
@@ -31,6 +33,11 @@ export type FileLineSpec = ResourceSpec<typeof fileLine>;
 export type DirectoryMirrorSpec = ResourceSpec<typeof directoryMirror>;
 /** A ContainerCredentials resource, parsed. */
 export type ContainerCredentialsSpec = ResourceSpec<typeof containerCredentials>;
+
+/** An IniValue resource, parsed. */
+export type IniValueSpec = ResourceSpec<typeof iniValue>;
+/** A SelinuxPortType resource, parsed. */
+export type SelinuxPortTypeSpec = ResourceSpec<typeof selinuxPortType>;
 
 /** What to run after a resource changed something (configuration key `afterChange`). */
 export type AfterChange = NonNullable<FileLineSpec['afterChange']>;

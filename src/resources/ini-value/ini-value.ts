@@ -2,23 +2,11 @@ import { dirname } from 'node:path';
 import type { DesiredValue } from '../../sources/desired';
 import { describeError } from '../../core/errors';
 import { fileErrorCode, MAX_TEXT_FILE_BYTES, NOT_REGULAR, TOO_LARGE, type FileSystem } from '../../host/file-system';
-import { afterChangeContainers, afterChangeSteps, type AfterChange } from '../after-change';
+import { afterChangeContainers, afterChangeSteps } from '../after-change';
 import type { Observation, Plan, PlanOptions } from '../plan';
 import type { Resource } from '../resource';
 import { observedIniValue, planIniValue, type IniValueSettings, type IniValueState } from './plan-ini-value';
-
-/** Configuration of an `IniValue` resource. */
-export interface IniValueSpec {
-  name: string;
-  kind: 'IniValue';
-  source: string;
-  path: string;
-  section: string;
-  key: string;
-  template: string;
-  create: boolean;
-  afterChange?: AfterChange | undefined;
-}
+import type { IniValueSpec } from '../../config/kind-specs';
 
 /** Keeps `[section] key` of a host key file (GLib style, as cockpit.conf) equal to a template over a source's value. */
 export class IniValue implements Resource<IniValueState> {

@@ -4,15 +4,7 @@ import { commandArgv, toolArgv, type CommandSettings } from '../apply-plan';
 import type { Observation, Plan, PlanOptions } from '../plan';
 import type { Resource } from '../resource';
 import { parseSemanagePorts, planSelinuxPort, typesOf, type SelinuxSettings, type SelinuxState } from './semanage-ports';
-
-/** Configuration of a `SelinuxPortType` resource. */
-export interface SelinuxPortTypeSpec {
-  name: string;
-  kind: 'SelinuxPortType';
-  source: string;
-  type: string;
-  protocol: 'tcp' | 'udp';
-}
+import type { SelinuxPortTypeSpec } from '../../config/kind-specs';
 
 /**
  * Keeps the desired port labelled with an SELinux port type (`websm_port_t` for Cockpit) through
