@@ -52,9 +52,6 @@ const exceptions = [
   // Phase 2, item 5 (the lock behind a host/ interface): app imports the pid lock directly.
   { file: 'src/app/run-daemon.ts', imports: 'adapters', removedBy: 'phase 2 item 5' },
   { file: 'src/app/run-once.ts', imports: 'adapters', removedBy: 'phase 2 item 5' },
-  // Phase 2, item 5 (the file watcher behind host/): the file trigger opens chokidar and fs itself.
-  { file: 'src/triggers/file-watch-source.ts', imports: 'chokidar', removedBy: 'phase 2 item 5' },
-  { file: 'src/triggers/file-watch-source.ts', imports: 'fs', removedBy: 'phase 2 item 5' },
   // Phase 2, item 5 (config reading behind host/): load-config reads the file with node:fs.
   { file: 'src/config/load-config.ts', imports: 'fs', removedBy: 'phase 2 item 5' },
   // Phase 2, item 5 (the version behind host/): version.ts reads package.json on import.

@@ -8,6 +8,7 @@ import type { Logger } from '../core/logger';
 import { VERSION } from '../core/version';
 import type { PassResult } from '../controller/outcome';
 import { ReconcileLoop, type RetryState } from '../controller/reconcile-loop';
+import { watchAfterPasses } from '../controller/watch-paths';
 import { daemonPass, reportAbandoned } from './daemon-pass';
 import { dockerEventTriggers } from '../triggers/docker-events-source';
 import { fileWatchTriggers, type WatchRepair } from '../triggers/file-watch-source';
@@ -44,7 +45,7 @@ interface Session {
   runtime: Runtime;
   loop: ReconcileLoop;
   subscription: Subscription;
-  refreshWatches: () => void;
+  watchAfter: (result: PassResult) => void;
 }
 
 /**
@@ -154,12 +155,11 @@ export class Daemon {
     // Only sources some resource reads: an unused profile entry must not cause passes.
     const used = [...runtime.sources.values()].filter((s) => runtime.resources.some((r) => r.source === s.name));
     const containers = [...new Set([...used.flatMap((s) => s.containers()), ...runtime.resources.flatMap((r) => r.containers())])];
-    const watchPaths = (): string[] => [...runtime.resources.flatMap((r) => r.watchPaths()), ...used.flatMap((s) => s.watchPaths())];
     const onRepair = ({ problems }: WatchRepair): void => {
       this.metrics.watchRepair();
       logger.warn({ problems }, 'file watches were wrong after a pass; repaired');
     };
-    const files = fileWatchTriggers(watchPaths, { onError: (error) => logger.warn({ err: describeError(error) }, 'file watch error'), onRepair });
+    const files = fileWatchTriggers({ watcher: host.watcher, clock: host.clock, onError: (error) => logger.warn({ err: describeError(error) }, 'file watch error'), onRepair });
     const docker = dockerEventTriggers(host.docker, containers, host.clock, {
       onConnected: () => this.setDocker(true, 'event stream connected'),
       onDisconnected: (problem, retryInMs) => this.setDocker(false, `${problem}; retrying in ${retryInMs}ms`),
@@ -175,7 +175,7 @@ export class Daemon {
       },
       error: (error: unknown) => logger.error({ err: describeError(error) }, 'trigger source failed'),
     });
-    return { runtime, loop, subscription, refreshWatches: files.refresh };
+    return { runtime, loop, subscription, watchAfter: watchAfterPasses(files.watch) };
   }
 
   /** Resolves true when no pass was left running. */
@@ -209,7 +209,7 @@ export class Daemon {
     this.metrics.pass(result);
     logPass(this.options.logger, result);
     await this.journal.record(result); // the file only: the webhook delivers in the background
-    this.session?.refreshWatches();
+    this.session?.watchAfter(result);
     await this.writeStatus();
     this.systemd?.passDone(statusLine(this.status()));
   }

@@ -35,7 +35,7 @@ function seed(host: MemoryHost): Map<string, Buffer> {
 }
 
 function source(value: number | string): DesiredSource {
-  return { name: 'apphub', containers: () => [], watchPaths: () => [], read: async () => ({ kind: 'value', value, origin: 'test' }) };
+  return { name: 'apphub', containers: () => [], read: async () => ({ kind: 'value', value, origin: 'test' }) };
 }
 
 function deps(host: MemoryHost, resources: Resource[], value: number | string = 9000): PassDeps {
@@ -152,8 +152,8 @@ describe('the record after a pass', () => {
     const host = new MemoryHost();
     host.files.set(RECORD, Buffer.from(JSON.stringify({ version: 1, resources: { quiet: { since: '', commands: [], undo: [] }, gone: { since: '', commands: [], undo: [] } } })));
     const quiet: Resource = {
-      name: 'quiet', kind: 'Fake', source: null, watchPaths: () => [], containers: () => [],
-      observe: async () => ({ state: null, value: null, summary: 'ok' }),
+      name: 'quiet', kind: 'Fake', source: null, containers: () => [],
+      observe: async () => ({ state: null, watch: [], value: null, summary: 'ok' }),
       plan: () => ({ changes: [], commands: [] }),
     };
     const result = await pass(host, [quiet]);
