@@ -9,9 +9,12 @@ export interface PathProbe {
 export interface DirectoryEvent {
   /** `rename`: created, deleted or moved (the name may now be another inode); `change`: written in place. */
   type: 'rename' | 'change';
-  /** What changed: an entry of the watched directory (`dir/name`), or the directory itself. */
+  /** What changed: an entry of the watched directory (`dir/name`). */
   path: string;
-  /** The watched directory itself was moved or deleted (`path` is then the directory). */
+  /**
+   * The watched directory itself may have been moved or deleted: inotify names that event like an
+   * entry of the directory's own name (`path` is `dir/<basename of dir>`), so it cannot be told apart.
+   */
   self: boolean;
 }
 
