@@ -1,5 +1,5 @@
 /**
- * Benchmarks of issue 5 on the emulated Websoft9 host (test/support), against the compiled
+ * Benchmarks of issue 5 on the emulated Websoft9 host (harness/websoft9-host), against the compiled
  * controller (dist/cli.js, built by `npm run bench`).
  *
  *   npm run bench                       # everything (a few minutes)
@@ -14,8 +14,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { ensureBusyboxImage } from '../test/support/busybox-image';
-import { docker } from '../test/support/docker-cli';
+import { ensureBusyboxImage } from '../harness/busybox-image';
+import { docker } from '../harness/docker-cli';
 import { parseBenchArgs, type ScenarioName } from './lib/args';
 import { CleanupRegistry } from './lib/cleanup';
 import type { BenchContext } from './lib/context';

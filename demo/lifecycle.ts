@@ -6,14 +6,15 @@
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { startDaemon, type DaemonProcess } from '../test/support/daemon-process';
-import { createEmulatedHost, type EmulatedHost } from '../test/support/emulated-host';
+import { startDaemon, type DaemonProcess } from '../harness/daemon-process';
+import { createEmulatedHost, type EmulatedHost } from '../harness/websoft9-host';
 import { ControllerLogReader } from './controller-log';
 import { FileWatcher, type WatchEvent, type WatchedFile } from './file-watcher';
 import type { Narrator } from './narration';
 import { Stage, START_PORT, VENDOR_PORT, type DemoOptions } from './stage';
 import { Aborted, Waiter } from './waiting';
-import { DEMO_LABELS, DEMO_LABEL_PAIR, createWebsoft9Stack, removeDemoObjects, type Websoft9Stack } from './websoft9-stack';
+import { createWebsoft9Stack, type Websoft9Stack } from '../harness/websoft9-host';
+import { DEMO_LABELS, DEMO_LABEL_PAIR, removeDemoObjects } from './demo-labels';
 
 export type StopReason = 'done' | 'error' | NodeJS.Signals;
 

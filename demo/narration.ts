@@ -1,5 +1,5 @@
 /** What the demo says: the usage, the introduction and the lines it prints while it plays. */
-import type { StatusJson } from '../test/support/status';
+import type { StatusJson } from '../harness/status';
 import type { WatchEvent } from './file-watcher';
 import type { Output } from './output';
 

@@ -14,7 +14,7 @@
  */
 import { existsSync } from 'node:fs';
 
-import { CLI } from '../test/support/run-cli';
+import { CLI } from '../harness/run-cli';
 import { Lifecycle } from './lifecycle';
 import { Narrator, USAGE, intro } from './narration';
 import { Output } from './output';

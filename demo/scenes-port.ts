@@ -1,9 +1,9 @@
 /** Scenes 1–4: Cockpit's port, the setting that broke real hosts, broken in four ways. */
 import { promises as fs } from 'node:fs';
 
-import { runCli } from '../test/support/run-cli';
+import { runCli } from '../harness/run-cli';
 import { OTHER_PORT, OWNED_FILES, START_PORT, VENDOR_PORT, type Stage } from './stage';
-import { PORT_RESOURCES } from './websoft9-stack';
+import { PORT_RESOURCES } from '../harness/websoft9-host';
 
 const dropInText = (port: number): string => `[Socket]\nListenStream=\nListenStream=${port}\n`;
 

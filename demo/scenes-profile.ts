@@ -1,7 +1,7 @@
 /** Scenes 5–6: the rest of the profile — Cockpit's certificate and the apps' credentials. */
-import type { StatusJson } from '../test/support/status';
+import type { StatusJson } from '../harness/status';
 import type { Stage } from './stage';
-import { certificate, giteaPassword } from './websoft9-stack';
+import { certificate, giteaPassword } from '../harness/websoft9-host';
 
 const fingerprint = (status: StatusJson | null, name: string): string | null =>
   String(status?.resources.find((r) => r.name === name)?.desired ?? '') || null;

@@ -2,13 +2,13 @@
  * The stage the scenes play on: the emulated host with the rest of the Websoft9 stack, the outside
  * file watcher, and the steps every scene shares (announce, wait for the correction, report).
  */
-import type { EmulatedHost } from '../test/support/emulated-host';
-import { readStatusJson, type StatusJson } from '../test/support/status';
+import type { EmulatedHost } from '../harness/websoft9-host';
+import { readStatusJson, type StatusJson } from '../harness/status';
 import type { ControllerLogEntry } from './controller-log';
 import type { FileState, FileWatcher, WatchEvent } from './file-watcher';
 import type { Narrator } from './narration';
 import type { Waiter } from './waiting';
-import { PORT_RESOURCES, type Websoft9Stack } from './websoft9-stack';
+import { PORT_RESOURCES, type Websoft9Stack } from '../harness/websoft9-host';
 
 export interface DemoOptions {
   onceRound: boolean;

@@ -4,7 +4,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { readStatusJson, type StatusJson } from '../test/support/status';
+import { readStatusJson, type StatusJson } from '../harness/status';
 import type { FileWatcher, WatchEvent } from './file-watcher';
 
 /** How long a correction may take before the demo calls it a failure. */

@@ -1,7 +1,7 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { EmulatedHost } from '../../test/support/emulated-host';
+import type { EmulatedHost } from '../../harness/websoft9-host';
 import type { CleanupRegistry } from './cleanup';
 import { pollUntil, sleep } from './wait';
 

@@ -1,7 +1,15 @@
-import { docker, dockerQuiet } from '../../test/support/docker-cli';
+import { docker, dockerQuiet } from '../../harness/docker-cli';
+import { ownLabels } from '../../harness/own-labels';
 
-/** Label on every container the bench itself creates (besides `reconciler.test=true`), value = run id. */
+/** The bench's label (not the tests' `reconciler.test`: CI's clean-up must not remove a running bench's objects). */
+export const BENCH_LABEL_PAIR = 'reconciler.bench=true';
+/** Label on every container and volume the bench creates, value = run id. */
 export const BENCH_RUN_LABEL = 'reconciler.bench.run';
+
+/** Labels of every object of bench run `runId`: the bench's own, `reconciler.test=false` over the image's, the run's. */
+export function benchLabels(runId: string): string[] {
+  return [...ownLabels(BENCH_LABEL_PAIR), `${BENCH_RUN_LABEL}=${runId}`];
+}
 
 type Task = { name: string; run: () => Promise<unknown> };
 
@@ -27,7 +35,7 @@ export class CleanupRegistry {
     };
   }
 
-  /** Runs every registered task, then removes any container left with this run's label. */
+  /** Runs every registered task, then removes any container or volume left with this run's label. */
   async runAll(): Promise<void> {
     this.running ??= (async () => {
       while (this.tasks.length > 0) {
@@ -67,14 +75,19 @@ export class CleanupRegistry {
   }
 }
 
-/** Removes the containers this run created (selected by the run label; never other runs' or tests'). */
+/** Removes the containers and volumes this run created (selected by the bench's and the run's label; never other runs' or tests'). */
 export async function removeRunContainers(runId: string): Promise<number> {
+  const filters = ['--filter', `label=${BENCH_LABEL_PAIR}`, '--filter', `label=${BENCH_RUN_LABEL}=${runId}`];
+  const lines = (text: string): string[] => text.split('\n').filter((s) => s.trim() !== '');
   let ids: string[];
+  let volumes: string[];
   try {
-    ids = (await docker(['ps', '-aq', '--filter', `label=${BENCH_RUN_LABEL}=${runId}`])).stdout.split('\n').filter((s) => s.trim() !== '');
+    ids = lines((await docker(['ps', '-aq', ...filters])).stdout);
+    volumes = lines((await docker(['volume', 'ls', '-q', ...filters])).stdout);
   } catch {
     return 0;
   }
   if (ids.length > 0) await dockerQuiet(['rm', '-f', '-v', ...ids]);
-  return ids.length;
+  if (volumes.length > 0) await dockerQuiet(['volume', 'rm', '-f', ...volumes]);
+  return ids.length + volumes.length;
 }

@@ -1,5 +1,5 @@
-import { createEmulatedHost, type EmulatedHost, type EmulatedHostOptions } from '../../test/support/emulated-host';
-import type { CleanupRegistry } from './cleanup';
+import { createEmulatedHost, type EmulatedHost, type EmulatedHostOptions } from '../../harness/websoft9-host';
+import { benchLabels, type CleanupRegistry } from './cleanup';
 
 export interface BenchContext {
   quick: boolean;
@@ -9,9 +9,9 @@ export interface BenchContext {
   log(line: string): void;
 }
 
-/** An emulated host (test/support) whose cleanup is registered; `dispose()` removes it now. */
+/** An emulated host (harness/websoft9-host) with the bench's labels, whose cleanup is registered; `dispose()` removes it now. */
 export async function newHost(ctx: BenchContext, options: EmulatedHostOptions = {}): Promise<{ host: EmulatedHost; dispose: () => Promise<void> }> {
-  const host = await createEmulatedHost(options);
+  const host = await createEmulatedHost({ labels: benchLabels(ctx.runId), ...options });
   const dispose = ctx.cleanup.add(`emulated host ${host.id}`, () => host.cleanup());
   return { host, dispose };
 }

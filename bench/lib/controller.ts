@@ -1,6 +1,6 @@
-import { startDaemon, type DaemonProcess } from '../../test/support/daemon-process';
-import type { EmulatedHost, YamlMapping } from '../../test/support/emulated-host';
-import { readStatusJson, type StatusJson } from '../../test/support/status';
+import { startDaemon, type DaemonProcess } from '../../harness/daemon-process';
+import type { EmulatedHost, YamlMapping } from '../../harness/websoft9-host';
+import { readStatusJson, type StatusJson } from '../../harness/status';
 import type { CleanupRegistry } from './cleanup';
 import { pollUntil, waitSettled } from './wait';
 

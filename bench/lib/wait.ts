@@ -1,7 +1,7 @@
 import { readFileSync, renameSync, watch, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { readStatusJson, type StatusJson } from '../../test/support/status';
+import { readStatusJson, type StatusJson } from '../../harness/status';
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 

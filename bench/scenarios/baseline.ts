@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { docker } from '../../test/support/docker-cli';
-import type { EmulatedHost } from '../../test/support/emulated-host';
+import { docker } from '../../harness/docker-cli';
+import type { EmulatedHost } from '../../harness/websoft9-host';
 import { installApphubCli, startBaseline } from '../lib/baseline-process';
 import { startController } from '../lib/controller';
 import { newHost, type BenchContext } from '../lib/context';

@@ -1,6 +1,6 @@
-import { ensureBusyboxImage } from '../../test/support/busybox-image';
-import { TEST_LABEL_PAIR, docker } from '../../test/support/docker-cli';
-import { BENCH_RUN_LABEL } from '../lib/cleanup';
+import { ensureBusyboxImage } from '../../harness/busybox-image';
+import { docker } from '../../harness/docker-cli';
+import { BENCH_LABEL_PAIR, BENCH_RUN_LABEL, benchLabels } from '../lib/cleanup';
 import { startController } from '../lib/controller';
 import { newHost, type BenchContext } from '../lib/context';
 import type { ScenarioReport } from '../lib/report';
@@ -13,7 +13,7 @@ async function lifecycles(names: string[], image: string, runId: string): Promis
   const queue = [...names];
   const worker = async (): Promise<void> => {
     for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
-      await docker(['create', '--name', name, '--label', TEST_LABEL_PAIR, '--label', `${BENCH_RUN_LABEL}=${runId}`, image]);
+      await docker(['create', '--name', name, ...benchLabels(runId).flatMap((label) => ['--label', label]), image]);
       await docker(['start', name]);
       await docker(['rm', '-f', name]);
     }
@@ -60,7 +60,7 @@ export async function containersScenario(ctx: BenchContext): Promise<ScenarioRep
       ],
       method: [
         'timing.resyncInterval set to 10m for this scenario only (other timings default), so that no resync falls in the window',
-        `each container: docker create (busybox test image, labels reconciler.test=true and ${BENCH_RUN_LABEL}=<run>), docker start, docker rm -f`,
+        `each container: docker create (busybox test image, labels ${BENCH_LABEL_PAIR}, reconciler.test=false and ${BENCH_RUN_LABEL}=<run>), docker start, docker rm -f`,
         `passes caused = stats.passes after the lifecycles + ${SETTLE_MS / 1000} s settle (and 1 s quiet) minus stats.passes before`,
       ],
       notes: [],

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { docker } from '../../test/support/docker-cli';
-import { readyOf, readStatusJson } from '../../test/support/status';
+import { docker } from '../../harness/docker-cli';
+import { readyOf, readStatusJson } from '../../harness/status';
 import { startController } from '../lib/controller';
 import { newHost, type BenchContext } from '../lib/context';
 import type { ScenarioReport } from '../lib/report';

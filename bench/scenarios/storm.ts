@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { firewalldCockpitXml } from '../../test/support/emulated-host';
+import { firewalldCockpitXml } from '../../harness/websoft9-host';
 import { startController } from '../lib/controller';
 import { newHost, type BenchContext } from '../lib/context';
 import { loadAverage } from '../lib/proc';

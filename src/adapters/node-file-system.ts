@@ -1,4 +1,4 @@
-import { lstat, readdir, realpath, rm, stat } from 'node:fs/promises';
+import { lstat, readdir, readlink, realpath, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FileError } from '../core/errors';
 import { DEFAULT_MAX_READ_BYTES, type FileSystem, type ReadOptions, type TreeEntry, type TreeOptions, type WriteOptions } from '../host/file-system';
@@ -51,6 +51,16 @@ export class NodeFileSystem implements FileSystem {
     } catch (error) {
       if (isCode(error, 'ENOENT', 'ENOTDIR')) return false;
       throw fileError('stat', path, error);
+    }
+  }
+
+  async readLink(path: string): Promise<string | null> {
+    try {
+      return await readlink(path);
+    } catch (error) {
+      // ESRCH/EACCES: a process that exited or is not ours to look at while /proc was walked.
+      if (isCode(error, 'ENOENT', 'ENOTDIR', 'EINVAL', 'ESRCH', 'EACCES', 'EPERM')) return null;
+      throw fileError('read link', path, error);
     }
   }
 

@@ -1,12 +1,7 @@
 import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { LockedError } from '../core/errors';
-
-/** A held lock; `release` removes it (only if it is still ours). */
-export interface Lock {
-  path: string;
-  release(): void;
-}
+import type { Lock, ProcessLocks } from '../host/process-lock';
 
 /** Who holds a lock: a pid is only meaningful with its start time and boot (pids are reused). */
 interface Owner {
@@ -61,7 +56,7 @@ function stillRunning(owner: Owner): boolean {
 }
 
 /** The pid of the live controller holding the lock at `path`, or null when none does. */
-export function lockHolder(path: string): number | null {
+function lockHolder(path: string): number | null {
   const owner = readOwner(path);
   return owner && stillRunning(owner) ? owner.pid : null;
 }
@@ -100,3 +95,9 @@ export function acquirePidLock(path: string, pid: number = process.pid): Lock {
   }
   throw new LockedError('LOCKED', `could not take the lock ${path}`);
 }
+
+/** The pid lock as host/process-lock's interface. */
+export const pidLocks: ProcessLocks = {
+  acquire: (path) => acquirePidLock(path),
+  holder: (path) => lockHolder(path),
+};

@@ -3,11 +3,15 @@ import { ChokidarDirectoryWatcher } from '../adapters/chokidar-directory-watcher
 import { ExecCommandRunner } from '../adapters/exec-command-runner';
 import { FetchHttpPoster } from '../adapters/fetch-http-poster';
 import { NodeAppendLog } from '../adapters/node-append-log';
+import { NodeConfigFiles } from '../adapters/node-config-files';
 import { NodeFileSystem } from '../adapters/node-file-system';
+import { NodeHttpServers } from '../adapters/node-http-server';
+import { pidLocks } from '../adapters/pid-lock';
 import { systemClock } from '../adapters/system-clock';
 import { SystemdNotify } from '../adapters/systemd-notify';
 import type { ServiceNotifier } from '../host/service-notifier';
 import { notifySettingsFromEnv } from './systemd-notifications';
+import { DEFAULT_CONFIG_PATH, readConfig } from '../config/load-config';
 import { enabledResources, type Config } from '../config/schema';
 import type { Logger } from '../core/logger';
 import { createSource } from '../sources/create-source';
@@ -18,7 +22,10 @@ import type { HttpPoster } from '../host/http-poster';
 import type { CommandRunner } from '../host/command-runner';
 import type { DirectoryWatcher } from '../host/directory-watcher';
 import type { DockerHost } from '../host/docker-host';
+import type { ConfigFiles } from '../host/config-files';
 import type { FileSystem } from '../host/file-system';
+import type { HttpServers } from '../host/http-server';
+import type { ProcessLocks } from '../host/process-lock';
 import type { PassDeps } from '../controller/run-pass';
 import { createResource } from '../resources/create-resource';
 import { systemctlShow } from '../resources/systemd-socket-port/running-state';
@@ -37,6 +44,12 @@ export interface HostDeps {
   http: HttpPoster;
   /** The file trigger's directory watches. */
   watcher: DirectoryWatcher;
+  /** `<status file>.lock`: one controller per status file. */
+  locks: ProcessLocks;
+  /** The metrics endpoint (`--metrics-addr`). */
+  httpServers: HttpServers;
+  /** Configuration files (re-read on SIGHUP). */
+  configFiles: ConfigFiles;
 }
 
 /** A configuration turned into live objects. */
@@ -45,6 +58,8 @@ export interface Runtime extends PassDeps {
   docker: DockerHost;
   logger: Logger;
   sources: Map<string, DesiredSource>;
+  /** `--once` asks whether a controller holds the status file's lock. */
+  locks: ProcessLocks;
 }
 
 /** The only place adapters are constructed. */
@@ -57,7 +72,23 @@ export function createHostDeps(config: Config): HostDeps {
     appendLog: new NodeAppendLog(),
     http: new FetchHttpPoster(),
     watcher: new ChokidarDirectoryWatcher(),
+    locks: pidLocks,
+    httpServers: new NodeHttpServers(),
+    configFiles: new NodeConfigFiles(),
   };
+}
+
+/**
+ * The configuration in force (config/load-config.ts), read from the host's files: the packaged
+ * defaults with the file at `path` merged over them. Throws UsageError (exit 64).
+ */
+export function loadConfig(path?: string, defaultsPath: string = DEFAULT_CONFIG_PATH): Config {
+  return readConfig(new NodeConfigFiles(), path, defaultsPath);
+}
+
+/** What `reconcile status` and `reconcile history` read, before (or without) a valid configuration. */
+export function createLocalFiles(): { files: FileSystem; appendLog: AppendLog } {
+  return { files: new NodeFileSystem(), appendLog: new NodeAppendLog() };
 }
 
 /** The correction journal of a configuration (and its webhook, when one is set). */
@@ -84,16 +115,19 @@ export function createRuntime(config: Config, host: HostDeps, logger: Logger): R
     prefix: config.commands.prefix,
     systemctl: config.commands.systemctl,
     firewallCmd: config.commands.firewallCmd,
+    semanage: config.commands.semanage,
+    selinuxenabled: config.commands.selinuxenabled,
     timeoutMs: config.commands.timeout,
   };
   const running = systemctlShow(host.runner, commands);
+  const extras = { listenCheck: config.listenCheck, runner: host.runner, commands, running };
   return {
     config,
     logger,
     ...host,
     sources,
     // `enabled: false` resources are configured but never built: nothing observes or writes them.
-    resources: enabledResources(config).map((spec) => createResource(spec, host.files, host.docker, running)),
+    resources: enabledResources(config).map((spec) => createResource(spec, host.files, host.docker, extras)),
     commands,
   };
 }

@@ -1,16 +1,12 @@
-import type { Logger } from '../core/logger';
 import type { PassResult } from '../controller/outcome';
 import { PendingCommands, pendingPath } from '../controller/pending-commands';
 import type { PassRequest } from '../controller/reconcile-loop';
 import { runPass } from '../controller/run-pass';
-import { applyFailedNames, iso } from '../status/build-status';
-import type { Metrics } from '../status/metrics';
-import type { ResourceStatus, StatusFile } from '../status/status-file';
 import type { Runtime } from './create-runtime';
 
 export interface DaemonPassHooks {
-  /** The resource statuses so far (their ApplyFailed reasons make commands run again). */
-  statuses: () => Iterable<ResourceStatus>;
+  /** Resources whose last apply failed (their commands run again). */
+  applyFailed: () => ReadonlySet<string>;
   statusFile: string;
   /** When the pass started, null when it ended (the watchdog's measure of a hung pass). */
   running: (startedAt: number | null) => void;
@@ -30,18 +26,11 @@ export function daemonPass(runtime: Runtime, hooks: DaemonPassHooks): (request: 
         signal: request.signal,
         ...(request.only ? { only: request.only } : {}),
         ...(request.skip ? { skip: request.skip } : {}),
-        retryCommands: applyFailedNames(hooks.statuses()),
+        retryCommands: hooks.applyFailed(),
         pending: new PendingCommands(runtime.files, pendingPath(hooks.statusFile)),
       });
     } finally {
       hooks.running(null);
     }
   };
-}
-
-/** A pass ran longer than timing.passTimeout: logged and counted; returns the status's lastPass for it. */
-export function reportAbandoned(triggers: string[], timeoutMs: number, now: number, logger: Logger, metrics: Metrics): NonNullable<StatusFile['lastPass']> {
-  logger.error({ timeoutMs, triggers }, `pass abandoned: still running after ${timeoutMs}ms (a read or command that hangs); retrying`);
-  metrics.abandonedPass();
-  return { startedAt: iso(now - timeoutMs), finishedAt: iso(now), durationMs: timeoutMs, triggers, result: 'abandoned' };
 }

@@ -1,28 +1,27 @@
-import type { Server } from 'node:http';
 import { merge, of, type Subscription } from 'rxjs';
-import { assessHealth } from '../cli/status-command';
-import { loadConfig } from '../config/load-config';
+import { readConfig } from '../config/load-config';
 import { enabledResources, type Config } from '../config/schema';
 import { describeError } from '../core/errors';
 import type { Logger } from '../core/logger';
-import { VERSION } from '../core/version';
 import type { PassResult } from '../controller/outcome';
 import { ReconcileLoop, type RetryState } from '../controller/reconcile-loop';
 import { watchAfterPasses } from '../controller/watch-paths';
-import { daemonPass, reportAbandoned } from './daemon-pass';
+import type { HttpServer } from '../host/http-server';
+import { daemonPass } from './daemon-pass';
 import { dockerEventTriggers } from '../triggers/docker-events-source';
 import { fileWatchTriggers, type WatchRepair } from '../triggers/file-watch-source';
 import { resyncTriggers } from '../triggers/resync-timer';
 import type { Trigger } from '../triggers/trigger';
-import { iso, lastPassOf, resourceStatus } from '../status/build-status';
+import { iso } from '../status/build-status';
+import { ControllerStatus } from '../status/controller-status';
+import { assessHealth } from '../status/health';
 import { Metrics } from '../status/metrics';
-import { writeStatusFile, type ResourceStatus, type StatusFile } from '../status/status-file';
+import { PassRecorder } from '../status/pass-recorder';
 import type { ServiceNotifier } from '../host/service-notifier';
 import type { Journal } from '../status/journal/journal';
 import { statusLine } from '../status/status-line';
 import { SystemdNotifications } from './systemd-notifications';
 import { createJournal, createRuntime, type HostDeps, type Runtime } from './create-runtime';
-import { logPass } from './log-pass';
 import { startMetricsServer } from './metrics-server';
 
 /** How long shutdown waits for the pass in progress. */
@@ -49,31 +48,32 @@ interface Session {
 }
 
 /**
- * The long-running controller: sources → loop → pass → status, metrics and logs.
- * Stats and resource statuses live for the life of the process, across reloads.
+ * The long-running controller: triggers → loop → pass → status, metrics and logs (one
+ * PassRecorder). Stats and resource statuses live for the life of the process, across reloads.
  */
 export class Daemon {
   private config: Config;
   private session: Session | null = null;
-  private readonly startedAt: number;
-  private readonly stats = { passes: 0, changes: 0, failures: 0 };
-  private readonly statuses = new Map<string, ResourceStatus>();
+  private readonly status: ControllerStatus;
   private readonly metrics: Metrics;
-  private lastPass: StatusFile['lastPass'] = null;
-  private lastSuccessAt: string | null = null;
   private docker = { connected: false, since: '' };
-  private server: Server | null = null;
+  private server: HttpServer | null = null;
   private stopping = false;
   private journal: Journal;
+  private recorder: PassRecorder;
   private passStartedAt: number | null = null;
   private readonly systemd: SystemdNotifications | null;
 
   constructor(private readonly options: DaemonOptions) {
     this.config = options.config;
-    this.startedAt = options.host.clock.now();
-    this.docker.since = iso(this.startedAt);
-    this.metrics = new Metrics(enabledResources(options.config).map((r) => r.name));
+    const startedAt = options.host.clock.now();
+    this.docker.since = iso(startedAt);
+    const names = enabledResources(options.config).map((r) => r.name);
+    this.status = new ControllerStatus({ mode: 'daemon', pid: process.pid, startedAt, resyncIntervalMs: options.config.timing.resyncInterval, resources: names });
+    this.status.setDocker(this.docker);
+    this.metrics = new Metrics(names);
     this.journal = this.createJournal(options.config);
+    this.recorder = this.createRecorder();
     this.systemd = options.notify
       ? new SystemdNotifications({
           ...options.notify,
@@ -88,12 +88,17 @@ export class Daemon {
     return createJournal(config, this.options.statusFile, this.options.host, this.options.logger, () => this.metrics.webhookFailure());
   }
 
+  private createRecorder(): PassRecorder {
+    const { host, statusFile, logger } = this.options;
+    return new PassRecorder({ status: this.status, files: host.files, statusFile, logger, metrics: this.metrics, journal: this.journal });
+  }
+
   async start(): Promise<void> {
     if (this.options.metricsAddr) {
-      this.server = await startMetricsServer(this.options.metricsAddr, this.metrics, {
+      this.server = await startMetricsServer(this.options.host.httpServers, this.options.metricsAddr, this.metrics, {
         live: () => this.session !== null && !this.stopping,
         ready: () => {
-          const health = assessHealth(this.status(), this.options.host.clock.now());
+          const health = assessHealth(this.status.document(), this.options.host.clock.now());
           return { ok: health.healthy, problems: health.problems };
         },
       });
@@ -107,7 +112,7 @@ export class Daemon {
   async reload(): Promise<void> {
     let next: Config;
     try {
-      next = loadConfig(this.options.configPath);
+      next = readConfig(this.options.host.configFiles, this.options.configPath);
     } catch (error) {
       this.options.logger.error({ err: describeError(error) }, 'configuration not reloaded; keeping the previous one');
       return;
@@ -116,7 +121,10 @@ export class Daemon {
     if (this.stopping) return;
     this.config = next;
     this.journal = this.createJournal(next);
-    for (const name of [...this.statuses.keys()]) if (!enabledResources(next).some((r) => r.name === name)) this.statuses.delete(name);
+    this.recorder = this.createRecorder();
+    const names = enabledResources(next).map((r) => r.name);
+    this.status.configure(names, next.timing.resyncInterval);
+    this.metrics.configure(names);
     this.session = this.startSession(next, { kind: 'signal', detail: 'SIGHUP' });
     this.options.logger.info('configuration reloaded');
   }
@@ -130,10 +138,10 @@ export class Daemon {
     const finished = await this.stopSession();
     const settled = loop ? await loop.settled(1000) : true;
     if (!finished) this.options.logger.warn({ timeoutMs: SHUTDOWN_TIMEOUT_MS, stuck: !settled }, 'pass still running at shutdown; aborted it, exiting anyway');
-    await this.writeStatus();
+    await this.recorder.write();
     // Bounded: a dead webhook must not hold the shutdown (TimeoutStopSec).
     if (!(await this.journal.flush(5000))) this.options.logger.warn('journal webhook: entries still pending at shutdown; dropped');
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await this.server?.close();
     this.options.logger.info('controller stopped');
     return settled;
   }
@@ -147,7 +155,7 @@ export class Daemon {
       maxDebounceMs: config.timing.maxDebounce,
       backoff: { initialMs: config.timing.backoffInitial, maxMs: config.timing.backoffMax },
       passTimeoutMs: config.timing.passTimeout,
-      pass: daemonPass(runtime, { statuses: () => this.statuses.values(), statusFile: this.options.statusFile, running: (at) => (this.passStartedAt = at) }),
+      pass: daemonPass(runtime, { applyFailed: () => this.status.applyFailed(), statusFile: this.options.statusFile, running: (at) => (this.passStartedAt = at) }),
       afterPass: (result, retry) => this.afterPass(result, retry),
       onPassError: (error) => logger.error({ err: describeError(error) }, 'pass failed unexpectedly'),
       onPassAbandoned: (request, timeoutMs) => void this.abandoned(request.triggers, timeoutMs),
@@ -190,61 +198,23 @@ export class Daemon {
   private setDocker(connected: boolean, message: string): void {
     if (this.docker.connected !== connected) {
       this.docker = { connected, since: iso(this.options.host.clock.now()) };
+      this.status.setDocker(this.docker);
       const log = connected ? this.options.logger.info.bind(this.options.logger) : this.options.logger.warn.bind(this.options.logger);
       log({ docker: connected ? 'connected' : 'disconnected' }, message);
     }
   }
 
+  /** After every pass: the recorder (status, metrics, journal, log lines), the watches, the file, systemd. */
   private async afterPass(result: PassResult, retry: ReadonlyMap<string, RetryState>): Promise<void> {
-    this.stats.passes++;
-    this.stats.changes += result.resources.filter((r) => r.changed).length;
-    if (result.resources.some((r) => r.failed)) this.stats.failures++;
-    for (const outcome of result.resources) {
-      const state = retry.get(outcome.name) ?? { consecutiveFailures: 0, nextRetryAt: null };
-      this.statuses.set(outcome.name, resourceStatus(outcome, this.statuses.get(outcome.name), result.finishedAt, state));
-    }
-    this.lastPass = lastPassOf(result);
-    // Every configured resource in sync (a retry pass reports only some of them).
-    if (enabledResources(this.config).every((r) => this.statuses.get(r.name)?.inSync)) this.lastSuccessAt = iso(result.finishedAt);
-    this.metrics.pass(result);
-    logPass(this.options.logger, result);
-    await this.journal.record(result); // the file only: the webhook delivers in the background
+    await this.recorder.record(result, (outcome) => retry.get(outcome.name) ?? { consecutiveFailures: 0, nextRetryAt: null });
     this.session?.watchAfter(result);
-    await this.writeStatus();
-    this.systemd?.passDone(statusLine(this.status()));
+    await this.recorder.write();
+    this.systemd?.passDone(statusLine(this.status.document()));
   }
 
   // A pass ran longer than timing.passTimeout: reported (log, status, metrics); the loop retries it.
   private async abandoned(triggers: string[], timeoutMs: number): Promise<void> {
-    this.lastPass = reportAbandoned(triggers, timeoutMs, this.options.host.clock.now(), this.options.logger, this.metrics);
-    Object.assign(this.stats, { passes: this.stats.passes + 1, failures: this.stats.failures + 1 });
-    await this.writeStatus();
-  }
-
-  /** The status as it stands (also what /readyz judges). */
-  status(): StatusFile {
-    return {
-      schemaVersion: 1,
-      controller: {
-        version: VERSION,
-        pid: process.pid,
-        mode: 'daemon',
-        startedAt: iso(this.startedAt),
-        resyncIntervalMs: this.config.timing.resyncInterval,
-        docker: { ...this.docker },
-      },
-      lastPass: this.lastPass,
-      lastSuccessAt: this.lastSuccessAt,
-      stats: { ...this.stats },
-      resources: enabledResources(this.config).map((r) => this.statuses.get(r.name)).filter((s): s is ResourceStatus => s !== undefined),
-    };
-  }
-
-  private async writeStatus(): Promise<void> {
-    try {
-      await writeStatusFile(this.options.host.files, this.options.statusFile, this.status());
-    } catch (error) {
-      this.options.logger.error({ err: describeError(error), file: this.options.statusFile }, 'cannot write the status file');
-    }
+    this.recorder.abandoned(triggers, timeoutMs, this.options.host.clock.now());
+    await this.recorder.write();
   }
 }

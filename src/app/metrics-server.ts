@@ -1,49 +1,41 @@
-import { createServer, type Server } from 'node:http';
 import { StartupError } from '../core/errors';
+import type { HttpRequest, HttpResponse, HttpServer, HttpServers } from '../host/http-server';
 import type { Metrics } from '../status/metrics';
 
 export interface Probes {
   /** The loop is alive. */
   live(): boolean;
-  /** Same rule as `reconcile status`. */
+  /** Same rule as `reconcile status` (status/health.ts). */
   ready(): { ok: boolean; problems: string[] };
 }
 
 /** `/metrics` (Prometheus text), `/healthz` and `/readyz`. Resolves once listening. */
-export async function startMetricsServer(addr: { host: string; port: number }, metrics: Metrics, probes: Probes): Promise<Server> {
-  const server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { allow: 'GET, HEAD' }).end();
-      return;
-    }
-    if (path === '/metrics') {
-      metrics.text().then(
-        (text) => res.writeHead(200, { 'content-type': metrics.contentType }).end(text),
-        () => res.writeHead(500).end('metrics unavailable\n'),
-      );
-      return;
-    }
-    if (path === '/healthz') {
-      const ok = probes.live();
-      res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(ok ? 'ok\n' : 'loop stopped\n');
-      return;
-    }
-    if (path === '/readyz') {
-      const ready = probes.ready();
-      res.writeHead(ready.ok ? 200 : 503, { 'content-type': 'text/plain' }).end(ready.ok ? 'ready\n' : `${ready.problems.join('\n')}\n`);
-      return;
-    }
-    res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => reject(listenError(addr, error)));
-    server.listen(addr.port, addr.host, () => {
-      server.removeAllListeners('error');
-      resolve();
-    });
-  });
-  return server;
+export async function startMetricsServer(servers: HttpServers, addr: { host: string; port: number }, metrics: Metrics, probes: Probes): Promise<HttpServer> {
+  try {
+    return await servers.listen(addr, (request) => answer(request, metrics, probes));
+  } catch (error) {
+    throw listenError(addr, error as NodeJS.ErrnoException);
+  }
+}
+
+async function answer(request: HttpRequest, metrics: Metrics, probes: Probes): Promise<HttpResponse> {
+  if (request.method !== 'GET' && request.method !== 'HEAD') return { status: 405, headers: { allow: 'GET, HEAD' } };
+  const text = { 'content-type': 'text/plain' };
+  if (request.path === '/metrics') {
+    return metrics.text().then(
+      (body) => ({ status: 200, headers: { 'content-type': metrics.contentType }, body }),
+      () => ({ status: 500, body: 'metrics unavailable\n' }),
+    );
+  }
+  if (request.path === '/healthz') {
+    const ok = probes.live();
+    return { status: ok ? 200 : 503, headers: text, body: ok ? 'ok\n' : 'loop stopped\n' };
+  }
+  if (request.path === '/readyz') {
+    const ready = probes.ready();
+    return { status: ready.ok ? 200 : 503, headers: text, body: ready.ok ? 'ready\n' : `${ready.problems.join('\n')}\n` };
+  }
+  return { status: 404, headers: text, body: 'not found\n' };
 }
 
 const LISTEN_PROBLEMS: Record<string, string> = {

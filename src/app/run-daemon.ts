@@ -1,9 +1,7 @@
 import { merge } from 'rxjs';
-import type { CliArgs } from '../cli/parse-args';
 import type { Config } from '../config/schema';
 import { LockedError } from '../core/errors';
 import type { Logger } from '../core/logger';
-import { acquirePidLock } from '../adapters/pid-lock';
 import { signals } from '../triggers/signal-source';
 import { createHostDeps, createNotifier } from './create-runtime';
 import { Daemon, SHUTDOWN_TIMEOUT_MS } from './daemon';
@@ -13,31 +11,37 @@ import { endProcessNow } from './end-process';
 export const SHUTDOWN_BOUND_MS = SHUTDOWN_TIMEOUT_MS + 5_000;
 
 export interface RunDaemonOptions {
-  args: CliArgs;
   config: Config;
+  /** --config: re-read on SIGHUP. */
+  configPath?: string;
+  /** --metrics-addr */
+  metricsAddr?: { host: string; port: number };
   statusFile: string;
   logger: Logger;
 }
 
+/** How the controller ended: stopped by a signal, or never started because another one holds the lock. */
+export type DaemonExit = { kind: 'stopped' } | { kind: 'locked'; message: string };
+
 /** `reconcile`: run the controller until SIGTERM/SIGINT; SIGHUP reloads the configuration. */
-export async function runDaemon(options: RunDaemonOptions): Promise<number> {
-  const { args, config, statusFile, logger } = options;
+export async function runDaemon(options: RunDaemonOptions): Promise<DaemonExit> {
+  const { config, statusFile, logger } = options;
+  const host = createHostDeps(config);
   let lock;
   try {
-    lock = acquirePidLock(`${statusFile}.lock`);
+    lock = host.locks.acquire(`${statusFile}.lock`);
   } catch (error) {
     if (!(error instanceof LockedError)) throw error;
-    process.stderr.write(`reconcile: ${error.message}\n`);
-    return 1;
+    return { kind: 'locked', message: error.message };
   }
   const notify = createNotifier(process.env, process.pid);
   const daemon = new Daemon({
     config,
     statusFile,
-    host: createHostDeps(config),
+    host,
     logger,
-    ...(args.config !== undefined ? { configPath: args.config } : {}),
-    ...(args.metricsAddr ? { metricsAddr: args.metricsAddr } : {}),
+    ...(options.configPath !== undefined ? { configPath: options.configPath } : {}),
+    ...(options.metricsAddr ? { metricsAddr: options.metricsAddr } : {}),
     ...(notify ? { notify } : {}),
   });
   // Stop signals are handled from before the start until the exit: a second Ctrl-C during
@@ -75,7 +79,5 @@ export async function runDaemon(options: RunDaemonOptions): Promise<number> {
     logger.warn('a pass is stuck where nothing can interrupt it; ending the process');
     endProcessNow();
   }
-  // Everything is closed; idle keep-alive sockets of the Docker client must not delay the exit.
-  setTimeout(() => process.exit(0), 100).unref();
-  return 0;
+  return { kind: 'stopped' };
 }

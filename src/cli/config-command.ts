@@ -1,7 +1,8 @@
 import { stringify } from 'yaml';
 import { z } from 'zod';
 import { configJsonSchema } from '../config/file-schema';
-import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig } from '../config/load-config';
+import { loadConfig } from '../app/create-runtime';
+import { ConfigError, DEFAULT_CONFIG_PATH } from '../config/load-config';
 import { configSchema, enabledResources } from '../config/schema';
 import { UsageError } from '../core/errors';
 import { EXIT } from './exit-codes';

@@ -1,5 +1,8 @@
 import type { PassResult } from '../controller/outcome';
-import { passSucceeded } from '../status/build-status';
+import { everyInSync } from '../status/in-sync';
+
+/** A one-off pass reports every configured resource: in sync when each of them is. */
+const passSucceeded = (pass: PassResult): boolean => everyInSync(pass.resources.map((r) => r.name), (name) => pass.resources.find((r) => r.name === name));
 
 /** Exit codes (docs/design.md §4, README "Command line"). */
 export const EXIT = {

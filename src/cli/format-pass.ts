@@ -1,7 +1,7 @@
 import { createTwoFilesPatch } from 'diff';
 import { displayBytes } from '../core/bytes';
 import type { PassResult, ResourceOutcome } from '../controller/outcome';
-import { describeStep, displayArgv, type CommandSettings } from '../resources/apply-plan';
+import { describeStep, displayArgv, toolArgv, type CommandSettings } from '../resources/apply-plan';
 import type { FileChange, ObservedValue } from '../resources/plan';
 
 const show = (value: ObservedValue): string => (value === null ? '-' : Array.isArray(value) ? value.join(',') : String(value));
@@ -55,7 +55,7 @@ export function formatPlanDiff(pass: PassResult, commands: CommandSettings): str
     for (const change of o.plan.changes) parts.push(formatChange(change));
     for (const removal of o.plan.removals ?? []) parts.push(`# ${o.name}: would remove ${removal.path}\n`);
     for (const step of o.plan.commands) {
-      const when = !('exec' in step) && step.onlyIf ? ` (if \`${[...commands[step.tool], ...step.onlyIf.args].join(' ')}\` succeeds)` : '';
+      const when = !('exec' in step) && step.onlyIf ? ` (if \`${[...toolArgv(commands, step.tool), ...step.onlyIf.args].join(' ')}\` succeeds)` : '';
       parts.push(`# ${o.name}: would run: ${displayArgv(commands, step).join(' ')}${when}\n`);
     }
   }

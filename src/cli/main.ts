@@ -1,15 +1,13 @@
-import { createHostDeps, createJournal, createRuntime } from '../app/create-runtime';
+import { createHostDeps, createJournal, createLocalFiles, createRuntime, loadConfig } from '../app/create-runtime';
 import { createLogger } from '../app/create-logger';
 import { endProcessNow } from '../app/end-process';
 import { runOnce } from '../app/run-once';
-import { NodeAppendLog } from '../adapters/node-append-log';
-import { NodeFileSystem } from '../adapters/node-file-system';
-import { loadConfig } from '../config/load-config';
 import { describeError, StartupError, UsageError } from '../core/errors';
 import { VERSION } from '../core/version';
 import { readStatusFile } from '../status/status-file';
 import { configCommand } from './config-command';
 import { EXIT } from './exit-codes';
+import { onceOutput } from './once-command';
 import { parseCliArgs, USAGE, type CliArgs } from './parse-args';
 import { statusReport } from './status-command';
 import { historyReport } from './history-command';
@@ -54,7 +52,7 @@ async function dispatch(args: CliArgs): Promise<number> {
   if (args.command === 'status') {
     // Only the status file path is needed; a broken config still leaves the file readable.
     const statusFile = args.statusFile ?? loadConfig(args.config).status.file;
-    const report = statusReport(await readStatusFile(new NodeFileSystem(), statusFile), Date.now(), args.json);
+    const report = statusReport(await readStatusFile(createLocalFiles().files, statusFile), Date.now(), args.json);
     process.stdout.write(report.stdout);
     return report.exitCode;
   }
@@ -65,7 +63,7 @@ async function dispatch(args: CliArgs): Promise<number> {
     // Both files are bounded by journal.maxBytes; the limit only guards against a foreign huge file.
     let read;
     try {
-      read = await readJournal(new NodeAppendLog(), file, 2 * config.journal.maxBytes);
+      read = await readJournal(createLocalFiles().appendLog, file, 2 * config.journal.maxBytes);
     } catch (error) {
       process.stderr.write(`reconcile: ${describeError(error)}\n`);
       return EXIT.notConverged;
@@ -81,21 +79,33 @@ async function dispatch(args: CliArgs): Promise<number> {
     const runtime = createRuntime(config, host, logger);
     const result = await runOnce(runtime, {
       dryRun: args.dryRun,
-      json: args.json,
       statusFile,
-      detailedExitCodes: args.detailedExitCodes,
       journal: createJournal(config, statusFile, host, logger),
       // On a terminal the summary already gives each reason a line; the log would repeat it.
       logOutcomes: !(process.stdout.isTTY && process.stderr.isTTY),
     });
+    const output = onceOutput(result, { json: args.json, detailedExitCodes: args.detailedExitCodes, commands: runtime.commands });
     // A stuck pass (a read blocked in the kernel) would keep even process.exit() waiting.
-    if (result.abandoned === 'stuck') process.stdout.write(result.stdout, () => endProcessNow());
-    else process.stdout.write(result.stdout);
+    if (result.kind === 'abandoned' && result.stuck) process.stdout.write(output.stdout, () => endProcessNow());
+    else process.stdout.write(output.stdout);
     // An abandoned pass may leave a handle behind: it must not keep the process alive.
-    if (result.abandoned) setTimeout(() => process.exit(result.exitCode), 100).unref();
-    return result.exitCode;
+    if (result.kind === 'abandoned') setTimeout(() => process.exit(output.exitCode), 100).unref();
+    return output.exitCode;
   }
   // Loaded only here: the controller's watchers, RxJS and metrics cost a one-off pass startup time.
   const { runDaemon } = await import('../app/run-daemon');
-  return runDaemon({ args, config, statusFile, logger });
+  const exit = await runDaemon({
+    config,
+    statusFile,
+    logger,
+    ...(args.config !== undefined ? { configPath: args.config } : {}),
+    ...(args.metricsAddr ? { metricsAddr: args.metricsAddr } : {}),
+  });
+  if (exit.kind === 'locked') {
+    process.stderr.write(`reconcile: ${exit.message}\n`);
+    return EXIT.notConverged;
+  }
+  // Everything is closed; idle keep-alive sockets of the Docker client must not delay the exit.
+  setTimeout(() => process.exit(EXIT.ok), 100).unref();
+  return EXIT.ok;
 }

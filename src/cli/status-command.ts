@@ -1,28 +1,7 @@
 import { formatDuration } from '../core/duration';
 import type { ObservedValue } from '../resources/plan';
-import type { StatusFile, StatusRead } from '../status/status-file';
-
-export interface Health {
-  healthy: boolean;
-  problems: string[];
-}
-
-/**
- * Healthy: every resource Ready=True and the last pass finished within 3 × the resync
- * interval the controller recorded. Shared by `reconcile status` and `/readyz`.
- */
-export function assessHealth(status: StatusFile, now: number): Health {
-  const problems: string[] = [];
-  const finished = status.lastPass ? Date.parse(status.lastPass.finishedAt) : NaN;
-  const limit = 3 * (status.controller.resyncIntervalMs || 30_000);
-  if (Number.isNaN(finished)) problems.push('no pass has finished yet');
-  else if (now - finished > limit) problems.push(`stale: last pass ${formatDuration(now - finished)} ago (limit ${formatDuration(limit)})`);
-  for (const r of status.resources) {
-    const ready = r.conditions.find((c) => c.type === 'Ready');
-    if (ready?.status !== 'True') problems.push(`${r.name}: ${ready?.reason ?? 'NoCondition'}: ${ready?.message ?? ''}`);
-  }
-  return { healthy: problems.length === 0, problems };
-}
+import { assessHealth } from '../status/health';
+import type { StatusRead } from '../status/status-file';
 
 const show = (v: ObservedValue): string => (v === null ? '-' : Array.isArray(v) ? v.join(',') : String(v));
 
@@ -54,8 +33,13 @@ export function statusReport(read: StatusRead, now: number, json: boolean): { ex
     const desired = r.desired === null && r.lastKnownDesired !== null ? `(${r.lastKnownDesired})` : show(r.desired);
     rows.push([r.name, desired, show(r.observed), ready?.status ?? '-', ready?.reason ?? '-', ago(now, ready?.lastTransitionTime), inTime(now, r.nextRetryAt)]);
   }
+  // Conditions besides Ready (e.g. Listening), one line each under the table.
+  const others = status.resources.flatMap((r) =>
+    r.conditions.filter((c) => c.type !== 'Ready').map((c) => `${r.name}: ${c.type}=${c.status} ${c.reason}: ${c.message} (since ${ago(now, c.lastTransitionTime)})`),
+  );
   const widths = rows[0]?.map((_, c) => Math.max(...rows.map((row) => (row[c] ?? '').length))) ?? [];
   const lines = rows.map((row) => row.map((cell, c) => cell.padEnd(widths[c] ?? 0)).join('  ').trimEnd());
+  lines.push(...others);
   const pass = status.lastPass;
   lines.push(
     `controller: ${status.controller.mode} pid ${status.controller.pid}, version ${status.controller.version}` +

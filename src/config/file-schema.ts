@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { containerCredentials, containerFile, containerIniValue, directoryMirror, fileLine, firewalldServicePort, name, systemdSocketPort } from './kind-schemas';
+import { containerCredentials, containerFile, containerIniValue, directoryMirror, fileLine, firewalldServicePort, iniValue, name, selinuxPortType, systemdSocketPort } from './kind-schemas';
 import { sections } from './schema';
 
 /** A change to one default resource: any of its keys but the name (`{ enabled: false }`). */
@@ -7,6 +7,8 @@ const resourceChange = z.union([
   systemdSocketPort.omit({ name: true }).partial(),
   firewalldServicePort.omit({ name: true }).partial(),
   fileLine.omit({ name: true }).partial(),
+  iniValue.omit({ name: true }).partial(),
+  selinuxPortType.omit({ name: true }).partial(),
   directoryMirror.omit({ name: true }).partial(),
   containerCredentials.omit({ name: true }).partial(),
 ]);
@@ -24,6 +26,7 @@ const configFileSchema = z
     journal: sections.journal.partial().nullable(),
     timing: sections.timing.partial().nullable(),
     commands: sections.commands.partial().nullable(),
+    listenCheck: sections.listenCheck.partial().nullable(),
     sources: z.record(name, z.union([containerIniValue.partial(), containerFile.partial()]).nullable()).nullable(),
     resources: z.union([sections.resources, z.record(name, resourceChange.nullable())]).nullable(),
   })

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { VALUE_TYPES } from '../core/value-type';
 
 // The shapes of every source and resource kind, without cross-field rules, so that the file
 // schema (src/config/file-schema.ts) can make them partial for overrides.
@@ -22,6 +23,7 @@ export const containerIniValue = z.strictObject({
   path: absolutePath.nullable().default(null),
   section: z.string().min(1),
   key: z.string().min(1),
+  type: z.enum(VALUE_TYPES).default('port'),
 });
 
 export const containerFile = z.strictObject({
@@ -78,6 +80,21 @@ export function checkFileLine(spec: z.output<typeof fileLine>, ctx: z.Refinement
   else if (byVolume && (spec.volume === undefined || !spec.file)) ctx.addIssue({ code: 'custom', path: ['volume'], message: 'volume and file go together' });
 }
 
+/** A GLib key-file group or key name: one line, no brackets or `=`, no surrounding spaces. */
+const keyFileName = z.string().regex(/^[^\s[\]=#](?:[^\r\n[\]=]*[^\s[\]=])?$/, 'must be a key-file name (no [ ] =, line breaks or surrounding spaces)');
+
+export const iniValue = z.strictObject({
+  ...common,
+  kind: z.literal('IniValue'),
+  source: z.string().min(1),
+  path: absolutePath,
+  section: keyFileName,
+  key: keyFileName,
+  template: z.string().refine((t) => t.includes('{value}'), 'must contain {value}').refine((t) => !/[\r\n]/.test(t), 'must be one line').default('{value}'),
+  create: z.boolean().default(false),
+  afterChange: afterChange.optional(),
+});
+
 export const directoryMirror = z.strictObject({
   ...common,
   kind: z.literal('DirectoryMirror'),
@@ -119,4 +136,12 @@ export const firewalldServicePort = z.strictObject({
   kind: z.literal('FirewalldServicePort'),
   source: z.string().min(1),
   files: z.array(absolutePath).min(1),
+});
+
+export const selinuxPortType = z.strictObject({
+  ...common,
+  kind: z.literal('SelinuxPortType'),
+  source: z.string().min(1),
+  type: z.string().regex(/^[a-z0-9_]+_t$/, 'must be an SELinux type such as websm_port_t').default('websm_port_t'),
+  protocol: z.enum(['tcp', 'udp']).default('tcp'),
 });

@@ -1,8 +1,8 @@
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { UsageError } from '../core/errors';
+import type { ConfigFiles } from '../host/config-files';
 import { mergeConfig, type Yaml } from './merge-config';
 import { applyResourceOverrides } from './resource-overrides';
 import { configSchema, type Config } from './schema';
@@ -50,28 +50,11 @@ function parseYaml(text: string, origin: string): Yaml {
   }
 }
 
-/** The file's text: a regular file of at most MAX_CONFIG_BYTES; never blocks (FIFO) or reads without end (device). */
-function readText(path: string, what: string): string {
-  let fd: number;
-  try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
-  } catch (error) {
-    throw new UsageError(`cannot read ${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-  }
-  try {
-    const stat = fstatSync(fd);
-    if (!stat.isFile()) throw new UsageError(`cannot read ${what} ${path}: not a regular file`);
-    const buffer = Buffer.alloc(MAX_CONFIG_BYTES + 1);
-    let length = 0;
-    for (let n = -1; n !== 0 && length < buffer.length; length += n) n = readSync(fd, buffer, length, buffer.length - length, null);
-    if (length > MAX_CONFIG_BYTES) throw new UsageError(`cannot read ${what} ${path}: larger than ${MAX_CONFIG_BYTES / 1024 / 1024} MiB`);
-    return buffer.toString('utf8', 0, length);
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    throw new UsageError(`cannot read ${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-  } finally {
-    closeSync(fd);
-  }
+/** The file's text, or a UsageError naming the file. */
+function readText(files: ConfigFiles, path: string, what: string): string {
+  const read = files.readText(path, MAX_CONFIG_BYTES);
+  if (!read.ok) throw new UsageError(`cannot read ${what} ${path}: ${read.problem}`);
+  return read.text;
 }
 
 function keyOf(path: readonly PropertyKey[]): string {
@@ -120,9 +103,9 @@ function mergeConfigFile(defaults: Yaml, user: Yaml, origin: string): Yaml {
  * The configuration in force: the packaged defaults, with the file at `path` (if any) merged
  * over them. Throws UsageError (exit 64) naming the file and key on any problem.
  */
-export function loadConfig(path?: string, defaultsPath: string = DEFAULT_CONFIG_PATH): Config {
-  const defaults = parseYaml(readText(defaultsPath, 'default configuration'), defaultsPath);
+export function readConfig(files: ConfigFiles, path?: string, defaultsPath: string = DEFAULT_CONFIG_PATH): Config {
+  const defaults = parseYaml(readText(files, defaultsPath, 'default configuration'), defaultsPath);
   if (!path) return validateConfig(defaults, defaultsPath);
-  const user = parseYaml(readText(path, 'configuration file'), path);
+  const user = parseYaml(readText(files, path, 'configuration file'), path);
   return validateConfig(mergeConfigFile(defaults, user, path), path);
 }

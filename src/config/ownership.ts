@@ -42,6 +42,12 @@ function claimsOf(r: ResourceConfig): { key: (string | number)[]; claim: Claim }
       const where = r.path !== undefined ? host(r.path) : inVolume(r.volume ?? '', r.file ?? '');
       return [{ key: [r.path !== undefined ? 'path' : 'file'], claim: { what: 'line', ...where, rule: { match: r.match, template: r.template } } }];
     }
+    case 'IniValue':
+      // GLib key files: groups and keys are case-sensitive.
+      return [{ key: ['key'], claim: { what: 'ini', id: `the key ${r.key} of [${r.section}] in ${clean(r.path)}` } }];
+    case 'SelinuxPortType':
+      // The port is known only at run time; two of them with different types would be seen there.
+      return [{ key: ['type'], claim: { what: 'unit', id: `the SELinux type of the ${r.protocol} port of source ${r.source}` } }];
     case 'DirectoryMirror': {
       const where = 'path' in r.to ? host(r.to.path) : inVolume(r.to.volume, r.to.subPath);
       return [{ key: ['to'], claim: { what: 'tree', ...where } }];

@@ -10,8 +10,10 @@ import {
   directoryMirror,
   fileLine,
   firewalldServicePort,
+  iniValue,
   name,
   nonEmptyArgv,
+  selinuxPortType,
   systemdSocketPort,
 } from './kind-schemas';
 import { ownershipConflicts } from './ownership';
@@ -19,18 +21,23 @@ import { ownershipConflicts } from './ownership';
 /** The longest resync interval: a level-triggered safety net that runs less than daily is none. */
 const MAX_RESYNC_MS = 24 * 3_600_000;
 
-export const RESOURCE_KINDS = ['SystemdSocketPort', 'FirewalldServicePort', 'FileLine', 'DirectoryMirror', 'ContainerCredentials'] as const;
+export const RESOURCE_KINDS = ['SystemdSocketPort', 'FirewalldServicePort', 'FileLine', 'IniValue', 'DirectoryMirror', 'ContainerCredentials', 'SelinuxPortType'] as const;
 export const SOURCE_KINDS = ['ContainerIniValue', 'ContainerFile'] as const;
+
+/** Resource kinds whose source must give a port (`type: port`). */
+const PORT_KINDS: readonly string[] = ['SystemdSocketPort', 'FirewalldServicePort', 'SelinuxPortType'];
 
 /** Which source kind each resource kind reads (DirectoryMirror reads none). */
 const SOURCE_KIND_OF: Record<string, string> = {
   SystemdSocketPort: 'ContainerIniValue',
   FirewalldServicePort: 'ContainerIniValue',
   FileLine: 'ContainerIniValue',
+  IniValue: 'ContainerIniValue',
+  SelinuxPortType: 'ContainerIniValue',
   ContainerCredentials: 'ContainerFile',
 };
 
-const resource = z.discriminatedUnion('kind', [systemdSocketPort, firewalldServicePort, fileLine.superRefine(checkFileLine), directoryMirror, containerCredentials]);
+const resource = z.discriminatedUnion('kind', [systemdSocketPort, firewalldServicePort, fileLine.superRefine(checkFileLine), iniValue, directoryMirror, containerCredentials, selinuxPortType]);
 
 /** The sections of the configuration, each complete (after defaults are merged). */
 export const sections = {
@@ -58,8 +65,11 @@ export const sections = {
     prefix: commandArgv,
     systemctl: nonEmptyArgv,
     firewallCmd: nonEmptyArgv,
+    semanage: nonEmptyArgv,
+    selinuxenabled: nonEmptyArgv,
     timeout: duration,
   }),
+  listenCheck: z.strictObject({ procNet: absolutePath }),
   sources: z.record(name, z.discriminatedUnion('kind', [containerIniValue, containerFile])),
   resources: z.array(resource),
 };
@@ -76,6 +86,8 @@ export const configSchema = z.strictObject(sections).superRefine((config, ctx) =
       ctx.addIssue({ code: 'custom', path: ['resources', i, 'source'], message: `names no source under "sources" ("${r.source}")` });
     } else if (source.kind !== SOURCE_KIND_OF[r.kind]) {
       ctx.addIssue({ code: 'custom', path: ['resources', i, 'source'], message: `a ${r.kind} needs a ${SOURCE_KIND_OF[r.kind]} source, "${r.source}" is a ${source.kind}` });
+    } else if (PORT_KINDS.includes(r.kind) && source.kind === 'ContainerIniValue' && source.type !== 'port') {
+      ctx.addIssue({ code: 'custom', path: ['resources', i, 'source'], message: `a ${r.kind} needs a port, "${r.source}" is of type ${source.type}` });
     }
   });
   for (const [key, source] of Object.entries(config.sources)) {

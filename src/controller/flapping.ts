@@ -8,28 +8,31 @@ export interface FlapPolicy {
   minHoldMs: number;
 }
 
-/** Ten corrections toward the same desired value within a minute; held at least 10 s. */
+/** Ten corrections of the same drift within a minute; held at least 10 s. */
 export const FLAP_POLICY: FlapPolicy = { threshold: 10, windowMs: 60_000, minHoldMs: 10_000 };
 
 /**
- * Counts the corrections (passes that wrote a resource's files) of each resource toward one
- * desired value (a new desired value starts the count again: that is a change, not a fight). A resource
- * corrected again and again — another tool writing the same file — is fought by every pass,
+ * Counts the corrections (passes that wrote a resource's files) of each resource from one drift
+ * to one desired value: the same observed value put back again and again is a fight, while a new
+ * desired value or a different wrong value (a user, an upgrade, a storm of edits) starts the count
+ * again. A resource corrected again and again — another tool writing the same file — is fought by every pass,
  * and each correction restarts a service: after `threshold` corrections within `windowMs` its
  * outcome becomes `Flapping` (a failure: it is backed off and held out of event-driven passes
  * until its retry is due), instead of a restart many times a second.
  */
 export class FlapDetector {
   private readonly corrections = new Map<string, number[]>();
-  private readonly desired = new Map<string, ResourceOutcome['desired']>();
+  /** What the last correction was: from which observed value to which desired value. */
+  private readonly drift = new Map<string, string>();
 
   constructor(private readonly policy: FlapPolicy = FLAP_POLICY) {}
 
   /** The outcome, turned into `Flapping` when this correction is one too many. */
   observe(outcome: ResourceOutcome, now: number): ResourceOutcome {
     const wrote = outcome.changed && outcome.actions.some((a) => a.result === 'updated' && /^(write|remove) /.test(a.action));
-    if (wrote && this.desired.get(outcome.name) !== outcome.desired) this.corrections.delete(outcome.name);
-    if (wrote) this.desired.set(outcome.name, outcome.desired);
+    const drift = JSON.stringify([outcome.observedBefore ?? null, outcome.desired]);
+    if (wrote && this.drift.get(outcome.name) !== drift) this.corrections.delete(outcome.name);
+    if (wrote) this.drift.set(outcome.name, drift);
     const recent = (this.corrections.get(outcome.name) ?? []).filter((t) => now - t < this.policy.windowMs);
     if (wrote) recent.push(now);
     if (recent.length === 0) this.corrections.delete(outcome.name);
@@ -48,6 +51,6 @@ export class FlapDetector {
   /** Forget a resource (removed by a reload). */
   forget(name: string): void {
     this.corrections.delete(name);
-    this.desired.delete(name);
+    this.drift.delete(name);
   }
 }

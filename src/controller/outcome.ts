@@ -1,5 +1,5 @@
 import type { ActionResult } from '../resources/apply-plan';
-import type { ObservedValue, Plan } from '../resources/plan';
+import type { ExtraCondition, ObservedValue, Plan } from '../resources/plan';
 import type { WatchPaths } from './watch-paths';
 
 /** Condition reasons (CamelCase, Kubernetes conventions). */
@@ -16,7 +16,9 @@ export type Reason =
   | 'TargetAbsent'
   | 'ObserveFailed'
   | 'SourceUnreadable'
-  | 'UnsafePath';
+  | 'UnsafePath'
+  | 'PortInUse'
+  | 'NotApplicable';
 
 export type ConditionStatus = 'True' | 'False' | 'Unknown';
 
@@ -40,6 +42,8 @@ export interface ResourceOutcome {
   /** The plan, when one was made (printed by --dry-run). */
   plan: Plan | null;
   actions: ActionResult[];
+  /** Conditions besides Ready, as last observed (e.g. SystemdSocketPort's `Listening`). */
+  conditions?: ExtraCondition[];
 }
 
 /** `abandoned`: the pass ran longer than `timing.passTimeout` (status and metrics only; a PassResult never has it). */
@@ -59,7 +63,7 @@ export interface PassResult {
 
 /** failed > unavailable > converged > unchanged. */
 export function passResultOf(outcomes: readonly ResourceOutcome[]): PassResultKind {
-  const broken: Reason[] = ['ApplyFailed', 'CheckFailed', 'Flapping', 'CannotConverge', 'ObserveFailed', 'SourceUnreadable', 'UnsafePath'];
+  const broken: Reason[] = ['ApplyFailed', 'CheckFailed', 'Flapping', 'CannotConverge', 'ObserveFailed', 'SourceUnreadable', 'UnsafePath', 'PortInUse'];
   if (outcomes.some((o) => broken.includes(o.reason))) return 'failed';
   if (outcomes.some((o) => o.failed)) return 'unavailable';
   if (outcomes.some((o) => o.changed)) return 'converged';

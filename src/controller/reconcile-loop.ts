@@ -2,8 +2,9 @@ import type { Clock } from '../host/clock';
 import type { Trigger } from '../triggers/trigger';
 import { backoffDelay, type BackoffPolicy } from './backoff';
 import { boundedPass } from './bounded-pass';
-import { FLAP_POLICY, FlapDetector } from './flapping';
+import { FlapDetector } from './flapping';
 import { PassAbandonedError, passResultOf, type PassResult } from './outcome';
+import { retryAfter, type RetryState } from './retry-state';
 
 export { PassAbandonedError };
 
@@ -18,11 +19,7 @@ export interface PassRequest {
   signal: AbortSignal;
 }
 
-/** Per-resource retry state, shown in the status file. */
-export interface RetryState {
-  consecutiveFailures: number;
-  nextRetryAt: number | null;
-}
+export type { RetryState };
 
 export interface LoopOptions {
   clock: Clock;
@@ -199,17 +196,9 @@ export class ReconcileLoop {
     result.resources = result.resources.map((o) => this.flapping.observe(o, now));
     result.result = passResultOf(result.resources);
     for (const outcome of result.resources) {
-      if (!outcome.failed) {
-        this.retry.set(outcome.name, { consecutiveFailures: 0, nextRetryAt: null });
-        continue;
-      }
-      const failures = (this.retry.get(outcome.name)?.consecutiveFailures ?? 0) + 1;
-      let delay = backoffDelay(failures, this.options.backoff, this.random);
-      if (outcome.reason === 'Flapping') {
-        delay = Math.max(delay, FLAP_POLICY.minHoldMs);
-        this.held.set(outcome.name, now + delay);
-      }
-      this.retry.set(outcome.name, { consecutiveFailures: failures, nextRetryAt: now + delay });
+      const next = retryAfter(outcome, this.retry.get(outcome.name), now, this.options.backoff, this.random);
+      this.retry.set(outcome.name, next.state);
+      if (next.holdUntil !== null) this.held.set(outcome.name, next.holdUntil);
     }
     // A resource the pass no longer reports (removed by a configuration reload) is forgotten;
     // otherwise its past-due retry would fire again and again. Held ones were skipped on purpose.

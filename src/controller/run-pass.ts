@@ -125,8 +125,9 @@ async function planResource(
 ): Promise<ResourceOutcome | { apply: true; base: Base; plan: Plan; value: DesiredValue | null }> {
   const base = { name: resource.name, kind: resource.kind, changed: false, plan: null, actions: [] };
   let observation: Observation<unknown>;
+  const known = desired?.kind === 'value' ? desired.value : null;
   try {
-    observation = await resource.observe();
+    observation = await resource.observe(known);
     watch.set(`resource ${resource.name}`, observation.watch);
   } catch (error) {
     return {
@@ -140,7 +141,7 @@ async function planResource(
       failed: true,
     };
   }
-  const seen = { ...base, observed: observation.value };
+  const seen = { ...base, observed: observation.value, ...(observation.conditions ? { conditions: observation.conditions } : {}) };
   if (desired?.kind === 'unavailable') {
     const unsafe = desired.reason === 'UnsafePath'; // a refusal, not a wait: Ready False
     return { ...seen, desired: null, inSync: false, ready: unsafe ? 'False' : 'Unknown', reason: desired.reason ?? 'DesiredStateUnavailable', message: desired.message, failed: true };
@@ -153,6 +154,7 @@ async function planResource(
   const plan = resource.plan(value, observation.state, { retryCommands });
   const planned = { ...seen, desired: value === null ? (observation.desired ?? null) : showDesired(value), plan };
   if (plan.problem) return { ...planned, inSync: false, ready: 'False', reason: plan.problemReason ?? 'CannotConverge', message: plan.problem, failed: true };
+  if (plan.notApplicable) return { ...planned, inSync: true, ready: 'True', reason: 'NotApplicable', message: plan.notApplicable, failed: false };
   if (plan.absent) return { ...planned, inSync: false, ready: 'False', reason: 'TargetAbsent', message: plan.absent, failed: true };
   if (isEmptyPlan(plan)) return { ...planned, inSync: true, ready: 'True', reason: 'InSync', message: observation.summary, failed: false };
   if (dryRun) {
@@ -182,15 +184,16 @@ async function verify(
   watch: Map<string, readonly string[]>,
 ): Promise<ResourceOutcome> {
   try {
-    const after = await resource.observe();
+    const after = await resource.observe(desired);
     watch.set(`resource ${resource.name}`, after.watch);
     const again = resource.plan(desired, after.state, { retryCommands: false });
+    const seen = after.conditions ? { ...applied, conditions: after.conditions } : applied;
     const before = { observedBefore: applied.observed };
     if (!isEmptyPlan(again) || again.problem) {
-      return { ...applied, ...before, observed: after.value, inSync: false, ready: 'False', reason: 'ApplyFailed', message: 'still out of sync after applying (changed again by another writer, or the change did not take); retrying', failed: true };
+      return { ...seen, ...before, observed: after.value, inSync: false, ready: 'False', reason: 'ApplyFailed', message: 'still out of sync after applying (changed again by another writer, or the change did not take); retrying', failed: true };
     }
     const message = [after.summary, ...notes].join('; ');
-    return { ...applied, ...before, observed: after.value, inSync: true, ready: 'True', reason: 'Applied', message, failed: false };
+    return { ...seen, ...before, observed: after.value, inSync: true, ready: 'True', reason: 'Applied', message, failed: false };
   } catch (error) {
     return { ...applied, inSync: false, ready: 'False', reason: 'ObserveFailed', message: describeError(error), failed: true };
   }

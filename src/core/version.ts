@@ -1,7 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+// Written by scripts/write-version.mjs from package.json (npm run build, npm version): do not edit.
 
-/** This program's version, from package.json (same relative place from src/ and dist/). */
-export const VERSION: string = (
-  JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }
-).version;
+/** This program's version (package.json's `version`). */
+export const VERSION = '0.1.0';

@@ -69,6 +69,8 @@ export interface FileSystem {
    * with that link policy.
    */
   listTree(dir: string, options?: TreeOptions): Promise<TreeEntry[] | null>;
+  /** The target of a symbolic link as stored (e.g. `socket:[123]` for /proc/<pid>/fd/N), or null when it is missing or not a link. */
+  readLink(path: string): Promise<string | null>;
   /** The canonical path (symlinks resolved), or null when it does not resolve. */
   realPath(path: string): Promise<string | null>;
 }

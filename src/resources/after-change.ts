@@ -1,12 +1,10 @@
+import type { AfterChange } from '../config/kind-specs';
 import type { CheckStep, CommandStep } from './plan';
 
-/** A command that must succeed before the afterChange command runs (configuration `afterChange.check`). */
-export type AfterChangeCheck = { exec: { container: string; command: string[] } } | { command: string[] };
+export type { AfterChange };
 
-/** What to run after a resource changed something (configuration key `afterChange`). */
-export type AfterChange =
-  | { exec: { container: string; command: string[] }; check?: AfterChangeCheck | undefined }
-  | { systemctl: string[]; check?: AfterChangeCheck | undefined };
+/** A command that must succeed before the afterChange command runs (configuration `afterChange.check`). */
+type AfterChangeCheck = NonNullable<AfterChange['check']>;
 
 /** The command steps of an optional afterChange (its check travels with the step). */
 export function afterChangeSteps(afterChange: AfterChange | undefined): CommandStep[] {

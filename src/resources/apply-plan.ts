@@ -11,6 +11,10 @@ export interface CommandSettings {
   prefix: string[];
   systemctl: string[];
   firewallCmd: string[];
+  /** SelinuxPortType only; `[semanage]` when not given. */
+  semanage?: string[];
+  /** SelinuxPortType only; `[selinuxenabled]` when not given. */
+  selinuxenabled?: string[];
   timeoutMs: number;
 }
 
@@ -42,13 +46,20 @@ export interface ApplyReport {
 
 /** The argv of a host command: prefix + the configured tool + the step's arguments. */
 export function commandArgv(settings: CommandSettings, tool: Tool, args: readonly string[]): string[] {
-  return [...settings.prefix, ...settings[tool], ...args];
+  return [...settings.prefix, ...toolArgv(settings, tool), ...args];
+}
+
+/** The configured argv of a tool (without the prefix). */
+export function toolArgv(settings: CommandSettings, tool: Tool | 'selinuxenabled'): string[] {
+  if (tool === 'semanage') return settings.semanage ?? ['semanage'];
+  if (tool === 'selinuxenabled') return settings.selinuxenabled ?? ['selinuxenabled'];
+  return settings[tool];
 }
 
 /** A short label for a step with secrets masked, e.g. `systemctl restart cockpit.socket`. */
 export function describeStep(settings: CommandSettings, step: CommandStep): string {
   if ('exec' in step) return maskSecrets(`docker exec ${step.exec.container} ${step.exec.argv.join(' ')}`, step.secrets);
-  return [...settings[step.tool], ...step.args].join(' ');
+  return [...toolArgv(settings, step.tool), ...step.args].join(' ');
 }
 
 /** The full argv a step runs, secrets masked (for dry-run output and JSON). */
@@ -105,7 +116,7 @@ export async function runCommandStep(step: CommandStep, deps: ApplyDeps): Promis
   if (!('exec' in step) && step.onlyIf) {
     const check = await deps.runner.run(commandArgv(deps.commands, step.tool, step.onlyIf.args), runOptions(deps));
     if (check.kind !== 'exited' || check.exitCode !== 0) {
-      const why = check.kind === 'not-found' ? `${deps.commands[step.tool].join(' ')} not found; skipped` : step.onlyIf.otherwise;
+      const why = check.kind === 'not-found' ? `${toolArgv(deps.commands, step.tool).join(' ')} not found; skipped` : step.onlyIf.otherwise;
       return { action, result: 'skipped', message: why };
     }
   }

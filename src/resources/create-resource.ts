@@ -5,19 +5,35 @@ import { ContainerCredentials } from './container-credentials/container-credenti
 import { DirectoryMirror } from './directory-mirror/directory-mirror';
 import { FileLine } from './file-line/file-line';
 import { FirewalldServicePort } from './firewalld-service-port/firewalld-service-port';
+import { IniValue } from './ini-value/ini-value';
+import type { CommandRunner } from '../host/command-runner';
+import type { CommandSettings } from './apply-plan';
 import type { Resource } from './resource';
+import { SelinuxPortType } from './selinux-port-type/selinux-port-type';
 import type { RunningStateQuery } from './systemd-socket-port/running-state';
-import { SystemdSocketPort } from './systemd-socket-port/systemd-socket-port';
+import { SystemdSocketPort, type ListenCheckSettings } from './systemd-socket-port/systemd-socket-port';
+
+/** What some kinds need besides files and Docker (SystemdSocketPort's listen check and running state, SelinuxPortType's commands). */
+export interface ResourceExtras {
+  listenCheck: ListenCheckSettings;
+  runner: CommandRunner;
+  commands: CommandSettings;
+  running?: RunningStateQuery;
+}
 
 /** The resource for one `resources[]` entry of the configuration. */
-export function createResource(spec: ResourceConfig, files: FileSystem, docker: DockerHost, running?: RunningStateQuery): Resource {
+export function createResource(spec: ResourceConfig, files: FileSystem, docker: DockerHost, extras: ResourceExtras): Resource {
   switch (spec.kind) {
     case 'SystemdSocketPort':
-      return new SystemdSocketPort(spec, files, running);
+      return new SystemdSocketPort(spec, files, extras.running, extras.listenCheck);
     case 'FirewalldServicePort':
       return new FirewalldServicePort(spec, files);
     case 'FileLine':
       return new FileLine(spec, files, docker);
+    case 'IniValue':
+      return new IniValue(spec, files);
+    case 'SelinuxPortType':
+      return new SelinuxPortType(spec, extras.runner, extras.commands);
     case 'DirectoryMirror':
       return new DirectoryMirror(spec, files, docker);
     case 'ContainerCredentials':

@@ -29,8 +29,8 @@ export interface FileRemoval {
   within?: string;
 }
 
-/** Which configured command a step runs (`commands.systemctl` or `commands.firewallCmd`). */
-export type Tool = 'systemctl' | 'firewallCmd';
+/** Which configured command a step runs (`commands.systemctl`, `commands.firewallCmd` or `commands.semanage`). */
+export type Tool = 'systemctl' | 'firewallCmd' | 'semanage';
 
 /**
  * A command that must exit 0 after the files are written and before the step runs (`nginx -t`):
@@ -66,9 +66,19 @@ export interface Plan {
   commands: CommandStep[];
   /** Set when the resource cannot converge whatever is written (reason CannotConverge, or problemReason). */
   problem?: string;
-  problemReason?: 'SourceUnreadable' | 'UnsafePath';
+  problemReason?: 'SourceUnreadable' | 'UnsafePath' | 'PortInUse';
+  /** Set when the resource does not apply to this host (reason NotApplicable, Ready True). */
+  notApplicable?: string;
   /** Set when there is nothing to manage (reason TargetAbsent). */
   absent?: string;
+}
+
+/** A condition besides Ready that a resource reports on every pass (e.g. `Listening`). */
+export interface ExtraCondition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  reason: string;
+  message: string;
 }
 
 /** What observe() returns: the kind's own state, plus what the status shows and where to watch. */
@@ -86,6 +96,8 @@ export interface Observation<S> {
   summary: string;
   /** For resources without a source: what they want, as shown in the status (e.g. `3 files`). */
   desired?: number | string;
+  /** Conditions besides Ready (shown in the status file and by `reconcile status`). */
+  conditions?: ExtraCondition[];
 }
 
 export interface PlanOptions {

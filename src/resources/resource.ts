@@ -25,7 +25,8 @@ export interface Resource<S = unknown> {
   readonly source: string | null;
   /** Containers whose events should trigger a pass (besides the source's). */
   containers(): string[];
-  observe(): Promise<Observation<S>>;
+  /** `desired`: the source's value when it is known (kinds may observe what depends on it, e.g. who listens on the port). */
+  observe(desired?: DesiredValue | null): Promise<Observation<S>>;
   /** Pure. `desired` is null only for resources without a source. */
   plan(desired: DesiredValue | null, state: S, options: PlanOptions): Plan;
 }

@@ -2,17 +2,7 @@ import { describeError } from '../core/errors';
 import type { DockerHost } from '../host/docker-host';
 import { readyContainer } from '../files/container-volume-file';
 import type { Credentials, Desired, DesiredSource } from './desired';
-
-/** Configuration of a `ContainerFile` source: a credential file inside a container. */
-export interface ContainerFileSpec {
-  kind: 'ContainerFile';
-  container: string;
-  path: string;
-  /** `json`: `{"username": …, "password": …}`; `password`: the file is the password (first line). */
-  format: 'json' | 'password';
-  /** The user name for `format: password` (or when the JSON has none). */
-  username?: string | undefined;
-}
+import type { ContainerFileSpec } from '../config/kind-specs';
 
 /** Credential files are tiny; anything larger is not one. */
 export const MAX_CREDENTIAL_BYTES = 64 * 1024;

@@ -1,22 +1,12 @@
 import { dirname } from 'node:path';
-import { checkPort } from '../core/port';
 import type { DockerHost } from '../host/docker-host';
 import type { FileSystem } from '../host/file-system';
 import { findContainerFile } from '../files/container-volume-file';
 import type { Desired, DesiredSource } from './desired';
 import { getIniValue } from '../files/parse-ini';
 import { readIniFile } from '../files/read-ini-file';
-
-/** Configuration of a `ContainerIniValue` source (docs/configuration.md). */
-export interface ContainerIniValueSpec {
-  kind: 'ContainerIniValue';
-  container: string;
-  volume: string | null;
-  file: string;
-  path: string | null;
-  section: string;
-  key: string;
-}
+import type { ContainerIniValueSpec } from '../config/kind-specs';
+import { checkValue } from '../core/value-type';
 
 /**
  * A value in an INI file that a container owns (apphub's config.ini), found on the host through
@@ -49,9 +39,9 @@ export class ContainerIniValue implements DesiredSource {
     if (!parsed.ini.sections.has(section)) return unavailable(`${path} has no [${section}] section`);
     const raw = getIniValue(parsed.ini, section, key);
     if (raw === undefined) return unavailable(`${path} has no "${key}" in [${section}]`);
-    const port = checkPort(raw);
-    if (!port.ok) return { kind: 'invalid', message: `[${section}] ${key} in ${path}: ${port.problem}` };
-    return { kind: 'value', value: port.port, origin: `${path} [${section}] ${key}` };
+    const checked = checkValue(this.spec.type ?? 'port', raw);
+    if (!checked.ok) return { kind: 'invalid', message: `[${section}] ${key} in ${path}: ${checked.problem}` };
+    return { kind: 'value', value: checked.value, origin: `${path} [${section}] ${key}` };
   }
 }
 

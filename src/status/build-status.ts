@@ -1,4 +1,5 @@
 import type { PassResult, ResourceOutcome } from '../controller/outcome';
+import type { ExtraCondition } from '../resources/plan';
 import type { Condition, ResourceStatus, StatusFile } from './status-file';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -31,8 +32,14 @@ export function resourceStatus(
     lastChangeAt: outcome.changed ? iso(now) : (previous?.lastChangeAt ?? null),
     consecutiveFailures: retry.consecutiveFailures,
     nextRetryAt: retry.nextRetryAt === null ? null : iso(retry.nextRetryAt),
-    conditions: [ready],
+    conditions: [ready, ...(outcome.conditions ?? []).map((c) => withTransition(c, previous, now))],
   };
+}
+
+/** An extra condition with its lastTransitionTime carried forward while its status stays the same. */
+function withTransition(condition: ExtraCondition, previous: ResourceStatus | undefined, now: number): Condition {
+  const before = previous?.conditions.find((c) => c.type === condition.type);
+  return { ...condition, lastTransitionTime: before && before.status === condition.status ? before.lastTransitionTime : iso(now) };
 }
 
 /** Consecutive failures of a resource after this outcome. */
@@ -59,11 +66,6 @@ export function applyFailedNames(resources: Iterable<ResourceStatus>): Set<strin
   const names = new Set<string>();
   for (const r of resources) if (r.conditions.some((c) => c.type === 'Ready' && c.reason === 'ApplyFailed')) names.add(r.name);
   return names;
-}
-
-/** Whether every resource ended the pass in sync. */
-export function passSucceeded(pass: PassResult): boolean {
-  return pass.resources.every((r) => r.inSync);
 }
 
 export { iso };

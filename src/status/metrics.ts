@@ -2,6 +2,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import { VERSION } from '../core/version';
 import type { PassResult, PassResultKind } from '../controller/outcome';
 import type { TriggerKind } from '../triggers/trigger';
+import { everyInSync } from './in-sync';
 
 const RESULTS: PassResultKind[] = ['unchanged', 'converged', 'failed', 'unavailable', 'abandoned'];
 const TRIGGER_KINDS: TriggerKind[] = ['startup', 'file', 'docker', 'docker-connected', 'resync', 'signal', 'retry'];
@@ -36,8 +37,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** The configured resources, and whether each was in sync after the last pass that reported it. */
+  private configured: readonly string[];
+  private readonly latest = new Map<string, { inSync: boolean }>();
+
   /** Every series exists from the start at 0, so rates and alerts work before the first event. */
   constructor(resources: readonly string[]) {
+    this.configured = resources;
     new Gauge({ name: 'reconciler_build_info', help: 'Always 1; the version of the running controller.', labelNames: ['version'], registers: [this.registry] }).set({ version: VERSION }, 1);
     // prom-client's process and Node.js metrics (CPU, memory, file descriptors, event loop lag, GC).
     collectDefaultMetrics({ register: this.registry, prefix: 'reconciler_' });
@@ -48,6 +54,12 @@ export class Metrics {
       this.changes.inc({ resource }, 0);
       this.inSync.set({ resource }, 0);
     }
+  }
+
+  /** A reloaded configuration: `last_success` counts these resources from now on. */
+  configure(resources: readonly string[]): void {
+    this.configured = resources;
+    for (const name of [...this.latest.keys()]) if (!resources.includes(name)) this.latest.delete(name);
   }
 
   webhookFailure(): void {
@@ -73,8 +85,10 @@ export class Metrics {
     for (const o of result.resources) {
       if (o.changed) this.changes.inc({ resource: o.name });
       this.inSync.set({ resource: o.name }, o.inSync ? 1 : 0);
+      this.latest.set(o.name, { inSync: o.inSync });
     }
-    if (result.resources.every((o) => o.inSync)) this.lastSuccess.set(result.finishedAt / 1000);
+    // A retry pass reports only some resources: the rule looks at the latest state of every one.
+    if (everyInSync(this.configured, (name) => this.latest.get(name))) this.lastSuccess.set(result.finishedAt / 1000);
   }
 
   text(): Promise<string> {

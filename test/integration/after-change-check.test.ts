@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { docker } from '../support/docker-cli';
+import { docker } from '../../harness/docker-cli';
 import { assertDocker } from '../support/docker-required';
-import { createEmulatedHost, type EmulatedHost } from '../support/emulated-host';
-import { runCli } from '../support/run-cli';
-import { readStatusJson, readyOf } from '../support/status';
+import { createEmulatedHost, type EmulatedHost } from '../../harness/websoft9-host';
+import { runCli } from '../../harness/run-cli';
+import { readStatusJson, readyOf } from '../../harness/status';
 
 /**
  * afterChange.check against a real container (the busybox apphub stand-in plays the proxy):

@@ -4,12 +4,12 @@ import { createServer } from 'node:net';
 import * as path from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 
-import { COCKPIT_WS, assertCockpitWs, cockpitAnswers, cockpitDeb, cockpitWsSkip, debSocketUnitPath, unpackDeb } from '../support/cockpit-ws';
-import { startDaemon, type DaemonProcess } from '../support/daemon-process';
+import { COCKPIT_WS, assertCockpitWs, cockpitAnswers, cockpitDeb, cockpitWsSkip, debSocketUnitPath, unpackDeb } from '../../harness/websoft9-host/cockpit-ws';
+import { startDaemon, type DaemonProcess } from '../../harness/daemon-process';
 import { assertDocker } from '../support/docker-required';
-import { createEmulatedHost, type EmulatedHost, type YamlMapping, type YamlValue } from '../support/emulated-host';
+import { createEmulatedHost, type EmulatedHost, type YamlMapping, type YamlValue } from '../../harness/websoft9-host';
 import { freePort } from '../support/free-port';
-import { readStatusJson, readyOf, waitFor } from '../support/status';
+import { readStatusJson, readyOf, waitFor } from '../../harness/status';
 import {
   hookLogs,
   loadedListenStreams,

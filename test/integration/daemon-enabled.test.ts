@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
-import { startDaemon, type DaemonProcess } from '../support/daemon-process';
+import { startDaemon, type DaemonProcess } from '../../harness/daemon-process';
 import { assertDocker } from '../support/docker-required';
-import { createEmulatedHost, type EmulatedHost, type YamlMapping } from '../support/emulated-host';
-import { readStatusJson, waitFor } from '../support/status';
+import { createEmulatedHost, type EmulatedHost, type YamlMapping } from '../../harness/websoft9-host';
+import { readStatusJson, waitFor } from '../../harness/status';
 
 const FAST = { resyncInterval: '10m', debounce: '100ms', maxDebounce: '1s', backoffInitial: '200ms', backoffMax: '1s' };
 

@@ -4,11 +4,11 @@ import { readFile, rename, rm, writeFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { startDaemon, type DaemonProcess } from '../support/daemon-process';
+import { startDaemon, type DaemonProcess } from '../../harness/daemon-process';
 import { assertDocker } from '../support/docker-required';
-import { createEmulatedHost, type EmulatedHost, type EmulatedHostOptions } from '../support/emulated-host';
-import { readStatusJson, readyOf, waitFor } from '../support/status';
-import { runCli } from '../support/run-cli';
+import { createEmulatedHost, type EmulatedHost, type EmulatedHostOptions } from '../../harness/websoft9-host';
+import { readStatusJson, readyOf, waitFor } from '../../harness/status';
+import { runCli } from '../../harness/run-cli';
 
 /** Short timings; the resync is far away so that only triggers can explain a correction. */
 const FAST = { resyncInterval: '10m', debounce: '100ms', maxDebounce: '1s', backoffInitial: '200ms', backoffMax: '1s' };

@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { docker } from '../support/docker-cli';
+import { docker } from '../../harness/docker-cli';
 import { assertDocker } from '../support/docker-required';
 
 /** The repository root: the demo is run from there, as `npm run demo` does. */

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { parse, stringify } from 'yaml';
 
-import { DockerCliError, TEST_LABEL_PAIR, delay, docker, dockerQuiet } from '../support/docker-cli';
+import { DockerCliError, TEST_LABEL_PAIR, delay, docker, dockerQuiet } from '../../harness/docker-cli';
 import {
   DEFAULT_CONFIG,
   DEPLOY_DIR,
@@ -22,10 +22,10 @@ import {
   type VolumeEntry,
 } from '../support/deploy-files';
 import { assertDocker } from '../support/docker-required';
-import { HOST_LABEL, createEmulatedHost, mergeYaml, type EmulatedHost, type YamlMapping } from '../support/emulated-host';
+import { HOST_LABEL, createEmulatedHost, mergeYaml, type EmulatedHost, type YamlMapping } from '../../harness/websoft9-host';
 import { ensureReconcilerImage, type ReconcilerImage } from '../support/reconciler-image';
-import { runCli } from '../support/run-cli';
-import { waitFor } from '../support/status';
+import { runCli } from '../../harness/run-cli';
+import { waitFor } from '../../harness/status';
 import { ensureSwarm, type SwarmSession } from '../support/swarm';
 
 const execFileAsync = promisify(execFile);

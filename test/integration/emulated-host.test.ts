@@ -6,10 +6,10 @@ import { promisify } from 'node:util';
 import { parse } from 'yaml';
 
 import { removeLabelled } from '../support/cleanup';
-import { TEST_LABEL_PAIR, docker } from '../support/docker-cli';
+import { TEST_LABEL_PAIR, docker } from '../../harness/docker-cli';
 import { dockerSkip } from '../support/docker-required';
-import { APPHUB_CONFIG_DIR, HOST_LABEL, type EmulatedHost, createEmulatedHost } from '../support/emulated-host';
-import { packageSocketUnit } from '../support/package-socket-unit';
+import { APPHUB_CONFIG_DIR, HOST_LABEL, type EmulatedHost, createEmulatedHost } from '../../harness/websoft9-host';
+import { packageSocketUnit } from '../../harness/websoft9-host/package-socket-unit';
 
 const execFileAsync = promisify(execFile);
 

@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { startDaemon, type DaemonProcess } from '../support/daemon-process';
+import { startDaemon, type DaemonProcess } from '../../harness/daemon-process';
 import { assertDocker } from '../support/docker-required';
-import { createEmulatedHost, type EmulatedHost } from '../support/emulated-host';
-import { runCli } from '../support/run-cli';
+import { createEmulatedHost, type EmulatedHost } from '../../harness/websoft9-host';
+import { runCli } from '../../harness/run-cli';
 import { runSystemctlHook } from '../support/systemd-socket-hook';
-import { readStatusJson, readyOf, waitFor } from '../support/status';
+import { readStatusJson, readyOf, waitFor } from '../../harness/status';
 
 /** Short timings; the resync is far away so that only the record can explain the commands. */
 const FAST = { resyncInterval: '10m', debounce: '100ms', maxDebounce: '1s', backoffInitial: '200ms', backoffMax: '1s' };

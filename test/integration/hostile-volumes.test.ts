@@ -3,13 +3,13 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ensureBusyboxImage } from '../support/busybox-image';
-import { startDaemon } from '../support/daemon-process';
-import { TEST_LABEL_PAIR, docker } from '../support/docker-cli';
+import { ensureBusyboxImage } from '../../harness/busybox-image';
+import { startDaemon } from '../../harness/daemon-process';
+import { TEST_LABEL_PAIR, docker } from '../../harness/docker-cli';
 import { assertDocker } from '../support/docker-required';
-import { APPHUB_CONFIG_DIR, createEmulatedHost, HOST_LABEL, type EmulatedHost, type YamlMapping } from '../support/emulated-host';
-import { runCli, type CliRun } from '../support/run-cli';
-import { readStatusJson, readyOf, waitFor } from '../support/status';
+import { APPHUB_CONFIG_DIR, createEmulatedHost, HOST_LABEL, type EmulatedHost, type YamlMapping } from '../../harness/websoft9-host';
+import { runCli, type CliRun } from '../../harness/run-cli';
+import { readStatusJson, readyOf, waitFor } from '../../harness/status';
 
 /**
  * Issue 12, as an attacker inside a container would try it: links, FIFOs and devices planted in

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { readFile, stat, chmod, writeFile, readdir } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { assertDocker } from '../support/docker-required';
-import { createEmulatedHost, INI_SECRET, type EmulatedHost } from '../support/emulated-host';
-import { runCli } from '../support/run-cli';
-import { readStatusJson, readyOf, type ConditionJson, type StatusJson } from '../support/status';
+import { createEmulatedHost, INI_SECRET, type EmulatedHost } from '../../harness/websoft9-host';
+import { runCli } from '../../harness/run-cli';
+import { readStatusJson, readyOf, type ConditionJson, type StatusJson } from '../../harness/status';
 
 /** The status file, which every non-dry pass must have written. */
 async function readStatus(host: EmulatedHost): Promise<StatusJson> {

@@ -4,13 +4,13 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startDaemon } from '../support/daemon-process';
+import { startDaemon } from '../../harness/daemon-process';
 import { assertDocker } from '../support/docker-required';
-import { createEmulatedHost, INI_SECRET, type EmulatedHost } from '../support/emulated-host';
+import { createEmulatedHost, INI_SECRET, type EmulatedHost } from '../../harness/websoft9-host';
 import { freePort } from '../support/free-port';
 import { startNotifyListener, type NotifyListener } from '../support/notify-listener';
-import { CLI, runCli } from '../support/run-cli';
-import { readStatusJson, waitFor } from '../support/status';
+import { CLI, runCli } from '../../harness/run-cli';
+import { readStatusJson, waitFor } from '../../harness/status';
 
 interface Entry {
   time: string;

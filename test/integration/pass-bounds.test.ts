@@ -3,11 +3,11 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { startDaemon, type DaemonProcess } from '../support/daemon-process';
+import { startDaemon, type DaemonProcess } from '../../harness/daemon-process';
 import { assertDocker } from '../support/docker-required';
-import { createEmulatedHost, firewalldCockpitXml, type EmulatedHost } from '../support/emulated-host';
-import { runCli } from '../support/run-cli';
-import { readStatusJson, readyOf, waitFor } from '../support/status';
+import { createEmulatedHost, firewalldCockpitXml, type EmulatedHost } from '../../harness/websoft9-host';
+import { runCli } from '../../harness/run-cli';
+import { readStatusJson, readyOf, waitFor } from '../../harness/status';
 
 const FAST = { resyncInterval: '10m', debounce: '100ms', maxDebounce: '1s', backoffInitial: '200ms', backoffMax: '1s' };
 

@@ -5,58 +5,17 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
-import { ensureBusyboxImage } from '../support/busybox-image';
-import { TEST_LABEL_PAIR, docker } from '../support/docker-cli';
-import { startDaemon, type DaemonProcess } from '../support/daemon-process';
+import { docker } from '../../harness/docker-cli';
+import { startDaemon, type DaemonProcess } from '../../harness/daemon-process';
 import { assertDocker } from '../support/docker-required';
-import { createEmulatedHost, HOST_LABEL, INI_SECRET, type EmulatedHost, type YamlMapping } from '../support/emulated-host';
+import { APPHUB_CLI, apphubConfigIni, createEmulatedHost, HostObjects, INI_SECRET, type EmulatedHost, type YamlMapping } from '../../harness/websoft9-host';
 import { freePort } from '../support/free-port';
-import { runCli, type CliRun } from '../support/run-cli';
-import { readStatusJson, readyOf, waitFor } from '../support/status';
+import { runCli, type CliRun } from '../../harness/run-cli';
+import { readStatusJson, readyOf, waitFor } from '../../harness/status';
 
 const execFileAsync = promisify(execFile);
 const GITEA_PASSWORD = 'gitea-Pa55word-never-logged';
 const PORTAINER_PASSWORD = 'portainer-s3cret-never-logged';
-
-/** Stand-in containers and volumes of a Websoft9 host beyond apphub, labelled with the host's id. */
-class Stack {
-  readonly names: string[] = [];
-  readonly volumes: string[] = [];
-  constructor(private readonly host: EmulatedHost) {}
-
-  private labels(): string[] {
-    return ['--label', TEST_LABEL_PAIR, '--label', `${HOST_LABEL}=${this.host.id}`];
-  }
-
-  async volume(suffix: string): Promise<{ name: string; path: string }> {
-    const name = `${this.host.volumeName}-${suffix}`;
-    await docker(['volume', 'create', ...this.labels(), name]);
-    this.volumes.push(name);
-    const { stdout } = await docker(['volume', 'inspect', '--format', '{{.Mountpoint}}', name]);
-    return { name, path: stdout.trim() };
-  }
-
-  async container(suffix: string, mounts: string[] = []): Promise<string> {
-    const name = `${this.host.containerName}-${suffix}`;
-    const args = mounts.flatMap((m) => ['-v', m]);
-    await docker(['run', '-d', '--name', name, ...this.labels(), ...args, await ensureBusyboxImage()]);
-    this.names.push(name);
-    return name;
-  }
-
-  async write(container: string, path: string, text: string): Promise<void> {
-    const dir = await mkdtemp(join(tmpdir(), 'reconciler-cp-'));
-    await writeFile(join(dir, 'f'), text);
-    await docker(['exec', container, 'mkdir', '-p', path.slice(0, path.lastIndexOf('/'))]);
-    await docker(['cp', join(dir, 'f'), `${container}:${path}`]);
-    await rm(dir, { recursive: true });
-  }
-
-  async cleanup(): Promise<void> {
-    for (const name of this.names) await docker(['rm', '-f', name]).catch(() => undefined);
-    for (const name of this.volumes) await docker(['volume', 'rm', '-f', name]).catch(() => undefined);
-  }
-}
 
 const once = (host: EmulatedHost, ...extra: string[]): Promise<CliRun> => runCli(['--once', '--config', host.configPath, ...extra]);
 
@@ -66,13 +25,13 @@ function reason(status: Awaited<ReturnType<typeof readStatusJson>>, name: string
 
 describe('FileLine: the proxy variable with Cockpit\'s port', () => {
   let host: EmulatedHost;
-  let stack: Stack;
+  let stack: HostObjects;
   let varFile: string;
   let proxy: string;
   before(async () => {
     await assertDocker();
     host = await createEmulatedHost({ port: 9000 });
-    stack = new Stack(host);
+    stack = new HostObjects(host);
     const vol = await stack.volume('nginx-var');
     proxy = await stack.container('proxy', [`${vol.name}:/data/nginx/custom`]);
     varFile = join(vol.path, 'custom_var.conf');
@@ -142,6 +101,61 @@ describe('FileLine: the proxy variable with Cockpit\'s port', () => {
   });
 });
 
+describe('IniValue: Cockpit\'s Origins from apphub\'s docker0_ip', () => {
+  let host: EmulatedHost;
+  let dir: string;
+  const withIp = (ip: string): string => apphubConfigIni(9000).replace('listen_port = 443\n', `listen_port = 443\ndocker0_ip = ${ip}\n`);
+  // A real cockpit.conf with CRLF, a comment, a byte that is not UTF-8 and no final newline.
+  const original = Buffer.concat([Buffer.from('# Websoft9\r\n[WebService]\r\nLoginTitle = caf'), Buffer.from([0xe9]), Buffer.from('\r\nOrigins = http://10.0.0.1:9000 ws://10.0.0.1:9000\r\n\r\n[Session]\r\nIdleTimeout = 15')]);
+  before(async () => {
+    await assertDocker();
+    host = await createEmulatedHost({ port: 9000 });
+    dir = await mkdtemp(join(tmpdir(), 'reconciler-ini-value-'));
+    await writeFile(join(dir, 'cockpit.conf'), original);
+    await host.setIni(withIp('172.17.0.1'));
+    const sources = host.baseConfig().sources as YamlMapping;
+    const apphub = sources.apphub as YamlMapping;
+    const origins = { kind: 'IniValue', source: 'docker0-ip', section: 'WebService', key: 'Origins', template: 'http://{value}:9000 ws://{value}:9000' };
+    await host.writeConfig({
+      sources: { ...sources, 'docker0-ip': { ...apphub, section: 'nginx_proxy_manager', key: 'docker0_ip', type: 'ipv4' } },
+      resources: [
+        { name: 'cockpit-origins', path: join(dir, 'cockpit.conf'), ...origins },
+        { name: 'origins-absent', path: join(dir, 'absent.conf'), ...origins },
+        { name: 'origins-created', path: join(dir, 'created.conf'), create: true, ...origins },
+      ],
+    });
+  });
+  after(async () => {
+    await host?.cleanup();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('--once sets the value byte for byte; a missing file is TargetAbsent unless create: true', async () => {
+    const run = await once(host);
+    assert.equal(run.code, 1, run.stdout);
+    const expected = Buffer.from(original.toString('latin1').replace('http://10.0.0.1:9000 ws://10.0.0.1:9000', 'http://172.17.0.1:9000 ws://172.17.0.1:9000'), 'latin1');
+    assert.deepEqual(await readFile(join(dir, 'cockpit.conf')), expected);
+    const status = await readStatusJson(host.statusPath);
+    assert.equal(reason(status, 'cockpit-origins'), 'Applied');
+    assert.equal(reason(status, 'origins-absent'), 'TargetAbsent');
+    assert.equal(reason(status, 'origins-created'), 'Applied');
+    assert.equal(await readFile(join(dir, 'created.conf'), 'utf8'), '[WebService]\nOrigins = http://172.17.0.1:9000 ws://172.17.0.1:9000\n');
+    assert.equal((await stat(join(dir, 'created.conf'))).mode & 0o777, 0o644);
+    assert.equal((await once(host)).code, 1, 'still TargetAbsent');
+    assert.equal(reason(await readStatusJson(host.statusPath), 'cockpit-origins'), 'InSync');
+  });
+
+  it('a docker0_ip that is not a dotted quad is InvalidDesiredValue and nothing is written', async () => {
+    const before = await readFile(join(dir, 'cockpit.conf'));
+    for (const hostile of ['172.017.0.1', '172.17.0.1 ws://evil.example:9000', '172.17.0.1\r\nX=1']) {
+      await host.setIni(withIp(hostile));
+      await once(host);
+      assert.equal(reason(await readStatusJson(host.statusPath), 'cockpit-origins'), hostile.includes('\n') ? 'InSync' : 'InvalidDesiredValue', hostile);
+      assert.deepEqual(await readFile(join(dir, 'cockpit.conf')), before);
+    }
+  });
+});
+
 async function readConfigResources(host: EmulatedHost): Promise<unknown[]> {
   const { parse } = await import('yaml');
   return (parse(await readFile(host.configPath, 'utf8')) as { resources: unknown[] }).resources;
@@ -149,13 +163,13 @@ async function readConfigResources(host: EmulatedHost): Promise<unknown[]> {
 
 describe('DirectoryMirror: Cockpit certificates into the proxy volume', () => {
   let host: EmulatedHost;
-  let stack: Stack;
+  let stack: HostObjects;
   let from: string;
   let to: string;
   before(async () => {
     await assertDocker();
     host = await createEmulatedHost({ port: 9000 });
-    stack = new Stack(host);
+    stack = new HostObjects(host);
     const vol = await stack.volume('nginx-data');
     from = join(host.root, 'etc', 'cockpit', 'ws-certs.d');
     to = join(vol.path, 'custom_ssl');
@@ -270,7 +284,7 @@ describe('DirectoryMirror: Cockpit certificates into the proxy volume', () => {
 
 describe('ContainerCredentials: Gitea and Portainer credentials into apphub', () => {
   let host: EmulatedHost;
-  let stack: Stack;
+  let stack: HostObjects;
   let git: string;
   let deployment: string;
   let overrides: YamlMapping;
@@ -278,12 +292,12 @@ describe('ContainerCredentials: Gitea and Portainer credentials into apphub', ()
   before(async () => {
     await assertDocker();
     host = await createEmulatedHost({ port: 9000 });
-    stack = new Stack(host);
+    stack = new HostObjects(host);
     git = await stack.container('git');
     deployment = await stack.container('deployment');
     await stack.write(git, '/data/gitea/credential', JSON.stringify({ username: 'websoft9', password: GITEA_PASSWORD }));
     await stack.write(deployment, '/data/credential', `${PORTAINER_PASSWORD}\n`);
-    await docker(['cp', join(__dirname, '..', 'support', 'fixtures', 'apphub-cli.sh'), `${host.containerName}:/bin/apphub`]);
+    await docker(['cp', APPHUB_CLI, `${host.containerName}:/bin/apphub`]);
     overrides = {
       sources: {
         'gitea-credential': { kind: 'ContainerFile', container: git, path: '/data/gitea/credential', format: 'json' },

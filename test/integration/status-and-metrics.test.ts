@@ -3,12 +3,12 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startDaemon, type DaemonProcess } from '../support/daemon-process';
+import { startDaemon, type DaemonProcess } from '../../harness/daemon-process';
 import { assertDocker } from '../support/docker-required';
-import { createEmulatedHost, type EmulatedHost } from '../support/emulated-host';
+import { createEmulatedHost, type EmulatedHost } from '../../harness/websoft9-host';
 import { freePort } from '../support/free-port';
-import { runCli } from '../support/run-cli';
-import { readStatusJson, readyOf, waitFor } from '../support/status';
+import { runCli } from '../../harness/run-cli';
+import { readStatusJson, readyOf, waitFor } from '../../harness/status';
 
 function statusFile(options: { ready?: ('True' | 'False' | 'Unknown')[]; finishedAgoMs?: number; resyncMs?: number; reason?: string }) {
   const now = Date.now();

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { assertDocker } from '../support/docker-required';
-import { apphubConfigIni, createEmulatedHost, type EmulatedHost } from '../support/emulated-host';
+import { apphubConfigIni, createEmulatedHost, type EmulatedHost } from '../../harness/websoft9-host';
 import { EVENTS_ONLY, convergesWithin, dropIn, replaceByRename, serviceXml, startWatchedController, type WatchedController } from '../support/host-oracle';
 
 /**

@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { assertDocker } from '../support/docker-required';
-import { apphubConfigIni, createEmulatedHost, type EmulatedHost } from '../support/emulated-host';
+import { apphubConfigIni, createEmulatedHost, type EmulatedHost } from '../../harness/websoft9-host';
 import { EVENTS_ONLY, convergesWithin, dropIn, replaceByRename, serviceXml, startWatchedController, type WatchedController } from '../support/host-oracle';
 
 /**

@@ -1,4 +1,4 @@
-import { TEST_LABEL_PAIR, docker, dockerQuiet } from './docker-cli';
+import { TEST_LABEL_PAIR, docker, dockerQuiet } from '../../harness/docker-cli';
 
 /** What {@link removeLabelled} should remove besides containers and volumes. */
 export interface RemoveLabelledOptions {

@@ -1,4 +1,4 @@
-import { docker } from './docker-cli';
+import { docker } from '../../harness/docker-cli';
 
 /** The part of node:test's TestContext that {@link requireDocker} uses. */
 export interface SkippableContext {

@@ -1,10 +1,10 @@
 import { promises as fs } from 'node:fs';
 import { request } from 'node:http';
 import * as path from 'node:path';
-import { startDaemon, type DaemonProcess } from './daemon-process';
-import type { EmulatedHost } from './emulated-host';
+import { startDaemon, type DaemonProcess } from '../../harness/daemon-process';
+import type { EmulatedHost } from '../../harness/websoft9-host';
 import { freePort } from './free-port';
-import { readStatusJson, waitFor } from './status';
+import { readStatusJson, waitFor } from '../../harness/status';
 
 /** Timings for trigger tests: the resync is minutes away, so only file (and Docker) events can explain a correction. */
 export const EVENTS_ONLY = { resyncInterval: '10m', debounce: '100ms', maxDebounce: '1s', backoffInitial: '200ms', backoffMax: '1s' };

@@ -60,6 +60,7 @@ export class MemoryHost {
     },
     listTree: async (): Promise<TreeEntry[] | null> => null,
     realPath: async (path) => (this.files.has(path) ? path : null),
+    readLink: async () => null,
   };
 
   readonly runner: CommandRunner = {

@@ -1,21 +1,17 @@
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 
-import { TEST_LABEL_PAIR, docker, dockerQuiet, imageExists } from './docker-cli';
-import { findStaticBusybox, listApplets } from './static-busybox';
-import { acquireDirLock } from './dir-lock';
+import { TEST_LABEL_PAIR, docker, dockerQuiet, imageExists } from '../../harness/docker-cli';
+import { acquireDirLock } from '../../harness/dir-lock';
+import { PROJECT_ROOT, collectInputs, productionModules, type Inputs } from './reconciler-image-inputs';
 
 const execFileAsync = promisify(execFile);
 
 /** Repository of the locally built reconciler image; the tag is a hash of everything in it. */
 export const RECONCILER_IMAGE_REPOSITORY = 'reconciler-test/reconciler';
-
-/** Bump when the recipe below changes in a way the content hash does not see. */
-const RECIPE_VERSION = '1';
 
 /** Where the image keeps the program, as deploy/Dockerfile does. */
 export const APP_DIR = '/app';
@@ -23,9 +19,7 @@ export const APP_DIR = '/app';
 /** The health command of deploy/Dockerfile (`docker import` cannot set HEALTHCHECK: pass it to `docker run`). */
 export const HEALTH_CMD = `node ${APP_DIR}/dist/cli.js status`;
 
-const PROJECT_ROOT = path.join(__dirname, '..', '..');
 const LOCK_DIR = path.join(os.tmpdir(), 'reconciler-app-image.lock');
-const MODULES_CACHE = path.join(os.tmpdir(), 'reconciler-prod-modules');
 const LOCK_STALE_MS = 600_000;
 const LOCK_WAIT_MS = 600_000;
 
@@ -45,22 +39,6 @@ export interface ReconcilerImage {
   given: boolean;
   /** Steps of the build with their durations, for the test log. */
   steps: string[];
-}
-
-/** A file to place in the root filesystem: `from` on this machine, `to` in the image. */
-interface Placement {
-  from: string;
-  to: string;
-}
-
-interface Inputs {
-  node: string;
-  libraries: Placement[];
-  busybox: string;
-  applets: string[];
-  nsenter: Placement[];
-  hash: string;
-  modulesKey: string;
 }
 
 let pending: Promise<ReconcilerImage> | undefined;
@@ -166,124 +144,6 @@ async function assertBuilt(): Promise<void> {
   }
 }
 
-async function collectInputs(): Promise<Inputs> {
-  const node = await fs.realpath(process.execPath);
-  const libraries = await sharedLibraries(node);
-  const busybox = await findStaticBusybox();
-  const applets = await listApplets(busybox, ['sh', 'env', 'cat', 'readlink']);
-  let nsenter: Placement[] = [];
-  if (!applets.includes('nsenter')) {
-    const hostNsenter = await commandPath('nsenter', 'install util-linux (nsenter), or a busybox with the nsenter applet');
-    nsenter = [{ from: hostNsenter, to: '/usr/bin/nsenter' }, ...(await sharedLibraries(hostNsenter))];
-  }
-
-  const lock = await fs.readFile(path.join(PROJECT_ROOT, 'package-lock.json'));
-  const pkg = JSON.parse(await fs.readFile(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as Record<string, unknown>;
-  const modulesKey = sha256(
-    Buffer.concat([
-      lock,
-      Buffer.from(JSON.stringify([pkg.dependencies, pkg.optionalDependencies, pkg.peerDependencies, pkg.bundleDependencies])),
-    ]),
-  );
-
-  const hash = createHash('sha256');
-  hash.update(`recipe ${RECIPE_VERSION}\0modules ${modulesKey}\0applets ${applets.join(',')}\0`);
-  const hashFile = async (label: string, file: string): Promise<void> => {
-    hash.update(`${label}\0${sha256(await fs.readFile(file))}\0`);
-  };
-  await hashFile('/usr/bin/node', node);
-  for (const lib of [...libraries, ...nsenter]) await hashFile(lib.to, lib.from);
-  await hashFile('/bin/busybox', busybox);
-  await hashFile('package.json', path.join(PROJECT_ROOT, 'package.json'));
-  for (const dir of ['dist', 'config']) {
-    for (const file of await listFiles(path.join(PROJECT_ROOT, dir))) {
-      await hashFile(`${dir}/${file}`, path.join(PROJECT_ROOT, dir, file));
-    }
-  }
-  return { node, libraries, busybox, applets, nsenter, hash: hash.digest('hex'), modulesKey };
-}
-
-/** The libraries and loader `ldd` lists for a binary, each placed at the path ldd prints. */
-async function sharedLibraries(binary: string): Promise<Placement[]> {
-  let stdout: string;
-  try {
-    ({ stdout } = await execFileAsync('ldd', [binary], { encoding: 'utf8' }));
-  } catch (error: unknown) {
-    throw new Error(`ldd ${binary} failed (${String(error)})`);
-  }
-  const placements: Placement[] = [];
-  for (const line of stdout.split('\n')) {
-    // "libc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x...)" or "/lib64/ld-linux-x86-64.so.2 (0x...)"
-    const match = /=>\s*(\/\S+)\s*\(/.exec(line) ?? /^\s*(\/\S+)\s*\(/.exec(line);
-    if (match?.[1]) placements.push({ from: match[1], to: match[1] });
-    else if (/not found/.test(line)) throw new Error(`ldd ${binary}: ${line.trim()}`);
-  }
-  if (placements.length === 0) throw new Error(`ldd ${binary} listed no libraries:\n${stdout}`);
-  return placements;
-}
-
-async function commandPath(name: string, hint: string): Promise<string> {
-  try {
-    const { stdout } = await execFileAsync('/bin/sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
-    return stdout.trim();
-  } catch {
-    throw new Error(`${name} not found on PATH: ${hint}`);
-  }
-}
-
-/** Relative paths of the regular files under `dir`, sorted (symlinks are not expected there). */
-async function listFiles(dir: string, prefix = ''): Promise<string[]> {
-  const out: string[] = [];
-  const entries = await fs.readdir(path.join(dir, prefix), { withFileTypes: true });
-  for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-    const relative = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
-    if (entry.isDirectory()) out.push(...(await listFiles(dir, relative)));
-    else if (entry.isFile()) out.push(relative);
-  }
-  return out;
-}
-
-/**
- * A directory holding `node_modules` with the production dependencies only, made by `npm ci
- * --omit=dev --ignore-scripts` in a temp copy of package.json and package-lock.json (never in the
- * work tree), cached under the OS temp dir by the lock's content.
- */
-async function productionModules(key: string): Promise<string> {
-  const dir = path.join(MODULES_CACHE, key.slice(0, 16));
-  const marker = path.join(dir, '.complete');
-  try {
-    await fs.access(marker);
-    return dir;
-  } catch {
-    // not cached yet
-  }
-  await fs.mkdir(MODULES_CACHE, { recursive: true });
-  const staging = await fs.mkdtemp(path.join(MODULES_CACHE, 'staging-'));
-  try {
-    await fs.copyFile(path.join(PROJECT_ROOT, 'package.json'), path.join(staging, 'package.json'));
-    await fs.copyFile(path.join(PROJECT_ROOT, 'package-lock.json'), path.join(staging, 'package-lock.json'));
-    try {
-      await execFileAsync('npm', ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], {
-        cwd: staging,
-        encoding: 'utf8',
-        timeout: 300_000,
-        maxBuffer: 16 * 1024 * 1024,
-        env: { ...process.env, NODE_ENV: 'production' },
-      });
-    } catch (error: unknown) {
-      const stderr = error instanceof Error && 'stderr' in error ? String(error.stderr) : String(error);
-      throw new Error(`npm ci --omit=dev failed in ${staging}: ${stderr.trim()}`);
-    }
-    await fs.writeFile(path.join(staging, '.complete'), `${key}\n`);
-    await fs.rm(dir, { recursive: true, force: true });
-    await fs.rename(staging, dir);
-  } catch (error: unknown) {
-    await fs.rm(staging, { recursive: true, force: true });
-    throw error;
-  }
-  return dir;
-}
-
 async function copyExecutable(from: string, rootfs: string, to: string): Promise<void> {
   const target = path.join(rootfs, to);
   await fs.mkdir(path.dirname(target), { recursive: true });
@@ -329,6 +189,3 @@ async function removeOlderImages(keep: string): Promise<void> {
   }
 }
 
-function sha256(data: Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
-}

@@ -1,4 +1,4 @@
-import { docker, dockerQuiet } from './docker-cli';
+import { docker, dockerQuiet } from '../../harness/docker-cli';
 
 /** A single-node swarm for a test, and how to leave it as it was found. */
 export interface SwarmSession {

@@ -3,8 +3,8 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 
-import { COCKPIT_WS } from './cockpit-ws';
-import { delay } from './docker-cli';
+import { COCKPIT_WS } from '../../harness/websoft9-host/cockpit-ws';
+import { delay } from '../../harness/docker-cli';
 
 const execFileAsync = promisify(execFile);
 

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import type { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { FileError } from '../../src/core/errors';
 import type { CommandResult, CommandRunner, RunOptions } from '../../src/host/command-runner';
-import type { ContainerInfo, DockerHost, EventFilter } from '../../src/host/docker-host';
 import { UNSAFE_PATH, type FileSystem, type TreeEntry } from '../../src/host/file-system';
 import { applyPlan, describeStep, displayArgv, type ApplyDeps, type ApplyReport, type CommandSettings } from '../../src/resources/apply-plan';
 import type { CommandStep, ExecStep, Plan, ToolStep } from '../../src/resources/plan';
+import { FakeDocker } from '../support/fake-docker';
 
 const unused = (name: string): Promise<never> => Promise.reject(new Error(`${name} must not be called`));
 
@@ -42,6 +41,9 @@ class FakeFiles implements FileSystem {
   listTree(): Promise<TreeEntry[] | null> {
     return unused('listTree');
   }
+  readLink(): Promise<string | null> {
+    return unused('readLink');
+  }
   realPath(): Promise<string | null> {
     return unused('realPath');
   }
@@ -62,35 +64,6 @@ class FakeRunner implements CommandRunner {
   }
 }
 
-/** Only exec is used by applyPlan; everything else rejects. */
-class FakeDocker implements DockerHost {
-  readonly options: RunOptions[] = [];
-  constructor(
-    private readonly log: string[],
-    private readonly answer: (container: string, argv: readonly string[]) => CommandResult = () => OK,
-  ) {}
-  async exec(container: string, argv: readonly string[], options: RunOptions): Promise<CommandResult> {
-    this.log.push(`exec ${container} ${argv.join(' ')}`);
-    this.options.push(options);
-    return this.answer(container, argv);
-  }
-  inspectContainer(): Promise<ContainerInfo | null> {
-    return unused('inspectContainer');
-  }
-  openEvents(_filter: EventFilter): Promise<Readable> {
-    return unused('openEvents');
-  }
-  ping(): Promise<void> {
-    return unused('ping');
-  }
-  volumeMountpoint(): Promise<string | null> {
-    return unused('volumeMountpoint');
-  }
-  readContainerFile(): Promise<Buffer | null> {
-    return unused('readContainerFile');
-  }
-}
-
 const COMMANDS: CommandSettings = { prefix: ['nsenter', '-t', '1', '-m', '--'], systemctl: ['systemctl'], firewallCmd: ['firewall-cmd'], timeoutMs: 5000 };
 const P = 'nsenter -t 1 -m --';
 
@@ -103,7 +76,8 @@ function setup(answers: { runner?: Record<string, CommandResult>; docker?: (c: s
   const log: string[] = [];
   const files = new FakeFiles(log, new Set(answers.failWrite), new Set(answers.failRemove));
   const runner = new FakeRunner(log, answers.runner);
-  const docker = new FakeDocker(log, answers.docker);
+  const answer = answers.docker ?? (() => OK);
+  const docker = new FakeDocker({ exec: async (container, argv) => answer(container, argv) }, log);
   const deps: ApplyDeps = { files, runner, docker, commands: COMMANDS };
   return { log, files, runner, docker, deps };
 }
@@ -255,7 +229,7 @@ describe('applyPlan', () => {
     // A string is a byte string: written as its latin1 bytes.
     assert.deepEqual(files.written.get('/t/a.conf'), { data: Buffer.from('A'), options: { mode: 0o600 } });
     assert.deepEqual(files.written.get('/t/b.der'), { data: Buffer.from([0, 1, 2]), options: {} });
-    for (const options of [...runner.options, ...docker.options]) assert.deepEqual(options, { timeoutMs: 5000 });
+    for (const options of [...runner.options, ...docker.execOptions]) assert.deepEqual(options, { timeoutMs: 5000 });
   });
 
   it('exec argv is passed as an array, untouched', async () => {

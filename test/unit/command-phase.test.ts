@@ -3,15 +3,15 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { mergeSteps } from '../../src/controller/command-phase';
 import { PendingCommands } from '../../src/controller/pending-commands';
-import { runPass, type PassDeps } from '../../src/controller/run-pass';
+import { runPass } from '../../src/controller/run-pass';
 import type { PassResult } from '../../src/controller/outcome';
-import type { DesiredSource } from '../../src/sources/desired';
 import type { AfterChange } from '../../src/resources/after-change';
 import { FileLine } from '../../src/resources/file-line/file-line';
 import type { CommandStep } from '../../src/resources/plan';
 import type { Resource } from '../../src/resources/resource';
 import { SystemdSocketPort } from '../../src/resources/systemd-socket-port/systemd-socket-port';
 import { Crash, MemoryHost } from '../support/memory-host';
+import { passDeps } from '../support/pass-fakes';
 
 const UNIT = '/lib/systemd/system/cockpit.socket';
 const DROP_IN = '/etc/systemd/system/cockpit.socket.d/listen.conf';
@@ -34,22 +34,6 @@ function seed(host: MemoryHost): Map<string, Buffer> {
   return new Map([...host.files].map(([p, b]) => [p, Buffer.from(b)]));
 }
 
-function source(value: number | string): DesiredSource {
-  return { name: 'apphub', containers: () => [], read: async () => ({ kind: 'value', value, origin: 'test' }) };
-}
-
-function deps(host: MemoryHost, resources: Resource[], value: number | string = 9000): PassDeps {
-  return {
-    files: host.fs,
-    runner: host.runner,
-    docker: host.docker,
-    clock: host.clock,
-    commands: { prefix: ['nsenter', '-t', '1', '--'], systemctl: ['systemctl'], firewallCmd: ['firewall-cmd'], timeoutMs: 1000 },
-    sources: new Map([['apphub', source(value)]]),
-    resources,
-  };
-}
-
 function websoft9(host: MemoryHost, afterChange: AfterChange = NGINX): Resource[] {
   return [
     new SystemdSocketPort({ name: 'cockpit-socket', kind: 'SystemdSocketPort', source: 'apphub', unit: 'cockpit.socket', unitPath: UNIT, dropInDir: '/etc/systemd/system/cockpit.socket.d', mode: 'dropin' }, host.fs),
@@ -60,7 +44,7 @@ function websoft9(host: MemoryHost, afterChange: AfterChange = NGINX): Resource[
 
 /** One pass as a fresh process would run it: its own record object, read from the files. */
 function pass(host: MemoryHost, resources: Resource[]): Promise<PassResult> {
-  return runPass(deps(host, resources), { dryRun: false, triggers: ['test'], pending: new PendingCommands(host.fs, RECORD) });
+  return runPass(passDeps(host, resources), { dryRun: false, triggers: ['test'], pending: new PendingCommands(host.fs, RECORD) });
 }
 
 const reasons = (result: PassResult): Record<string, string> => Object.fromEntries(result.resources.map((r) => [r.name, r.reason]));
@@ -93,7 +77,7 @@ describe('the command phase: files of every resource first, then checks, then de
     const originals = seed(host);
     failCheck(host);
     const resources = websoft9(host);
-    const result = await runPass(deps(host, resources, BAD), { dryRun: false, triggers: ['test'], pending: new PendingCommands(host.fs, RECORD) });
+    const result = await runPass(passDeps(host, resources, BAD), { dryRun: false, triggers: ['test'], pending: new PendingCommands(host.fs, RECORD) });
     assert.deepEqual(reasons(result), { 'cockpit-socket': 'CannotConverge', 'proxy-port': 'CheckFailed', 'proxy-cert': 'CheckFailed' });
     for (const path of [VAR, SSL]) assert.deepEqual(host.files.get(path), originals.get(path), path);
     assert.ok(!host.log.includes(RELOAD));

@@ -1,22 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
-import { createHostDeps, createRuntime } from '../../src/app/create-runtime';
-import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig } from '../../src/config/load-config';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { createHostDeps, createRuntime, loadConfig } from '../../src/app/create-runtime';
+import { ConfigError, DEFAULT_CONFIG_PATH } from '../../src/config/load-config';
 import { enabledResources, type Config } from '../../src/config/schema';
 import { createLogger } from '../../src/app/create-logger';
+import { configFiles } from '../support/config-files';
 
-const dir = mkdtempSync(join(tmpdir(), 'config-overrides-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
-let n = 0;
 /** A configuration file with this text. */
-const file = (text: string): string => {
-  const path = join(dir, `config-${n++}.yaml`);
-  writeFileSync(path, text);
-  return path;
-};
+const { file } = configFiles('config-overrides-');
 const DEFAULTS = loadConfig();
 const byName = (config: Config, name: string) => config.resources.find((r) => r.name === name);
 const others = (config: Config, name: string) => config.resources.filter((r) => r.name !== name);
@@ -97,7 +89,7 @@ describe('overrides: resources as a mapping by name', () => {
 
   it('switching one of two owners off resolves the conflict', () => {
     const second = '  socket-two: { kind: SystemdSocketPort, source: apphub, unit: cockpit.socket, unitPath: /lib/systemd/system/cockpit.socket, dropInDir: /etc/systemd/system/cockpit.socket.d }\n';
-    refusal(() => loadConfig(file(`resources:\n${second}`)), 'resources.7.unit (resource "socket-two")');
+    refusal(() => loadConfig(file(`resources:\n${second}`)), 'resources.10.unit (resource "socket-two")');
     const config = loadConfig(file(`resources:\n${second}  cockpit-socket: { enabled: false }\n`));
     assert.deepEqual(enabledResources(config).filter((r) => r.kind === 'SystemdSocketPort').map((r) => r.name), ['socket-two']);
   });

@@ -8,7 +8,8 @@ import fc from 'fast-check';
 import { stringify } from 'yaml';
 import { MAX_TIMER_MS } from '../../src/config/duration-schema';
 import { collidingLine, type LineRule } from '../../src/config/file-line-overlap';
-import { ConfigError, MAX_CONFIG_BYTES, loadConfig } from '../../src/config/load-config';
+import { loadConfig } from '../../src/app/create-runtime';
+import { ConfigError, MAX_CONFIG_BYTES } from '../../src/config/load-config';
 import type { Yaml } from '../../src/config/merge-config';
 import { UsageError } from '../../src/core/errors';
 import { setLine } from '../../src/resources/file-line/plan-file-line';
@@ -41,13 +42,13 @@ const line = (name: string, file: string, match: string, template: string): stri
 
 describe('refused: two resources owning one thing (exit 64 naming both)', () => {
   const cases: { name: string; resources: string; key: string; other: string }[] = [
-    { name: 'the same socket unit', resources: socket('two', 'cockpit.socket', '/etc/systemd/system/other.d'), key: 'resources.7.unit (resource "two")', other: 'resource "cockpit-socket" (resources.0.unit)' },
-    { name: 'the same drop-in directory, spelt differently', resources: socket('two', 'other.socket', '/etc/systemd//system/cockpit.socket.d/'), key: 'resources.7.dropInDir (resource "two")', other: 'resource "cockpit-socket" (resources.0.dropInDir)' },
-    { name: 'the same firewalld file', resources: '  fw: { kind: FirewalldServicePort, source: apphub, files: [/srv/x.xml, /etc/firewalld/services/../services/cockpit.xml] }\n', key: 'resources.7.files.1 (resource "fw")', other: 'resource "cockpit-firewalld" (resources.1.files.0)' },
-    { name: 'the same INI key (keys are case-insensitive)', resources: '  creds: { kind: ContainerCredentials, source: proxy-credential, section: gitea, userKey: login, passwordKey: USER_PWD }\n', key: 'resources.7.passwordKey (resource "creds")', other: 'resource "gitea-credentials" (resources.4.passwordKey)' },
-    { name: 'FileLines whose lines the other selects', resources: line('port-comment', './custom_var.conf', 'cockpit_port', '# cockpit_port {value}'), key: 'resources.7.file (resource "port-comment")', other: 'resource "proxy-cockpit-port" (resources.2.file)' },
-    { name: 'a mirror into another mirror\'s directory', resources: "  certs2: { kind: DirectoryMirror, from: { path: /srv/certs }, to: { volume: websoft9_nginx_data, subPath: custom_ssl/extra } }\n", key: 'resources.7.to (resource "certs2")', other: 'resource "cockpit-certs" (resources.3.to)' },
-    { name: 'inplace editing of a unit file another resource rewrites', resources: "  fw: { kind: FirewalldServicePort, source: apphub, files: [/lib/systemd/system/x.socket] }\n" + socket('x', 'x.socket', '/etc/systemd/system/x.socket.d', 'inplace'), key: 'resources.8.unitPath (resource "x")', other: 'resource "fw" (resources.7.files.0)' },
+    { name: 'the same socket unit', resources: socket('two', 'cockpit.socket', '/etc/systemd/system/other.d'), key: 'resources.10.unit (resource "two")', other: 'resource "cockpit-socket" (resources.0.unit)' },
+    { name: 'the same drop-in directory, spelt differently', resources: socket('two', 'other.socket', '/etc/systemd//system/cockpit.socket.d/'), key: 'resources.10.dropInDir (resource "two")', other: 'resource "cockpit-socket" (resources.0.dropInDir)' },
+    { name: 'the same firewalld file', resources: '  fw: { kind: FirewalldServicePort, source: apphub, files: [/srv/x.xml, /etc/firewalld/services/../services/cockpit.xml] }\n', key: 'resources.10.files.1 (resource "fw")', other: 'resource "cockpit-firewalld" (resources.1.files.0)' },
+    { name: 'the same INI key (keys are case-insensitive)', resources: '  creds: { kind: ContainerCredentials, source: proxy-credential, section: gitea, userKey: login, passwordKey: USER_PWD }\n', key: 'resources.10.passwordKey (resource "creds")', other: 'resource "gitea-credentials" (resources.4.passwordKey)' },
+    { name: 'FileLines whose lines the other selects', resources: line('port-comment', './custom_var.conf', 'cockpit_port', '# cockpit_port {value}'), key: 'resources.10.file (resource "port-comment")', other: 'resource "proxy-cockpit-port" (resources.2.file)' },
+    { name: 'a mirror into another mirror\'s directory', resources: "  certs2: { kind: DirectoryMirror, from: { path: /srv/certs }, to: { volume: websoft9_nginx_data, subPath: custom_ssl/extra } }\n", key: 'resources.10.to (resource "certs2")', other: 'resource "cockpit-certs" (resources.3.to)' },
+    { name: 'inplace editing of a unit file another resource rewrites', resources: "  fw: { kind: FirewalldServicePort, source: apphub, files: [/lib/systemd/system/x.socket] }\n" + socket('x', 'x.socket', '/etc/systemd/system/x.socket.d', 'inplace'), key: 'resources.11.unitPath (resource "x")', other: 'resource "fw" (resources.10.files.0)' },
   ];
   for (const c of cases) {
     it(c.name, () => {

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { UsageError } from '../../src/core/errors';
-import { DEFAULT_CONFIG_PATH, loadConfig, validateConfig } from '../../src/config/load-config';
+import { loadConfig } from '../../src/app/create-runtime';
+import { DEFAULT_CONFIG_PATH, validateConfig } from '../../src/config/load-config';
 import { mergeConfig, type Yaml } from '../../src/config/merge-config';
 import type { Config, ResourceConfig } from '../../src/config/schema';
+import { configFiles } from '../support/config-files';
 
 const DEFAULTS = parse(readFileSync(DEFAULT_CONFIG_PATH, 'utf8')) as Yaml;
 const ORIGIN = '/etc/reconciler/config.yaml';
@@ -151,8 +151,28 @@ describe('validateConfig: valid resources of the new kinds', () => {
         ['gitea-credentials', 'ContainerCredentials'],
         ['portainer-credentials', 'ContainerCredentials'],
         ['proxy-credentials', 'ContainerCredentials'],
+        ['proxy-ssl-certificate', 'FileLine'],
+        ['proxy-ssl-certificate-key', 'FileLine'],
+        ['cockpit-origins', 'IniValue'],
       ],
     );
+    assert.equal(config.sources['docker0-ip']?.kind === 'ContainerIniValue' && config.sources['docker0-ip'].type, 'ipv4');
+    assert.equal(config.sources['proxy-ssl-cert']?.kind === 'ContainerIniValue' && config.sources['proxy-ssl-cert'].type, 'path');
+    assert.equal(config.sources.apphub?.kind === 'ContainerIniValue' && config.sources.apphub.type, 'port');
+    const origins = resourceOf(config, 'cockpit-origins');
+    assert.ok(origins.kind === 'IniValue' && origins.create === false && origins.template === 'http://{value}:9000 ws://{value}:9000');
+    for (const [name, directive] of [['proxy-ssl-certificate', 'ssl_certificate'], ['proxy-ssl-certificate-key', 'ssl_certificate_key']] as const) {
+      const ssl = resourceOf(config, name);
+      assert.ok(ssl.kind === 'FileLine');
+      // Each match finds its own directive only: ssl_certificate must not match ssl_certificate_key.
+      assert.deepEqual(['ssl_certificate /a;', 'ssl_certificate_key /b;'].filter((l) => new RegExp(ssl.match).test(l)), [`${directive} /${directive === 'ssl_certificate' ? 'a' : 'b'};`]);
+    }
+    // Every proxy resource checks nginx's configuration before its reload.
+    for (const name of ['proxy-cockpit-port', 'cockpit-certs', 'proxy-ssl-certificate', 'proxy-ssl-certificate-key']) {
+      const r = resourceOf(config, name);
+      assert.ok((r.kind === 'FileLine' || r.kind === 'DirectoryMirror') && r.afterChange !== undefined && 'exec' in r.afterChange, name);
+      assert.deepEqual(r.afterChange.check, { exec: { container: 'websoft9-proxy', command: ['nginx', '-t'] } }, name);
+    }
     const line = resourceOf(config, 'proxy-cockpit-port');
     assert.ok(line.kind === 'FileLine');
     assert.ok(new RegExp(line.match).test('set $cockpit_port 9000;'));
@@ -221,14 +241,7 @@ describe('validateConfig: valid resources of the new kinds', () => {
 });
 
 describe('loadConfig: YAML files with the new kinds', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'config-kinds-'));
-  after(() => rmSync(dir, { recursive: true, force: true }));
-  let n = 0;
-  const file = (text: string): string => {
-    const path = join(dir, `config-${n++}.yaml`);
-    writeFileSync(path, text);
-    return path;
-  };
+    const { file } = configFiles('config-kinds-');
 
   it('a FileLine with a quoted regular expression and template', () => {
     const config = loadConfig(
@@ -296,4 +309,41 @@ describe('loadConfig: YAML files with the new kinds', () => {
       );
     });
   }
+});
+
+describe('validateConfig: IniValue and source types', () => {
+  const INI: { [key: string]: Yaml } = { name: 'origins', kind: 'IniValue', source: 'apphub', path: '/etc/cockpit/cockpit.conf', section: 'WebService', key: 'Origins', template: 'http://{value}:9000' };
+  it('defaults: create false', () => {
+    const r = resourceOf(validate(INI), 'origins');
+    assert.ok(r.kind === 'IniValue' && r.create === false);
+  });
+  const bad: [string, { [key: string]: Yaml }, string][] = [
+    ['relative path', { ...INI, path: 'cockpit.conf' }, 'path'],
+    ['section with ]', { ...INI, section: 'Web]Service' }, 'section'],
+    ['key with =', { ...INI, key: 'Ori=gins' }, 'key'],
+    ['key with a line break', { ...INI, key: 'Origins\nX' }, 'key'],
+    ['key with surrounding space', { ...INI, key: ' Origins' }, 'key'],
+    ['template without {value}', { ...INI, template: 'http://x' }, 'template'],
+    ['template on two lines', { ...INI, template: '{value}\nX=1' }, 'template'],
+  ];
+  for (const [name, resource, key] of bad) {
+    it(`refuses ${name}`, () => {
+      assert.throws(() => validate(resource), (error: unknown) => error instanceof UsageError && error.message.includes(key));
+    });
+  }
+  it('a SystemdSocketPort refuses a source that is not a port', () => {
+    const over = { sources: { apphub: { kind: 'ContainerIniValue', container: 'c', volume: 'v', file: 'config.ini', section: 's', key: 'k', type: 'ipv4' } } };
+    const socket = { name: 's', kind: 'SystemdSocketPort', source: 'apphub', unit: 'cockpit.socket', unitPath: '/lib/systemd/system/cockpit.socket', dropInDir: '/etc/systemd/system/cockpit.socket.d' };
+    assert.throws(() => validate(socket, over), (error: unknown) => error instanceof UsageError && /needs a port/.test(error.message));
+  });
+  it('two IniValues on one key of one file are refused; another key of the file is not', () => {
+    const over = { resources: [...BEFORE, INI, { ...INI, name: 'origins-two', path: '/etc/cockpit//cockpit.conf' }] };
+    assert.throws(() => validateConfig(mergeConfig(DEFAULTS, over), ORIGIN), (error: unknown) => error instanceof UsageError && /origins-two.*the key Origins of \[WebService\]/.test(error.message));
+    const fine = { resources: [...BEFORE, INI, { ...INI, name: 'title', key: 'LoginTitle' }] };
+    assert.equal(validateConfig(mergeConfig(DEFAULTS, fine), ORIGIN).resources.length, 4);
+  });
+  it('an unknown type is refused', () => {
+    const over = { sources: { apphub: { kind: 'ContainerIniValue', container: 'c', volume: 'v', file: 'config.ini', section: 's', key: 'k', type: 'ipv6' } } };
+    assert.throws(() => validate(INI, over), (error: unknown) => error instanceof UsageError && error.message.includes('type'));
+  });
 });

@@ -1,44 +1,26 @@
 import assert from 'node:assert/strict';
-import type { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { DockerError } from '../../src/core/errors';
-import type { CommandResult } from '../../src/host/command-runner';
-import type { ContainerInfo, DockerHost } from '../../src/host/docker-host';
-import { ContainerFile, MAX_CREDENTIAL_BYTES, type ContainerFileSpec } from '../../src/sources/container-file';
+import type { ContainerInfo } from '../../src/host/docker-host';
+import type { ContainerFileSpec } from '../../src/config/kind-specs';
+import { ContainerFile, MAX_CREDENTIAL_BYTES } from '../../src/sources/container-file';
 import type { Desired } from '../../src/sources/desired';
+import { FakeDocker, runningContainer } from '../support/fake-docker';
 
-const unused = (name: string): Promise<never> => Promise.reject(new Error(`${name} must not be called`));
-
-const running = (name: string): ContainerInfo => ({ id: 'abc123', name, running: true, status: 'running', health: null, mounts: [] });
+const running = runningContainer;
 
 /** A Docker host with one container (or none) holding one file (or none). */
-class FakeDocker implements DockerHost {
-  readonly reads: [string, string, number][] = [];
-  constructor(
-    private readonly container: ContainerInfo | null | Error,
-    private readonly content: Buffer | null | Error,
-  ) {}
-  async inspectContainer(name: string): Promise<ContainerInfo | null> {
-    if (this.container instanceof Error) throw this.container;
-    return this.container && this.container.name === name ? this.container : null;
-  }
-  async readContainerFile(container: string, path: string, maxBytes: number): Promise<Buffer | null> {
-    this.reads.push([container, path, maxBytes]);
-    if (this.content instanceof Error) throw this.content;
-    return this.content;
-  }
-  openEvents(): Promise<Readable> {
-    return unused('openEvents');
-  }
-  ping(): Promise<void> {
-    return unused('ping');
-  }
-  volumeMountpoint(): Promise<string | null> {
-    return unused('volumeMountpoint');
-  }
-  exec(): Promise<CommandResult> {
-    return unused('exec');
-  }
+function fileDocker(container: ContainerInfo | null | Error, content: Buffer | null | Error): FakeDocker {
+  return new FakeDocker({
+    inspectContainer: async (name) => {
+      if (container instanceof Error) throw container;
+      return container && container.name === name ? container : null;
+    },
+    readContainerFile: async () => {
+      if (content instanceof Error) throw content;
+      return content;
+    },
+  });
 }
 
 const GITEA: ContainerFileSpec = { kind: 'ContainerFile', container: 'websoft9-git', path: '/data/gitea/credential', format: 'json' };
@@ -46,7 +28,7 @@ const PORTAINER: ContainerFileSpec = { kind: 'ContainerFile', container: 'websof
 const SECRET = 'hunter2-S3cret';
 
 async function read(spec: ContainerFileSpec, content: string | Buffer | null | Error, container: ContainerInfo | null | Error = running(spec.container)): Promise<{ desired: Desired; docker: FakeDocker }> {
-  const docker = new FakeDocker(container, typeof content === 'string' ? Buffer.from(content) : content);
+  const docker = fileDocker(container, typeof content === 'string' ? Buffer.from(content) : content);
   const desired = await new ContainerFile('src', spec, docker).read();
   return { desired, docker };
 }
@@ -136,7 +118,7 @@ describe('ContainerFile.read: unavailable or invalid, never a value and never th
 
 describe('ContainerFile', () => {
   it('names its container and watches no host path', async () => {
-    const source = new ContainerFile('gitea-credential', GITEA, new FakeDocker(null, null));
+    const source = new ContainerFile('gitea-credential', GITEA, fileDocker(null, null));
     assert.equal(source.name, 'gitea-credential');
     assert.deepEqual(source.containers(), ['websoft9-git']);
     for (const content of [JSON.stringify({ username: 'u', password: SECRET }), null]) assert.deepEqual((await read(GITEA, content)).desired.watch ?? [], []);

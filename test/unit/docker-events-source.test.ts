@@ -2,16 +2,16 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PassThrough, type Readable } from 'node:stream';
 import type { Subscription } from 'rxjs';
-import type { CommandResult } from '../../src/host/command-runner';
-import type { ContainerInfo, DockerHost, EventFilter } from '../../src/host/docker-host';
+import type { EventFilter } from '../../src/host/docker-host';
 import { DEFAULT_RECONNECT, dockerEventTriggers, WATCHED_ACTIONS } from '../../src/triggers/docker-events-source';
 import type { Trigger } from '../../src/triggers/trigger';
 import { FakeClock, flushPromises } from '../support/fake-clock';
+import { FakeDocker } from '../support/fake-docker';
 
 type Answer = 'stream' | Error | 'hold';
 
-/** A Docker host whose event streams the test writes, ends, or refuses. */
-class FakeDocker implements DockerHost {
+/** The Docker events the test writes, ends, or refuses (served by FakeDocker's openEvents). */
+class EventStreams {
   readonly filters: EventFilter[] = [];
   readonly streams: PassThrough[] = [];
   readonly openedAt: number[] = [];
@@ -21,7 +21,7 @@ class FakeDocker implements DockerHost {
 
   constructor(private readonly clock: FakeClock) {}
 
-  openEvents(filter: EventFilter): Promise<Readable> {
+  open(filter: EventFilter): Promise<Readable> {
     this.filters.push(filter);
     this.openedAt.push(this.clock.now());
     const answer = this.answers.shift() ?? 'stream';
@@ -38,25 +38,9 @@ class FakeDocker implements DockerHost {
     return s;
   }
 
-  inspectContainer(): Promise<ContainerInfo | null> {
-    return Promise.resolve(null);
-  }
-
-  ping(): Promise<void> {
-    return Promise.resolve();
-  }
-
-  // The events source uses none of these.
-  volumeMountpoint(): Promise<string | null> {
-    return Promise.reject(new Error('not used by the events source'));
-  }
-
-  exec(): Promise<CommandResult> {
-    return Promise.reject(new Error('not used by the events source'));
-  }
-
-  readContainerFile(): Promise<Buffer | null> {
-    return Promise.reject(new Error('not used by the events source'));
+  /** A Docker host serving these streams; it finds no container, pings fine, and the events source uses nothing else. */
+  host(): FakeDocker {
+    return new FakeDocker({ openEvents: (filter) => this.open(filter), inspectContainer: async () => null, ping: async () => undefined });
   }
 }
 
@@ -66,13 +50,13 @@ function event(name: string, action = 'start', type = 'container'): string {
 
 function setup(containers = ['websoft9-apphub']) {
   const clock = new FakeClock();
-  const docker = new FakeDocker(clock);
+  const docker = new EventStreams(clock);
   const triggers: Trigger[] = [];
   const connected: number[] = [];
   const disconnected: { problem: string; retryInMs: number; at: number }[] = [];
   const garbage: string[] = [];
   const start = (): Subscription =>
-    dockerEventTriggers(docker, containers, clock, {
+    dockerEventTriggers(docker.host(), containers, clock, {
       onConnected: () => connected.push(clock.now()),
       onDisconnected: (problem, retryInMs) => disconnected.push({ problem, retryInMs, at: clock.now() }),
       onGarbage: (line) => garbage.push(line),

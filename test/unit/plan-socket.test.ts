@@ -11,7 +11,7 @@ import {
   type SocketState,
   type UnitText,
 } from '../../src/resources/systemd-socket-port/plan-socket';
-import { cockpitSocketUnit } from '../support/cockpit-files';
+import { cockpitSocketUnit } from '../../harness/websoft9-host';
 
 const UNIT_PATH = '/lib/systemd/system/cockpit.socket';
 const DIR = '/etc/systemd/system/cockpit.socket.d';

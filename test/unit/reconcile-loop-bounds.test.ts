@@ -125,4 +125,14 @@ describe('FlapDetector', () => {
     assert.equal(d.observe(at(2), 70_000).reason, 'Applied', 'the old ones aged out');
     assert.equal(d.observe({ ...at(2), changed: false, actions: [] }, 70_001).reason, 'Applied', 'no write, no correction');
   });
+
+  it('the same wrong value put back again and again is a fight; a different wrong value each time is not', async () => {
+    const { FlapDetector } = await import('../../src/controller/flapping');
+    const d = new FlapDetector({ threshold: 3, windowMs: 60_000, minHoldMs: 10_000 });
+    const from = (observedBefore: number) => ({ ...corrected('r'), desired: 9000, observedBefore });
+    for (let i = 0; i < 10; i++) assert.equal(d.observe(from(9100 + i), i).reason, 'Applied', `edit ${i}: another wrong port`);
+    assert.equal(d.observe(from(9090), 20).reason, 'Applied');
+    assert.equal(d.observe(from(9090), 21).reason, 'Applied');
+    assert.equal(d.observe(from(9090), 22).reason, 'Flapping', 'the third correction back from 9090');
+  });
 });

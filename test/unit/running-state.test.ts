@@ -4,7 +4,7 @@ import type { CommandResult, CommandRunner } from '../../src/host/command-runner
 import type { CommandStep } from '../../src/resources/plan';
 import { planSocket, type SocketState } from '../../src/resources/systemd-socket-port/plan-socket';
 import { parseShow, systemctlShow, type RunningSocket } from '../../src/resources/systemd-socket-port/running-state';
-import { cockpitSocketUnit } from '../support/cockpit-files';
+import { cockpitSocketUnit } from '../../harness/websoft9-host';
 
 const DIR = '/etc/systemd/system/cockpit.socket.d';
 const settings = { unit: 'cockpit.socket', service: 'cockpit.service', mode: 'dropin' as const, dropInPath: `${DIR}/listen.conf` };

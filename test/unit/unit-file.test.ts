@@ -7,7 +7,7 @@ import {
   replaceAssignments,
   type UnitAssignment,
 } from '../../src/resources/systemd-socket-port/unit-file';
-import { cockpitSocketUnit } from '../support/cockpit-files';
+import { cockpitSocketUnit } from '../../harness/websoft9-host';
 
 /** The Debian/Ubuntu cockpit-ws unit, as a package upgrade (re)writes it. */
 const VENDOR = cockpitSocketUnit(9090);

@@ -9,22 +9,7 @@ import type { Observation, Plan, PlanOptions } from '../plan';
 import type { Resource } from '../resource';
 import { dirname } from 'node:path';
 import { planCredentials, type CredentialsSettings, type CredentialsState } from './plan-credentials';
-
-/** Configuration of a `ContainerCredentials` resource. */
-export interface ContainerCredentialsSpec {
-  name: string;
-  kind: 'ContainerCredentials';
-  source: string;
-  container: string;
-  volume: string | null;
-  file: string;
-  path: string | null;
-  section: string;
-  userKey: string;
-  passwordKey: string;
-  method: 'cli' | 'ini';
-  cli: string[];
-}
+import type { ContainerCredentialsSpec } from '../../config/kind-specs';
 
 /**
  * Keeps a section's user name and password keys of apphub's config.ini equal to credentials read

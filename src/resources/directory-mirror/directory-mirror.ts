@@ -4,22 +4,12 @@ import { describeError } from '../../core/errors';
 import type { DesiredValue } from '../../sources/desired';
 import type { DockerHost } from '../../host/docker-host';
 import { fileErrorCode, NOT_REGULAR, TOO_LARGE, UNSAFE_PATH, type FileSystem, type LinkPolicy, type TreeEntry } from '../../host/file-system';
-import { afterChangeContainers, afterChangeSteps, type AfterChange } from '../after-change';
-import { describeLocation, locate, type Location } from '../../files/locate';
+import { afterChangeContainers, afterChangeSteps } from '../after-change';
+import { describeLocation, locate } from '../../files/locate';
 import type { Observation, Plan, PlanOptions } from '../plan';
 import type { Resource } from '../resource';
 import { filesInSync, planMirror, type MirrorFile, type MirrorState } from './plan-mirror';
-
-/** Configuration of a `DirectoryMirror` resource. */
-export interface DirectoryMirrorSpec {
-  name: string;
-  kind: 'DirectoryMirror';
-  from: Location;
-  to: Location;
-  include: string[];
-  prune: boolean;
-  afterChange?: AfterChange | undefined;
-}
+import type { DirectoryMirrorSpec } from '../../config/kind-specs';
 
 /** Larger files are not mirrored (certificates and keys are a few KiB). */
 export const MAX_MIRROR_FILE_BYTES = 16 * 1024 * 1024;

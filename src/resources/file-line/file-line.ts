@@ -3,24 +3,12 @@ import { describeError } from '../../core/errors';
 import type { DesiredValue } from '../../sources/desired';
 import type { DockerHost } from '../../host/docker-host';
 import { fileErrorCode, MAX_TEXT_FILE_BYTES, NOT_REGULAR, TOO_LARGE, UNSAFE_PATH, type FileSystem } from '../../host/file-system';
-import { afterChangeContainers, afterChangeSteps, type AfterChange } from '../after-change';
+import { afterChangeContainers, afterChangeSteps } from '../after-change';
 import { describeLocation, locate, type Location } from '../../files/locate';
 import type { Observation, Plan, PlanOptions } from '../plan';
 import type { Resource } from '../resource';
 import { currentLine, planFileLine, type FileLineSettings, type FileLineState } from './plan-file-line';
-
-/** Configuration of a `FileLine` resource. */
-export interface FileLineSpec {
-  name: string;
-  kind: 'FileLine';
-  source: string;
-  path?: string | undefined;
-  volume?: string | undefined;
-  file?: string | undefined;
-  match: string;
-  template: string;
-  afterChange?: AfterChange | undefined;
-}
+import type { FileLineSpec } from '../../config/kind-specs';
 
 /** Keeps one line of a file (on the host or in a Docker volume) equal to a template filled with a source's value. */
 export class FileLine implements Resource<FileLineState> {

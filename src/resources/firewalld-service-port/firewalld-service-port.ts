@@ -5,14 +5,7 @@ import { observedValue, type Observation, type Plan, type PlanOptions } from '..
 import type { Resource } from '../resource';
 import { planFirewalld, type FirewalldState } from './plan-firewalld';
 import { parseServicePorts } from './service-xml';
-
-/** Configuration of a `FirewalldServicePort` resource (docs/configuration.md). */
-export interface FirewalldServicePortSpec {
-  name: string;
-  kind: 'FirewalldServicePort';
-  source: string;
-  files: string[];
-}
+import type { FirewalldServicePortSpec } from '../../config/kind-specs';
 
 /** Keeps the tcp port of firewalld service files (e.g. cockpit.xml) on the desired port. */
 export class FirewalldServicePort implements Resource<FirewalldState> {

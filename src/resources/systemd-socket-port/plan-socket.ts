@@ -7,6 +7,7 @@ import {
   listenPorts,
   type ListenValue,
 } from './listen-stream';
+import type { ListeningCondition } from './listening';
 import type { RunningSocket } from './running-state';
 import { appendToSection, listenStreamAssignments, parseUnitFile, replaceAssignments, type UnitAssignment } from './unit-file';
 
@@ -22,6 +23,8 @@ export interface SocketState {
   dropIns: UnitText[];
   /** What systemd runs now, when the host can tell. */
   running?: RunningSocket;
+  /** Who listens on the desired port (absent when the port was not known at observe time). */
+  listening?: ListeningCondition;
 }
 
 export interface SocketSettings {
@@ -42,9 +45,15 @@ export function effectiveOf(state: SocketState): ListenValue[] {
 export function planSocket(port: number, state: SocketState, settings: SocketSettings, options: PlanOptions): Plan {
   if (!state.unit) return { changes: [], commands: [], absent: `${settings.unit} is not installed (no unit file)` };
   const restart = restartCommands(settings);
+  // A restart would fail while another program holds the port: touch nothing until it is free.
+  const blocked = (): Plan => ({ changes: [], commands: [], problem: `${state.listening?.message ?? ''}; not restarting ${settings.unit}`, problemReason: 'PortInUse' });
+  const inUse = state.listening?.reason === 'PortInUse';
   if (listenInSync(effectiveOf(state), port)) {
-    return { changes: [], commands: options.retryCommands ? restart : runningCommands(port, state.running, restart) };
+    const commands = options.retryCommands ? restart : runningCommands(port, state.running, restart);
+    if (commands.length > 0 && inUse) return blocked();
+    return { changes: [], commands };
   }
+  if (inUse) return blocked();
   const changes = settings.mode === 'dropin' ? planDropIn(port, state, settings) : planInPlace(port, state);
   const after = applyChanges(state, changes);
   if (!listenInSync(effectiveOf(after), port)) {

@@ -5,21 +5,17 @@ import { MAX_TEXT_FILE_BYTES, type FileSystem } from '../../host/file-system';
 import { observedValue, type Observation, type Plan, type PlanOptions } from '../plan';
 import type { Resource } from '../resource';
 import { formatListen, listenPorts } from './listen-stream';
+import { checkListening, type ListeningCondition } from './listening';
 import type { RunningStateQuery } from './running-state';
 import { compareNames, effectiveOf, planSocket, type SocketSettings, type SocketState, type UnitText } from './plan-socket';
+import type { SystemdSocketPortSpec } from '../../config/kind-specs';
 
-/** Configuration of a `SystemdSocketPort` resource (docs/configuration.md). */
-export interface SystemdSocketPortSpec {
-  name: string;
-  kind: 'SystemdSocketPort';
-  source: string;
-  unit: string;
-  unitPath: string;
-  dropInDir: string;
-  mode: 'dropin' | 'inplace';
-  /** The service the socket activates; defaults to the unit name with `.service`. */
-  service?: string | undefined;
+/** Where the host's TCP sockets are listed (configuration `listenCheck.procNet`). */
+export interface ListenCheckSettings {
+  procNet: string;
 }
+
+const PORT_UNKNOWN: ListeningCondition = { type: 'Listening', status: 'Unknown', reason: 'PortUnknown', message: 'the desired port is not known' };
 
 /** The drop-in file this program owns. */
 export const DROP_IN_NAME = 'listen.conf';
@@ -36,6 +32,7 @@ export class SystemdSocketPort implements Resource<SocketState> {
     private readonly files: FileSystem,
     /** How to ask systemd what runs; unknown when absent. */
     private readonly running?: RunningStateQuery,
+    private readonly listenCheck: ListenCheckSettings = { procNet: '/proc/1/net' },
   ) {
     this.name = spec.name;
     this.source = spec.source;
@@ -48,7 +45,7 @@ export class SystemdSocketPort implements Resource<SocketState> {
   }
 
   /** Watches the unit file and the drop-in directory (from the spec; missing ones through their parents). */
-  async observe(): Promise<Observation<SocketState>> {
+  async observe(desired?: DesiredValue | null): Promise<Observation<SocketState>> {
     const limit = { maxBytes: MAX_TEXT_FILE_BYTES };
     const unitText = await this.files.readFile(this.spec.unitPath, limit);
     const names = ((await this.files.listDir(this.spec.dropInDir)) ?? []).filter((n) => n.endsWith('.conf')).sort(compareNames);
@@ -60,10 +57,14 @@ export class SystemdSocketPort implements Resource<SocketState> {
     }
     const state: SocketState = { unit: unitText === null ? null : { path: this.spec.unitPath, text: bytesToText(unitText) }, dropIns };
     if (this.running && state.unit) state.running = await this.running(this.spec.unit);
+    // Without a known port there is nothing to check; say so rather than drop the condition.
+    const listening = typeof desired === 'number' ? await checkListening(this.files, this.listenCheck.procNet, desired) : PORT_UNKNOWN;
+    if (typeof desired === 'number') state.listening = listening;
     const listen = effectiveOf(state);
     return {
       state,
       watch: [this.spec.unitPath, this.spec.dropInDir],
+      conditions: [listening],
       value: state.unit ? observedValue(listenPorts(listen)) : null,
       summary: state.unit
         ? `ListenStream=${listen.map(formatListen).join(',') || '(none)'}`

@@ -2,30 +2,23 @@
  * The rest of a Websoft9 host beside the emulated apphub: the proxy (Nginx Proxy Manager) with its
  * variables and data volumes, Gitea and Portainer with their credential files, and Cockpit's
  * certificate directory. Together with the emulated host this is every resource of the profile
- * (config/default.yaml). Every container and volume carries the demo's label and the host's id.
+ * (config/default.yaml). Every container and volume carries the host's labels (`HostObjects`).
  */
 import { promises as fs } from 'node:fs';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 
-import { ensureBusyboxImage } from '../test/support/busybox-image';
-import { docker, dockerQuiet } from '../test/support/docker-cli';
-import { HOST_LABEL, type EmulatedHost, type YamlMapping } from '../test/support/emulated-host';
+import { docker } from '../docker-cli';
+import type { EmulatedHost, YamlMapping } from './emulated-host';
+import { HostObjects } from './host-objects';
 
-/** The demo's label (not the tests' `reconciler.test`: CI's clean-up must not remove a running demo). */
-export const DEMO_LABEL_PAIR = 'reconciler.demo=true';
-/**
- * Labels of every demo object. Containers inherit the busybox image's `reconciler.test=true`;
- * `reconciler.test=false` overrides it, so that `--filter label=reconciler.test=true` misses them.
- */
-export const DEMO_LABELS = [DEMO_LABEL_PAIR, 'reconciler.test=false'];
 /** Resources whose desired value is apphub's port (the rest have their own sources). */
 export const PORT_RESOURCES = ['cockpit-socket', 'cockpit-firewalld', 'proxy-cockpit-port'];
 /** Apphub's CLI stand-in (`apphub setconfig …`), the same one the integration tests install. */
-const APPHUB_CLI = path.join(__dirname, '..', 'test', 'support', 'fixtures', 'apphub-cli.sh');
+export const APPHUB_CLI = path.join(__dirname, 'apphub-cli.sh');
 /** `nginx -s reload` stand-in in the proxy: records the call, reloads nothing. */
 const NGINX_STAND_IN = '#!/bin/sh\necho "nginx $*" >> /tmp/nginx-calls\n';
 
+/** The profile's other containers and volumes, with what the demo does to them. */
 export interface Websoft9Stack {
   readonly proxy: string;
   readonly git: string;
@@ -52,36 +45,11 @@ export const giteaPassword = (n: number): string => `gitea-demo-password-${n}`;
 
 /** Builds the stack for `host`; removes what it made if any step fails. */
 export async function createWebsoft9Stack(host: EmulatedHost): Promise<Websoft9Stack> {
-  const labels = [...DEMO_LABELS, `${HOST_LABEL}=${host.id}`].flatMap((label) => ['--label', label]);
-  const image = await ensureBusyboxImage();
-  const containers: string[] = [];
-  const volumes: string[] = [];
-  const cleanup = async (): Promise<void> => {
-    for (const name of containers) await dockerQuiet(['rm', '-f', '-v', name]);
-    for (const name of volumes) await dockerQuiet(['volume', 'rm', '-f', name]);
-  };
-  const volume = async (suffix: string): Promise<{ name: string; path: string }> => {
-    const name = `${host.volumeName}-${suffix}`;
-    await docker(['volume', 'create', ...labels, name]);
-    volumes.push(name);
-    return { name, path: (await docker(['volume', 'inspect', '--format', '{{.Mountpoint}}', name])).stdout.trim() };
-  };
-  const container = async (suffix: string, mounts: string[] = []): Promise<string> => {
-    const name = `${host.containerName}-${suffix}`;
-    await docker(['run', '-d', '--name', name, ...labels, ...mounts.flatMap((m) => ['-v', m]), image]);
-    containers.push(name);
-    return name;
-  };
-  const put = async (name: string, file: string, text: string, mode = 0o644): Promise<void> => {
-    const dir = await fs.mkdtemp(path.join(tmpdir(), 'reconciler-demo-cp-'));
-    try {
-      await fs.writeFile(path.join(dir, 'f'), text, { mode });
-      await docker(['exec', name, 'mkdir', '-p', path.posix.dirname(file)]);
-      await docker(['cp', path.join(dir, 'f'), `${name}:${file}`]);
-    } finally {
-      await fs.rm(dir, { recursive: true, force: true });
-    }
-  };
+  const objects = new HostObjects(host);
+  const cleanup = (): Promise<void> => objects.cleanup();
+  const volume = (suffix: string): Promise<{ name: string; path: string }> => objects.volume(suffix);
+  const container = (suffix: string, mounts: string[] = []): Promise<string> => objects.container(suffix, mounts);
+  const put = (name: string, file: string, text: string, mode?: number): Promise<void> => objects.write(name, file, text, mode);
 
   try {
     const nginxVar = await volume('nginx-var');
@@ -161,18 +129,4 @@ export async function createWebsoft9Stack(host: EmulatedHost): Promise<Websoft9S
     await cleanup();
     throw error;
   }
-}
-
-/**
- * Removes every container and volume that carries the demo's label and this host's id: the last
- * sweep on exit, for whatever a failed step left behind (never another demo's or a test's objects).
- */
-export async function removeDemoObjects(hostId: string): Promise<number> {
-  const filters = ['--filter', `label=${DEMO_LABEL_PAIR}`, '--filter', `label=${HOST_LABEL}=${hostId}`];
-  const lines = (text: string): string[] => text.split('\n').filter((s) => s.trim() !== '');
-  const ids = lines((await docker(['ps', '-aq', ...filters])).stdout);
-  if (ids.length > 0) await dockerQuiet(['rm', '-f', '-v', ...ids]);
-  const vols = lines((await docker(['volume', 'ls', '-q', ...filters])).stdout);
-  if (vols.length > 0) await dockerQuiet(['volume', 'rm', '-f', ...vols]);
-  return ids.length + vols.length;
 }

@@ -85,7 +85,7 @@ async function aptDownload(dir: string): Promise<void> {
       await execFileAsync('apt-get', ['download', 'cockpit-ws'], { cwd: dir, timeout: 120_000 });
       return;
     }
-    throw new Error(`apt-get download cockpit-ws failed: ${stderr.trim()}`);
+    throw new Error(`apt-get download cockpit-ws failed: ${stderr.trim()}`, { cause: error });
   }
 }
 

@@ -20,7 +20,7 @@ export async function findStaticBusybox(): Promise<string> {
   try {
     binary = await fs.readFile(candidate);
   } catch (error: unknown) {
-    throw new Error(`cannot read busybox at ${candidate} (${String(error)}): ${hint}`);
+    throw new Error(`cannot read busybox at ${candidate} (${String(error)}): ${hint}`, { cause: error });
   }
   if (needsInterpreter(binary)) {
     throw new Error(`${candidate} is dynamically linked and cannot run in an empty image: ${hint}`);

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 
 /** The compiled command (`npm test` builds before testing; production runs dist/). */
-export const CLI = join(__dirname, '..', '..', 'dist', 'cli.js');
+export const CLI = join(__dirname, '..', 'dist', 'cli.js');
 
 export interface CliRun {
   code: number;
