@@ -46,9 +46,6 @@ const ioModules = ['fs', 'child_process', 'net', 'dgram', 'http', 'https', 'http
 // Temporary exceptions: today's code that breaks the table. Each names the phase-2 item of
 // issue 11 that removes it; the rule reports an exception that is no longer needed.
 const exceptions = [
-  // Phase 2, item 5 (the file watcher behind host/): the file trigger opens chokidar and fs itself.
-  { file: 'src/triggers/file-watch-source.ts', imports: 'chokidar', removedBy: 'phase 2 item 5' },
-  { file: 'src/triggers/file-watch-source.ts', imports: 'fs', removedBy: 'phase 2 item 5' },
 ];
 for (const e of exceptions) {
   if (!existsSync(e.file)) throw new Error(`eslint.config.mjs: exception for missing path ${e.file}`);

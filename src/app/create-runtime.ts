@@ -1,4 +1,5 @@
 import { DockerodeHost } from '../adapters/dockerode-host';
+import { ChokidarDirectoryWatcher } from '../adapters/chokidar-directory-watcher';
 import { ExecCommandRunner } from '../adapters/exec-command-runner';
 import { FetchHttpPoster } from '../adapters/fetch-http-poster';
 import { NodeAppendLog } from '../adapters/node-append-log';
@@ -19,6 +20,7 @@ import type { AppendLog } from '../host/append-log';
 import type { Clock } from '../host/clock';
 import type { HttpPoster } from '../host/http-poster';
 import type { CommandRunner } from '../host/command-runner';
+import type { DirectoryWatcher } from '../host/directory-watcher';
 import type { DockerHost } from '../host/docker-host';
 import type { ConfigFiles } from '../host/config-files';
 import type { FileSystem } from '../host/file-system';
@@ -40,6 +42,8 @@ export interface HostDeps {
   appendLog: AppendLog;
   /** The journal's webhook. */
   http: HttpPoster;
+  /** The file trigger's directory watches. */
+  watcher: DirectoryWatcher;
   /** `<status file>.lock`: one controller per status file. */
   locks: ProcessLocks;
   /** The metrics endpoint (`--metrics-addr`). */
@@ -67,6 +71,7 @@ export function createHostDeps(config: Config): HostDeps {
     clock: systemClock,
     appendLog: new NodeAppendLog(),
     http: new FetchHttpPoster(),
+    watcher: new ChokidarDirectoryWatcher(),
     locks: pidLocks,
     httpServers: new NodeHttpServers(),
     configFiles: new NodeConfigFiles(),

@@ -5,6 +5,7 @@ import { describeError } from '../core/errors';
 import type { Logger } from '../core/logger';
 import type { PassResult } from '../controller/outcome';
 import { ReconcileLoop, type RetryState } from '../controller/reconcile-loop';
+import { watchAfterPasses } from '../controller/watch-paths';
 import type { HttpServer } from '../host/http-server';
 import { daemonPass } from './daemon-pass';
 import { dockerEventTriggers } from '../triggers/docker-events-source';
@@ -43,7 +44,7 @@ interface Session {
   runtime: Runtime;
   loop: ReconcileLoop;
   subscription: Subscription;
-  refreshWatches: () => void;
+  watchAfter: (result: PassResult) => void;
 }
 
 /**
@@ -162,12 +163,11 @@ export class Daemon {
     // Only sources some resource reads: an unused profile entry must not cause passes.
     const used = [...runtime.sources.values()].filter((s) => runtime.resources.some((r) => r.source === s.name));
     const containers = [...new Set([...used.flatMap((s) => s.containers()), ...runtime.resources.flatMap((r) => r.containers())])];
-    const watchPaths = (): string[] => [...runtime.resources.flatMap((r) => r.watchPaths()), ...used.flatMap((s) => s.watchPaths())];
     const onRepair = ({ problems }: WatchRepair): void => {
       this.metrics.watchRepair();
       logger.warn({ problems }, 'file watches were wrong after a pass; repaired');
     };
-    const files = fileWatchTriggers(watchPaths, { onError: (error) => logger.warn({ err: describeError(error) }, 'file watch error'), onRepair });
+    const files = fileWatchTriggers({ watcher: host.watcher, clock: host.clock, onError: (error) => logger.warn({ err: describeError(error) }, 'file watch error'), onRepair });
     const docker = dockerEventTriggers(host.docker, containers, host.clock, {
       onConnected: () => this.setDocker(true, 'event stream connected'),
       onDisconnected: (problem, retryInMs) => this.setDocker(false, `${problem}; retrying in ${retryInMs}ms`),
@@ -183,7 +183,7 @@ export class Daemon {
       },
       error: (error: unknown) => logger.error({ err: describeError(error) }, 'trigger source failed'),
     });
-    return { runtime, loop, subscription, refreshWatches: files.refresh };
+    return { runtime, loop, subscription, watchAfter: watchAfterPasses(files.watch) };
   }
 
   /** Resolves true when no pass was left running. */
@@ -207,7 +207,7 @@ export class Daemon {
   /** After every pass: the recorder (status, metrics, journal, log lines), the watches, the file, systemd. */
   private async afterPass(result: PassResult, retry: ReadonlyMap<string, RetryState>): Promise<void> {
     await this.recorder.record(result, (outcome) => retry.get(outcome.name) ?? { consecutiveFailures: 0, nextRetryAt: null });
-    this.session?.refreshWatches();
+    this.session?.watchAfter(result);
     await this.recorder.write();
     this.systemd?.passDone(statusLine(this.status.document()));
   }

@@ -1,5 +1,6 @@
 import type { ActionResult } from '../resources/apply-plan';
 import type { ExtraCondition, ObservedValue, Plan } from '../resources/plan';
+import type { WatchPaths } from './watch-paths';
 
 /** Condition reasons (CamelCase, Kubernetes conventions). */
 export type Reason =
@@ -56,6 +57,8 @@ export interface PassResult {
   dryRun: boolean;
   result: PassResultKind;
   resources: ResourceOutcome[];
+  /** Where to watch, as this pass learned it (controller/watch-paths.ts); absent when it observed nothing. */
+  watch?: WatchPaths;
 }
 
 /** failed > unavailable > converged > unchanged. */

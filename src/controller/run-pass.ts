@@ -45,7 +45,8 @@ export async function runPass(deps: PassDeps, options: PassOptions): Promise<Pas
   await pending.load();
   const selected = deps.resources.filter((r) => (!options.only || options.only.has(r.name)) && !options.skip?.has(r.name));
   const names = [...new Set(selected.map((r) => r.source).filter((s): s is string => s !== null))];
-  const values = await Promise.all(names.map((n) => readSource(deps.sources.get(n), n)));
+  const watch = new Map<string, readonly string[]>(); // owner → its watch paths, as this pass learns them
+  const values = await Promise.all(names.map((n) => readSource(deps.sources.get(n), n, watch)));
   const desired = new Map(names.map((n, i) => [n, values[i] as Desired]));
   const applyDeps = signal ? { ...deps, signal } : deps;
 
@@ -54,7 +55,7 @@ export async function runPass(deps: PassDeps, options: PassOptions): Promise<Pas
     signal?.throwIfAborted();
     const wanted: Desired | null = resource.source === null ? null : (desired.get(resource.source) as Desired);
     const retry = (options.retryCommands?.has(resource.name) ?? false) || pending.isPending(resource.name);
-    const planned = await planResource(resource, wanted, retry, options.dryRun);
+    const planned = await planResource(resource, wanted, retry, options.dryRun, watch);
     if (!('apply' in planned)) {
       outcomes.push(planned);
       continue;
@@ -83,7 +84,7 @@ export async function runPass(deps: PassDeps, options: PassOptions): Promise<Pas
   if (!options.dryRun) await forgetSettled(pending, deps.resources, outcomes, !options.only && !options.skip);
 
   const finished: ResourceOutcome[] = [];
-  for (const o of outcomes) finished.push('staged' in o ? await afterApply(o, phase.get(o.staged.name)) : o);
+  for (const o of outcomes) finished.push('staged' in o ? await afterApply(o, phase.get(o.staged.name), watch) : o);
   return {
     startedAt,
     finishedAt: deps.clock.now(),
@@ -91,6 +92,7 @@ export async function runPass(deps: PassDeps, options: PassOptions): Promise<Pas
     dryRun: options.dryRun,
     result: passResultOf(finished),
     resources: finished,
+    watch,
   };
 }
 
@@ -102,10 +104,12 @@ async function forgetSettled(pending: PendingCommands, resources: readonly Resou
   await pending.forget([...settled, ...gone]).catch(() => undefined);
 }
 
-async function readSource(source: DesiredSource | undefined, name: string): Promise<Desired> {
+async function readSource(source: DesiredSource | undefined, name: string, watch: Map<string, readonly string[]>): Promise<Desired> {
   if (!source) return { kind: 'unavailable', message: `no source named ${name}` };
   try {
-    return await source.read();
+    const read = await source.read();
+    watch.set(`source ${name}`, read.watch ?? []);
+    return read;
   } catch (error) {
     return { kind: 'unavailable', message: describeError(error) };
   }
@@ -117,12 +121,14 @@ async function planResource(
   desired: Desired | null,
   retryCommands: boolean,
   dryRun: boolean,
+  watch: Map<string, readonly string[]>,
 ): Promise<ResourceOutcome | { apply: true; base: Base; plan: Plan; value: DesiredValue | null }> {
   const base = { name: resource.name, kind: resource.kind, changed: false, plan: null, actions: [] };
   let observation: Observation<unknown>;
   const known = desired?.kind === 'value' ? desired.value : null;
   try {
     observation = await resource.observe(known);
+    watch.set(`resource ${resource.name}`, observation.watch);
   } catch (error) {
     return {
       ...base,
@@ -158,7 +164,7 @@ async function planResource(
 }
 
 /** A staged resource after the command phase: failed there, or verified. */
-async function afterApply(o: { base: Base; resource: Resource; value: DesiredValue | null }, phase: PhaseResult | undefined): Promise<ResourceOutcome> {
+async function afterApply(o: { base: Base; resource: Resource; value: DesiredValue | null }, phase: PhaseResult | undefined, watch: Map<string, readonly string[]>): Promise<ResourceOutcome> {
   const actions = phase?.actions ?? [];
   // Files put back after a failed check: nothing changed.
   const changed = phase?.failure?.reason !== 'CheckFailed' && actions.some((a) => a.result === 'updated');
@@ -166,7 +172,7 @@ async function afterApply(o: { base: Base; resource: Resource; value: DesiredVal
   if (phase?.failure) {
     return { ...applied, inSync: false, ready: 'False', reason: phase.failure.reason, message: phase.failure.message, failed: true };
   }
-  return verify(o.resource, o.value, applied, actions.filter((a) => a.result === 'skipped').map((a) => a.message ?? ''));
+  return verify(o.resource, o.value, applied, actions.filter((a) => a.result === 'skipped').map((a) => a.message ?? ''), watch);
 }
 
 /** Re-observe after applying: "applied" means the host now is what we wanted, not that writes returned. */
@@ -175,9 +181,11 @@ async function verify(
   desired: DesiredValue | null,
   applied: Base,
   notes: string[],
+  watch: Map<string, readonly string[]>,
 ): Promise<ResourceOutcome> {
   try {
     const after = await resource.observe(desired);
+    watch.set(`resource ${resource.name}`, after.watch);
     const again = resource.plan(desired, after.state, { retryCommands: false });
     const seen = after.conditions ? { ...applied, conditions: after.conditions } : applied;
     const before = { observedBefore: applied.observed };

@@ -81,9 +81,16 @@ export interface ExtraCondition {
   message: string;
 }
 
-/** What observe() returns: the kind's own state, plus what the status shows. */
+/** What observe() returns: the kind's own state, plus what the status shows and where to watch. */
 export interface Observation<S> {
   state: S;
+  /**
+   * The files and directories whose changes should start a pass, as this observation found
+   * them: a function of the spec and of what observe() saw, nothing else (e.g. the unit file and
+   * the drop-in directory from the spec; a volume's file once the container's mount told where
+   * it is). Empty when nothing on the host is known yet. See resources/resource.ts.
+   */
+  watch: readonly string[];
   value: ObservedValue;
   /** Short human description, e.g. `ListenStream=9090`. */
   summary: string;

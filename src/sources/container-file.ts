@@ -12,6 +12,8 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 /**
  * Credentials read from a container's file system through the Docker archive API (the
  * container need not share a volume with the host). Messages never contain the file's content.
+ * Nothing on the host to watch (no `watch` in its reads): re-read on the container's events and
+ * on resync.
  */
 export class ContainerFile implements DesiredSource {
   constructor(
@@ -22,10 +24,6 @@ export class ContainerFile implements DesiredSource {
 
   containers(): string[] {
     return [this.spec.container];
-  }
-
-  watchPaths(): string[] {
-    return []; // inside a container: re-read on its events and on resync
   }
 
   async read(): Promise<Desired> {

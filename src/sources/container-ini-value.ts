@@ -14,33 +14,27 @@ import { checkValue } from '../core/value-type';
  * health check: a file whose owner is down may be stale or half-written.
  */
 export class ContainerIniValue implements DesiredSource {
-  private resolvedPath: string | null;
-
   constructor(
     readonly name: string,
     private readonly spec: ContainerIniValueSpec,
     private readonly docker: DockerHost,
     private readonly files: FileSystem,
-  ) {
-    this.resolvedPath = spec.path;
-  }
+  ) {}
 
   containers(): string[] {
     return [this.spec.container];
   }
 
-  watchPaths(): string[] {
-    return this.resolvedPath ? [dirname(this.resolvedPath)] : [];
+  /** Watches the file's directory: known from the spec (`path`), or once the volume mount told where it is. */
+  async read(): Promise<Desired> {
+    const found = await findContainerFile(this.docker, this.spec);
+    if (!found.ok) return { kind: 'unavailable', message: found.message, watch: this.spec.path ? [dirname(this.spec.path)] : [] };
+    return { ...(await this.readAt(found.path, found.within)), watch: [dirname(found.path)] };
   }
 
-  async read(): Promise<Desired> {
+  private async readAt(path: string, within: string | undefined): Promise<Desired> {
     const { section, key } = this.spec;
-    const found = await findContainerFile(this.docker, this.spec);
-    if (!found.ok) return unavailable(found.message);
-    const path = found.path;
-    this.resolvedPath = path;
-
-    const parsed = await readIniFile(this.files, { path, within: found.within });
+    const parsed = await readIniFile(this.files, { path, within });
     if (!parsed.ok) return parsed.unsafe ? { kind: 'unavailable', message: parsed.message, reason: 'UnsafePath' } : unavailable(parsed.message);
     if (!parsed.ini.sections.has(section)) return unavailable(`${path} has no [${section}] section`);
     const raw = getIniValue(parsed.ini, section, key);

@@ -13,10 +13,18 @@ export interface Credentials {
 /** What sources yield: a port, a string, or credentials. */
 export type DesiredValue = number | string | Credentials;
 
-export type Desired =
+export type Desired = (
   | { kind: 'value'; value: DesiredValue; /** where it was read, for humans */ origin: string }
   | { kind: 'unavailable'; message: string; /** set when the file was refused: a symlink leaving its volume */ reason?: 'UnsafePath' }
-  | { kind: 'invalid'; message: string };
+  | { kind: 'invalid'; message: string }
+) & {
+  /**
+   * Host files and directories whose changes should start a pass, as this read found them (a
+   * pure function of the spec and the read, like `Observation.watch`: config.ini's host path
+   * once the volume mount told where it is). Absent: nothing on the host to watch.
+   */
+  watch?: readonly string[];
+};
 
 /** How a desired value appears in the status file and output: credentials only as a fingerprint. */
 export function showDesired(value: DesiredValue): number | string {
@@ -28,7 +36,5 @@ export interface DesiredSource {
   readonly name: string;
   /** Containers whose events should trigger a pass. */
   containers(): string[];
-  /** Files and directories whose changes should trigger a pass (known after a read). */
-  watchPaths(): string[];
   read(): Promise<Desired>;
 }

@@ -1,29 +1,8 @@
-import { realpathSync, statSync } from 'node:fs';
-import { basename, dirname, join, relative } from 'node:path';
-import { watch, type FSWatcher } from 'chokidar';
 import { Observable } from 'rxjs';
+import type { Clock } from '../host/clock';
+import type { DirectoryEvent, DirectoryWatch, DirectoryWatcher } from '../host/directory-watcher';
 import type { Trigger } from './trigger';
-import { planWatch, pollSeesChange, watchChanges, watchProblems, type LiveWatch, type PathProbe, type PlannedDir, type WatchPlan } from './watch-plan';
-
-function probe(path: string): PathProbe | null {
-  try {
-    const s = statSync(path, { throwIfNoEntry: false });
-    return s ? { directory: s.isDirectory(), id: `${s.dev}:${s.ino}:${s.birthtimeMs}` } : null;
-  } catch {
-    return null;
-  }
-}
-
-/** `path` with symlinks resolved as far as it exists (its real location is watched too). */
-function realLocation(path: string): string | null {
-  for (let p = path; ; p = dirname(p)) {
-    try {
-      return join(realpathSync.native(p), relative(p, path));
-    } catch {
-      if (p === dirname(p)) return null;
-    }
-  }
-}
+import { planWatch, pollSeesChange, watchChanges, watchProblems, type LiveWatch, type PlannedDir, type WatchPlan } from './watch-plan';
 
 /**
  * Temp files of atomic writers (ours: `.name.pid.rand.tmp`; dpkg's `.dpkg-new` and `.dpkg-tmp`,
@@ -43,6 +22,10 @@ export interface WatchRepair {
 }
 
 export interface FileWatchOptions {
+  /** Directory watches and the stats the plan is made from (adapters/chokidar-directory-watcher). */
+  watcher: DirectoryWatcher;
+  /** The poll and the self-check's grace period. */
+  clock: Clock;
   onError(error: unknown): void;
   /** Called once per repair (log it at `warn`, count it). */
   onRepair?(repair: WatchRepair): void;
@@ -51,74 +34,84 @@ export interface FileWatchOptions {
 export interface FileWatch {
   triggers: Observable<Trigger>;
   /**
-   * Call after every pass: picks up paths of interest learned meanwhile and checks the watches
-   * against the file system (a difference no event explains is repaired and reported).
+   * The paths of interest (files or directories): after every pass, the union of the watch paths
+   * of the latest observations and reads. First checks the watches against the file system (a
+   * difference no event explains is repaired and reported; a path newly of interest is not a
+   * repair), then watches the paths given.
    */
-  refresh(): void;
+  watch(paths: readonly string[]): void;
   /** The directories watched now, sorted (ready or starting). */
   watched(): string[];
 }
 
 interface Watch extends LiveWatch {
-  /** chokidar's watcher of an `events` directory; none for `poll` (the plan is made again every poll). */
-  watcher: FSWatcher | null;
+  /** The watch of an `events` directory; none for `poll` (the plan is made again every poll). */
+  handle: DirectoryWatch | null;
   ready: boolean;
 }
 
 /**
- * File-change triggers for the given paths of interest: every directory from `/` down to each
- * path is watched (see {@link planWatch}): one chokidar watcher per `events` directory, a stat
- * poll for the `poll` ones. After every event (or poll) that can change the directory
- * set, the plan is made again from the file system and compared with the watches: a new
- * directory gets a watch, a vanished one loses it, a replaced one (new identity) gets a new watch
- * on its new inode. A watch only replaces another once it is ready, then a trigger follows, so a
- * change made while a watch was being set up is still reconciled.
+ * File-change triggers for the paths of interest given to `watch()`: every directory from `/`
+ * down to each path is watched (see {@link planWatch}): a directory watch per `events`
+ * directory, a stat poll for the `poll` ones. After every event (or poll) that can change the
+ * directory set, the plan is made again from the file system and compared with the watches: a
+ * new directory gets a watch, a vanished one loses it, a replaced one (new identity) gets a new
+ * watch on its new inode. A watch only replaces another once it is ready, then a trigger
+ * follows, so a change made while a watch was being set up is still reconciled.
  */
-export function fileWatchTriggers(paths: () => readonly string[], options: FileWatchOptions): FileWatch {
+export function fileWatchTriggers(options: FileWatchOptions): FileWatch {
+  const { watcher, clock } = options;
+  const probe = (path: string): ReturnType<DirectoryWatcher['probe']> => watcher.probe(path);
   const live = new Map<string, Watch>();
+  let given: readonly string[] = [];
   let plan: WatchPlan = planWatch([], probe);
   let emit: ((trigger: Trigger) => void) | null = null;
   let syncQueued = false;
   let started: string[] = [];
   const changed = new Set<string>();
+  const timers = new Set<() => void>();
+
+  const later = (fn: () => void, ms: number): void => {
+    const cancel = clock.setTimer(() => {
+      timers.delete(cancel);
+      fn();
+    }, ms);
+    timers.add(cancel);
+  };
 
   const interest = (): string[] => {
-    const given = paths();
-    const real = given.map(realLocation).filter((p): p is string => p !== null);
+    const real = given.map((p) => watcher.realLocation(p)).filter((p): p is string => p !== null);
     return [...new Set([...given, ...real])];
   };
 
   const stop = (dir: string): void => {
     const watch = live.get(dir);
     live.delete(dir);
-    // Synchronously drops chokidar's fs.watch of `dir`, so a new watch is on the current inode.
-    void watch?.watcher?.close();
+    watch?.handle?.close();
   };
 
   const start = (dir: string, planned: PlannedDir): void => {
     if (planned.mode === 'poll') {
       // Nothing to open: the poll compares the plan's identities with the file system.
-      live.set(dir, { ...planned, failed: false, watcher: null, ready: true });
+      live.set(dir, { ...planned, failed: false, handle: null, ready: true });
       return;
     }
-    // Only `dir` and its entries that matter: nothing else in the directory is read or watched.
-    const ignored = (p: string): boolean => p !== dir && !(dirname(p) === dir && plan.matters(p));
-    const watcher = watch(dir, { ignoreInitial: true, depth: 0, atomic: false, persistent: true, ignored });
-    const entry: Watch = { ...planned, failed: false, watcher, ready: false };
+    const entry: Watch = { ...planned, failed: false, handle: null, ready: false };
     live.set(dir, entry);
     started.push(dir);
-    watcher.on('raw', (event, name, details) => {
-      if (live.get(dir) !== entry) return;
-      const watchedPath = (details as { watchedPath?: unknown } | undefined)?.watchedPath;
-      onRaw(dir, event, name, typeof watchedPath === 'string' ? watchedPath : undefined);
-    });
-    watcher.on('ready', () => {
-      entry.ready = true;
-      queueSync();
-    });
-    watcher.on('error', (error: unknown) => {
-      entry.failed = true;
-      options.onError(error);
+    const current = (): boolean => live.get(dir) === entry;
+    entry.handle = watcher.watch(dir, (path) => plan.matters(path), {
+      event: (event) => {
+        if (current()) onEvent(dir, event);
+      },
+      ready: () => {
+        entry.ready = true;
+        queueSync();
+      },
+      error: (error) => {
+        entry.failed = true;
+        options.onError(error);
+      },
     });
   };
 
@@ -130,8 +123,9 @@ export function fileWatchTriggers(paths: () => readonly string[], options: FileW
     const { start: add, stop: drop } = watchChanges(plan, live);
     for (const dir of drop) stop(dir);
     for (const dir of add) start(dir, plan.directories.get(dir) ?? { id: '', mode: 'events' });
-    // A directory gone from the plan: what was below it has changed.
-    const gone = drop.filter((d) => !plan.directories.has(d));
+    // A directory above a path of interest gone from the plan: what was below it has changed.
+    // (One merely no longer of interest is not a change.)
+    const gone = drop.filter((d) => !plan.directories.has(d) && plan.matters(d));
     if (gone.length > 0) emit({ kind: 'file', detail: `gone: ${gone.join(', ')}` });
     // Once every new watch is ready (and the plan did not move meanwhile): reconcile what
     // happened while they were being set up.
@@ -154,17 +148,13 @@ export function fileWatchTriggers(paths: () => readonly string[], options: FileW
     if (paths.length > 0) emit?.({ kind: 'file', detail: paths.slice(0, 5).join(', ') + (paths.length > 5 ? ` (+${paths.length - 5} more)` : '') });
   };
 
-  /** A raw inotify event (fs.watch) of `dir`'s watcher: of `dir` itself, an entry, or an entry's own watch. */
-  const onRaw = (dir: string, event: string, name: string | null, watchedPath: string | undefined): void => {
+  /** An event of `dir`'s watch: of `dir` itself, an entry, or an entry's own watch. */
+  const onEvent = (dir: string, { type, path, self }: DirectoryEvent): void => {
     if (!emit) return;
-    // chokidar reports its own watches of `dir`'s files too; ignore any other path it chose.
-    if (watchedPath !== dir && (watchedPath === undefined || dirname(watchedPath) !== dir)) return;
-    const path = watchedPath !== dir ? watchedPath : name ? join(dir, name) : dir;
     const matters = plan.matters(path);
-    if (event === 'rename') {
+    if (type === 'rename') {
       // Created, deleted or moved: a watched directory here may now be another inode (even one
-      // with the same number), and a self event (`dir` itself moved or deleted) names `dir`.
-      const self = watchedPath === dir && name === basename(dir);
+      // with the same number).
       for (const d of self ? [path, dir] : [path]) {
         const watch = live.get(d);
         if (watch) watch.id = 'replaced?';
@@ -177,6 +167,7 @@ export function fileWatchTriggers(paths: () => readonly string[], options: FileW
   };
 
   const check = (first: string[]): void => {
+    if (!emit) return;
     if (syncQueued) sync(); // an event already explains what it fixes
     const now = watchProblems(planWatch(plan.paths, probe), live);
     const persisting = now.filter((p) => first.includes(p));
@@ -184,35 +175,39 @@ export function fileWatchTriggers(paths: () => readonly string[], options: FileW
     sync();
   };
 
-  const refresh = (): void => {
+  const watch = (paths: readonly string[]): void => {
+    given = [...paths];
     if (!emit) return;
     if (syncQueued) sync();
+    // Against the plan's own paths: a path newly of interest is not a problem.
     const problems = watchProblems(planWatch(plan.paths, probe), live);
     if (problems.length === 0) {
-      sync(); // new paths of interest (a volume found by the pass) are not a repair
+      sync();
       return;
     }
     // Events still in the kernel's queue are read before this runs (a poll phase comes first).
-    setTimeout(() => setImmediate(() => check(problems)), CHECK_GRACE_MS);
+    later(() => setImmediate(() => check(problems)), CHECK_GRACE_MS);
   };
 
   const triggers = new Observable<Trigger>((subscriber) => {
     emit = (trigger) => subscriber.next(trigger);
     plan = planWatch(interest(), probe);
-    // A trigger follows once these are ready, like any new watch: the first pass may run before.
+    // A trigger follows once these are ready, like any new watch: a pass may run before.
     for (const [dir, planned] of plan.directories) start(dir, planned);
     // The poll (for the paths as of the last sync: a symlink retargeted on the way changes a
     // directory's identity). Below an `events` directory, events tell; were they lost, the
     // self-check after the next pass repairs and reports it.
-    const poll = setInterval(() => {
+    const poll = (): void => {
       if (!syncQueued && pollSeesChange(plan, probe)) queueSync();
-    }, POLL_MS);
-    poll.unref();
+      later(poll, POLL_MS);
+    };
+    later(poll, POLL_MS);
     return () => {
-      clearInterval(poll);
+      for (const cancel of timers) cancel();
+      timers.clear();
       emit = null;
       for (const dir of [...live.keys()]) stop(dir);
     };
   });
-  return { triggers, refresh, watched: () => [...live.keys()].sort() };
+  return { triggers, watch, watched: () => [...live.keys()].sort() };
 }

@@ -1,18 +1,12 @@
 import { dirname, sep } from 'node:path';
-
-/** What is at a path now: a directory or not, and an identity that changes when it is replaced. */
-export interface PathProbe {
-  directory: boolean;
-  /** Device, inode and birth time: a directory replaced by another (even by rename) gets a new one. */
-  id: string;
-}
+import type { PathProbe } from '../host/directory-watcher';
 
 /** `probe(p)` describes an existing path (following symlinks), null when it does not exist. */
 export type Probe = (path: string) => PathProbe | null;
 
 /**
  * How a directory is watched: `events` (inotify, at once) where entries are paths of interest;
- * `poll` (its stat, every ~100 ms) where only the directory set can change: a stat poll sees an
+ * `poll` (its stat, every 250 ms) where only the directory set can change: a stat poll sees an
  * entry created, removed or renamed (the directory's mtime) and the directory itself replaced
  * (its identity), but not the writes to unrelated files that keep `/tmp` or `/etc` busy.
  */

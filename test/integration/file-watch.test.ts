@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Subscription } from 'rxjs';
+import { ChokidarDirectoryWatcher } from '../../src/adapters/chokidar-directory-watcher';
+import { systemClock } from '../../src/adapters/system-clock';
 import { fileWatchTriggers, type FileWatch, type WatchRepair } from '../../src/triggers/file-watch-source';
 import type { Trigger } from '../../src/triggers/trigger';
 
@@ -48,7 +50,8 @@ describe('file-watch source (real files, real chokidar)', () => {
     mkdirSync(dirname(unit), { recursive: true });
     writeFileSync(unit, '[Socket]\nListenStream=9090\n');
     mkdirSync(join(root, 'etc/systemd/system'), { recursive: true });
-    source = fileWatchTriggers(() => [unit, dropInDir, xml], { onError: (e) => errors.push(e), onRepair: (r) => repairs.push(r) });
+    source = fileWatchTriggers({ watcher: new ChokidarDirectoryWatcher(), clock: systemClock, onError: (e) => errors.push(e), onRepair: (r) => repairs.push(r) });
+    source.watch([unit, dropInDir, xml]);
     subscription = source.triggers.subscribe((trigger) => triggers.push({ at: Date.now(), trigger }));
   });
   after(() => {
@@ -166,7 +169,7 @@ describe('file-watch source (real files, real chokidar)', () => {
   });
 
   it('the after-pass self-check finds nothing to repair after all of that', async () => {
-    source.refresh();
+    source.watch([unit, dropInDir, xml]); // what the daemon does after every pass
     await sleep(100);
     assert.deepEqual(repairs, []);
     assert.deepEqual(errors, []);
@@ -191,13 +194,13 @@ describe('file-watch source (real files, real chokidar)', () => {
     const run = spawnSync(process.execPath, ['-e', flood], { encoding: 'utf8' });
     assert.equal(run.status, 0, run.stderr);
     await sleep(200); // whatever survived the overflow is delivered
-    source.refresh();
+    source.watch([unit, dropInDir, xml]); // what the daemon does after every pass
     const deadline = Date.now() + 1000;
     while (repairs.length === 0 && Date.now() < deadline) await sleep(10);
     assert.equal(repairs.length, 1, JSON.stringify(repairs));
     assert.ok(repairs[0]?.problems.some((p) => p.startsWith(`${dropInDir} is watched by`)), JSON.stringify(repairs));
     await assertWatching('after the repair');
-    source.refresh();
+    source.watch([unit, dropInDir, xml]); // what the daemon does after every pass
     await sleep(100);
     assert.equal(repairs.length, 1, 'nothing left to repair');
     rmSync(`${dropInDir}.lost`, { recursive: true });

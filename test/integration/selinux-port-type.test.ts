@@ -45,7 +45,7 @@ const POLICY = ['http_port_t                    tcp      80, 81, 443, 488, 8008,
 describe('SelinuxPortType with a recording semanage stand-in', () => {
   let root = '';
   let port = 9000;
-  const source: DesiredSource = { name: 'apphub', containers: () => [], watchPaths: () => [], read: async () => ({ kind: 'value', value: port, origin: 'test' }) };
+  const source: DesiredSource = { name: 'apphub', containers: () => [], read: async () => ({ kind: 'value', value: port, origin: 'test' }) };
   const pass = async () => {
     const commands: CommandSettings = { prefix: [], systemctl: ['false'], firewallCmd: ['false'], semanage: [path.join(root, 'bin/semanage')], selinuxenabled: [path.join(root, 'bin/selinuxenabled')], timeoutMs: 5000 };
     const runner = new ExecCommandRunner();

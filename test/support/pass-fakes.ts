@@ -13,7 +13,6 @@ export function fixedSource(name: string, desired: Desired | Error): DesiredSour
     name,
     reads: 0,
     containers: (): string[] => [],
-    watchPaths: (): string[] => [],
     read: async (): Promise<Desired> => {
       source.reads++;
       if (desired instanceof Error) throw desired;
@@ -78,10 +77,6 @@ export class FileResource implements Resource<string | null> {
     this.path = `/fake/${name}`;
   }
 
-  watchPaths(): string[] {
-    return [this.path];
-  }
-
   containers(): string[] {
     return [];
   }
@@ -92,7 +87,7 @@ export class FileResource implements Resource<string | null> {
     const stuck = this.script.stuck;
     const data = await this.host.fs.readFile(this.path);
     const state = stuck && this.observed >= stuck.fromCall ? stuck.text : (data?.toString('latin1') ?? null);
-    return { state, value: state, summary: `${this.path} holds ${state ?? 'nothing'}` };
+    return { state, watch: [this.path], value: state, summary: `${this.path} holds ${state ?? 'nothing'}` };
   }
 
   plan(desired: DesiredValue | null, state: string | null, options: PlanOptions): Plan {

@@ -136,8 +136,8 @@ describe('the record after a pass', () => {
     const host = new MemoryHost();
     host.files.set(RECORD, Buffer.from(JSON.stringify({ version: 1, resources: { quiet: { since: '', commands: [], undo: [] }, gone: { since: '', commands: [], undo: [] } } })));
     const quiet: Resource = {
-      name: 'quiet', kind: 'Fake', source: null, watchPaths: () => [], containers: () => [],
-      observe: async () => ({ state: null, value: null, summary: 'ok' }),
+      name: 'quiet', kind: 'Fake', source: null, containers: () => [],
+      observe: async () => ({ state: null, watch: [], value: null, summary: 'ok' }),
       plan: () => ({ changes: [], commands: [] }),
     };
     const result = await pass(host, [quiet]);

@@ -117,11 +117,11 @@ describe('ContainerFile.read: unavailable or invalid, never a value and never th
 });
 
 describe('ContainerFile', () => {
-  it('names its container and watches no host path', () => {
+  it('names its container and watches no host path', async () => {
     const source = new ContainerFile('gitea-credential', GITEA, fileDocker(null, null));
     assert.equal(source.name, 'gitea-credential');
     assert.deepEqual(source.containers(), ['websoft9-git']);
-    assert.deepEqual(source.watchPaths(), []);
+    for (const content of [JSON.stringify({ username: 'u', password: SECRET }), null]) assert.deepEqual((await read(GITEA, content)).desired.watch ?? [], []);
   });
 
   it('does not read the file of a missing or stopped container', async () => {

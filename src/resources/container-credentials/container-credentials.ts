@@ -20,7 +20,6 @@ export class ContainerCredentials implements Resource<CredentialsState> {
   readonly name: string;
   readonly source: string;
   private readonly settings: CredentialsSettings;
-  private resolved: string | null = null;
 
   constructor(
     private readonly spec: ContainerCredentialsSpec,
@@ -32,26 +31,24 @@ export class ContainerCredentials implements Resource<CredentialsState> {
     this.settings = { container: spec.container, section: spec.section, userKey: spec.userKey, passwordKey: spec.passwordKey, method: spec.method, cli: spec.cli };
   }
 
-  watchPaths(): string[] {
-    return this.resolved ? [dirname(this.resolved)] : [];
-  }
-
   containers(): string[] {
     return [this.spec.container];
   }
 
+  /** Watches config.ini's directory: known from the spec (`path`), or once the volume mount told where it is. */
   async observe(): Promise<Observation<CredentialsState>> {
     const found = await findContainerFile(this.docker, this.spec);
-    if (!found.ok) return { state: { found: false, message: found.message }, value: null, summary: found.message };
-    this.resolved = found.path;
+    if (!found.ok) return { state: { found: false, message: found.message }, watch: this.spec.path ? [dirname(this.spec.path)] : [], value: null, summary: found.message };
+    const watch = [dirname(found.path)];
     // With the `ini` method the file is written: no symlink at all inside the volume.
     const read = await readIniFile(this.files, { path: found.path, within: found.within, links: this.spec.method === 'ini' ? 'refuse' : 'follow-within' });
-    if (!read.ok) return { state: { found: false, message: read.message, ...(read.unsafe ? { unsafe: true } : {}) }, value: null, summary: read.message };
+    if (!read.ok) return { state: { found: false, message: read.message, ...(read.unsafe ? { unsafe: true } : {}) }, watch, value: null, summary: read.message };
     const username = getIniValue(read.ini, this.spec.section, this.spec.userKey);
     const password = getIniValue(read.ini, this.spec.section, this.spec.passwordKey);
     const value = username !== undefined && password !== undefined ? fingerprint(username, password) : null;
     return {
       state: { found: true, path: found.path, within: found.within, text: read.text, username, password },
+      watch,
       value,
       summary: value === null ? `[${this.spec.section}] has no credentials` : `[${this.spec.section}] credentials ${value}`,
     };

@@ -24,7 +24,6 @@ export class DirectoryMirror implements Resource<MirrorState> {
   readonly name: string;
   readonly source = null;
   private readonly matches: (path: string) => boolean;
-  private watched: string[] = [];
 
   constructor(
     private readonly spec: DirectoryMirrorSpec,
@@ -35,21 +34,19 @@ export class DirectoryMirror implements Resource<MirrorState> {
     this.matches = picomatch(spec.include, { dot: false });
   }
 
-  watchPaths(): string[] {
-    return this.watched;
-  }
-
   containers(): string[] {
     return afterChangeContainers(this.spec.afterChange);
   }
 
+  /** Watches both trees, each once located (a volume's through the Docker API). */
   async observe(): Promise<Observation<MirrorState>> {
-    const state = await this.read();
-    if (!state.found) return { state, value: null, summary: state.message };
+    const { state, watch } = await this.read();
+    if (!state.found) return { state, watch, value: null, summary: state.message };
     const inSync = filesInSync(state);
     const notes = state.skipped.map((s) => `skipped ${s.path}: ${s.why}`);
     return {
       state,
+      watch,
       value: `${inSync}/${state.source.length} files`,
       desired: `${state.source.length} files`,
       summary: [`${inSync} of ${state.source.length} files mirrored`, ...notes].join('; '),
@@ -60,19 +57,19 @@ export class DirectoryMirror implements Resource<MirrorState> {
     return planMirror(state, { prune: this.spec.prune, after: afterChangeSteps(this.spec.afterChange) }, options);
   }
 
-  private async read(): Promise<MirrorState> {
+  private async read(): Promise<{ state: MirrorState; watch: string[] }> {
     const from = await locate(this.spec.from, this.docker);
-    if (!from.ok) return { found: false, message: `source ${from.message}` };
     const to = await locate(this.spec.to, this.docker);
-    if (!to.ok) return { found: false, message: `target ${to.message}` };
-    this.watched = [from.path, to.path];
+    const watch = [from, to].flatMap((l) => (l.ok ? [l.path] : []));
+    if (!from.ok) return { state: { found: false, message: `source ${from.message}` }, watch };
+    if (!to.ok) return { state: { found: false, message: `target ${to.message}` }, watch };
     // Each tree is confined: to its volume, or (a host path) to the directory itself.
     const fromRoot = from.within ?? from.path;
     const toRoot = to.within ?? to.path;
     try {
-      return await this.readTrees(from.path, fromRoot, to.path, toRoot);
+      return { state: await this.readTrees(from.path, fromRoot, to.path, toRoot), watch };
     } catch (error) {
-      if (fileErrorCode(error) === UNSAFE_PATH) return { found: false, message: describeError(error), unsafe: true };
+      if (fileErrorCode(error) === UNSAFE_PATH) return { state: { found: false, message: describeError(error), unsafe: true }, watch };
       throw error;
     }
   }

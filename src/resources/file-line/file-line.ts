@@ -17,7 +17,6 @@ export class FileLine implements Resource<FileLineState> {
   readonly source: string;
   private readonly location: Location;
   private readonly settings: FileLineSettings;
-  private resolved: string | null = null;
 
   constructor(
     private readonly spec: FileLineSpec,
@@ -32,18 +31,15 @@ export class FileLine implements Resource<FileLineState> {
     this.settings = { match: new RegExp(utf8ToByteString(spec.match)), template: utf8ToByteString(spec.template), after: afterChangeSteps(spec.afterChange) };
   }
 
-  watchPaths(): string[] {
-    return this.resolved ? [this.resolved] : [];
-  }
-
   containers(): string[] {
     return afterChangeContainers(this.spec.afterChange);
   }
 
+  /** Watches the file: a host path from the spec, or once its volume is found. */
   async observe(): Promise<Observation<FileLineState>> {
     const where = await locate(this.location, this.docker);
-    if (!where.ok) return { state: { found: false, message: where.message }, value: null, summary: where.message };
-    this.resolved = where.path;
+    if (!where.ok) return { state: { found: false, message: where.message }, watch: [], value: null, summary: where.message };
+    const watch = [where.path];
     let bytes: Buffer | null;
     try {
       // The file is written: inside a volume, no symlink at all (links: refuse).
@@ -53,16 +49,16 @@ export class FileLine implements Resource<FileLineState> {
       const code = fileErrorCode(error);
       if (code !== UNSAFE_PATH && code !== NOT_REGULAR && code !== TOO_LARGE) throw error;
       const message = describeError(error);
-      return { state: { found: false, message, unsafe: code === UNSAFE_PATH }, value: null, summary: message };
+      return { state: { found: false, message, unsafe: code === UNSAFE_PATH }, watch, value: null, summary: message };
     }
     if (bytes === null) {
       const message = `${describeLocation(this.location)} does not exist`;
-      return { state: { found: false, message }, value: null, summary: message };
+      return { state: { found: false, message }, watch, value: null, summary: message };
     }
     const text = bytesToText(bytes);
     const found = currentLine(text, this.settings.match);
     const line = found === null ? null : displayBytes(found);
-    return { state: { found: true, path: where.path, within: where.within, text }, value: line, summary: line ?? 'no matching line' };
+    return { state: { found: true, path: where.path, within: where.within, text }, watch, value: line, summary: line ?? 'no matching line' };
   }
 
   plan(desired: DesiredValue | null, state: FileLineState, options: PlanOptions): Plan {

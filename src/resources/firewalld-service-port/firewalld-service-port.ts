@@ -21,10 +21,7 @@ export class FirewalldServicePort implements Resource<FirewalldState> {
     this.source = spec.source;
   }
 
-  watchPaths(): string[] {
-    return [...this.spec.files];
-  }
-
+  /** Watches the service files (from the spec; a missing one through its parents). */
   async observe(): Promise<Observation<FirewalldState>> {
     const files: FirewalldState['files'] = [];
     for (const path of this.spec.files) {
@@ -41,7 +38,7 @@ export class FirewalldServicePort implements Resource<FirewalldState> {
       }
     }
     const summary = files.length === 0 ? 'no service file exists' : `tcp port ${ports.join(',') || '(none)'} in ${files.length} file(s)`;
-    return { state: { files }, value: observedValue(ports), summary };
+    return { state: { files }, watch: [...this.spec.files], value: observedValue(ports), summary };
   }
 
   containers(): string[] {

@@ -24,8 +24,8 @@ export class IniValue implements Resource<IniValueState> {
     this.settings = { section: spec.section, key: spec.key, template: spec.template, create: spec.create, after: afterChangeSteps(spec.afterChange) };
   }
 
-  watchPaths(): string[] {
-    // The directory: the file may not exist yet, and editors replace it by rename.
+  /** The directory (from the spec): the file may not exist yet, and editors replace it by rename. */
+  private watch(): string[] {
     return [dirname(this.spec.path)];
   }
 
@@ -42,13 +42,13 @@ export class IniValue implements Resource<IniValueState> {
       const code = fileErrorCode(error);
       if (code !== NOT_REGULAR && code !== TOO_LARGE) throw error;
       const refused = describeError(error);
-      return { state: { path: this.spec.path, bytes: null, refused }, value: null, summary: refused };
+      return { state: { path: this.spec.path, bytes: null, refused }, watch: this.watch(), value: null, summary: refused };
     }
     const state = { path: this.spec.path, bytes };
     const value = observedIniValue(state, this.settings);
     const where = `[${this.spec.section}] ${this.spec.key}`;
     const summary = bytes === null ? `${this.spec.path} does not exist` : value === null ? `no ${where}` : `${where} = ${value}`;
-    return { state, value, summary };
+    return { state, watch: this.watch(), value, summary };
   }
 
   plan(desired: DesiredValue | null, state: IniValueState, options: PlanOptions): Plan {

@@ -26,10 +26,6 @@ export class SelinuxPortType implements Resource<SelinuxState> {
     this.settings = { type: spec.type, protocol: spec.protocol };
   }
 
-  watchPaths(): string[] {
-    return [];
-  }
-
   containers(): string[] {
     return [];
   }
@@ -45,7 +41,7 @@ export class SelinuxPortType implements Resource<SelinuxState> {
     if (listed.kind !== 'exited' || listed.exitCode !== 0) throw new Error(describeCommandFailure(argv, listed));
     const entries = parseSemanagePorts(listed.stdout);
     const types = typeof desired === 'number' ? typesOf(entries, this.settings.protocol, desired) : [];
-    return { state: { enabled: true, entries }, value: types.join(',') || null, summary: typeof desired === 'number' ? `${this.settings.protocol}/${desired}: ${types.join(', ') || 'no type'}` : `${entries.length} port types` };
+    return { state: { enabled: true, entries }, watch: [], value: types.join(',') || null, summary: typeof desired === 'number' ? `${this.settings.protocol}/${desired}: ${types.join(', ') || 'no type'}` : `${entries.length} port types` };
   }
 
   plan(desired: DesiredValue | null, state: SelinuxState, options: PlanOptions): Plan {
@@ -55,5 +51,5 @@ export class SelinuxPortType implements Resource<SelinuxState> {
 }
 
 function off(why: string): Observation<SelinuxState> {
-  return { state: { enabled: false, why }, value: null, summary: why };
+  return { state: { enabled: false, why }, watch: [], value: null, summary: why };
 }

@@ -44,10 +44,7 @@ export class SystemdSocketPort implements Resource<SocketState> {
     };
   }
 
-  watchPaths(): string[] {
-    return [this.spec.unitPath, this.spec.dropInDir];
-  }
-
+  /** Watches the unit file and the drop-in directory (from the spec; missing ones through their parents). */
   async observe(desired?: DesiredValue | null): Promise<Observation<SocketState>> {
     const limit = { maxBytes: MAX_TEXT_FILE_BYTES };
     const unitText = await this.files.readFile(this.spec.unitPath, limit);
@@ -66,6 +63,7 @@ export class SystemdSocketPort implements Resource<SocketState> {
     const listen = effectiveOf(state);
     return {
       state,
+      watch: [this.spec.unitPath, this.spec.dropInDir],
       conditions: [listening],
       value: state.unit ? observedValue(listenPorts(listen)) : null,
       summary: state.unit
