@@ -1,4 +1,5 @@
 import { leadingSpace, pyStrip, SECTION, trailingSpace } from './parse-ini';
+import { splitLines } from '../core/lines';
 
 /**
  * The INI text with `key = value` in `[section]`: an existing line for the key (compared
@@ -9,7 +10,7 @@ import { leadingSpace, pyStrip, SECTION, trailingSpace } from './parse-ini';
  */
 export function setIniValue(text: string, section: string, key: string, value: string): string {
   const eol = text.includes('\r\n') ? '\r\n' : '\n';
-  const { lines, ends } = splitLines(text);
+  const { lines, ends } = splitLines(text, /\r\n|\n|\r/);
   const line = `${key} = ${value}`;
   const kinds = classifyLines(lines);
   const join = (): string => lines.map((l, i) => l + (ends[i] as string)).join('');
@@ -53,22 +54,6 @@ export function setIniValue(text: string, section: string, key: string, value: s
   lines.splice(insertAt, 0, line);
   ends.splice(insertAt, 0, newEnd);
   return join();
-}
-
-/** Lines and their ends (`\r\n`, `\n`, `\r`, or '' for the last). */
-function splitLines(text: string): { lines: string[]; ends: string[] } {
-  const lines: string[] = [];
-  const ends: string[] = [];
-  const newline = /\r\n|\n|\r/g;
-  let start = 0;
-  for (let m = newline.exec(text); m !== null; m = newline.exec(text)) {
-    lines.push(text.slice(start, m.index));
-    ends.push(m[0]);
-    start = m.index + m[0].length;
-  }
-  lines.push(text.slice(start));
-  ends.push('');
-  return { lines, ends };
 }
 
 type LineKind = { kind: 'blank' | 'comment' | 'continuation' | 'other' } | { kind: 'header' | 'option'; name: string };

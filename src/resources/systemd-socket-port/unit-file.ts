@@ -6,6 +6,9 @@
  * CRLF, mixed) of a line not edited comes back as it was. Whitespace is systemd's (space, tab,
  * CR, LF), not JavaScript's `trim()`, which would also eat U+00A0 — a byte of many UTF-8 letters.
  */
+
+import { splitLines } from '../../core/lines';
+
 export interface UnitAssignment {
   section: string;
   key: string;
@@ -40,25 +43,10 @@ function isSpace(code: number): boolean {
   return code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0d;
 }
 
-function splitLines(text: string): { lines: string[]; ends: string[] } {
-  const lines: string[] = [];
-  const ends: string[] = [];
-  const newline = /\r?\n/g;
-  let start = 0;
-  for (let m = newline.exec(text); m !== null; m = newline.exec(text)) {
-    lines.push(text.slice(start, m.index));
-    ends.push(m[0]);
-    start = m.index + m[0].length;
-  }
-  lines.push(text.slice(start));
-  ends.push('');
-  return { lines, ends };
-}
-
 export function parseUnitFile(text: string): UnitFile {
   const eol = text.includes('\r\n') ? '\r\n' : '\n';
   // A byte order mark stays in lines[0] so that a rewrite keeps it; systemd skips it.
-  const { lines, ends } = splitLines(text);
+  const { lines, ends } = splitLines(text, /\r?\n/);
   const assignments: UnitAssignment[] = [];
   let section = '';
   for (let i = 0; i < lines.length; i++) {
