@@ -14,8 +14,7 @@ import {
   hookLogs,
   loadedListenStreams,
   runSystemctlHook,
-  runningCockpitWs,
-  stopRecordedCockpitWs,
+  stopCockpitSocket,
   systemdSocketHook,
 } from '../support/systemd-socket-hook';
 
@@ -106,9 +105,7 @@ describe('real Cockpit keeps the user’s port through a real package upgrade', 
   after(async () => {
     const code = daemon === undefined ? 0 : (daemon.process.exitCode ?? (await daemon.stop()));
     if (host !== undefined) {
-      await runSystemctlHook(host.root, ['stop', 'cockpit.socket']).catch(() => undefined);
-      await stopRecordedCockpitWs(host.root);
-      const left = await runningCockpitWs(host.root);
+      const left = await stopCockpitSocket(host.root);
       await host.cleanup();
       assert.deepEqual(left, [], 'every cockpit-ws stopped');
     }

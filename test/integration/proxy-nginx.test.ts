@@ -12,7 +12,7 @@ import { apphubConfigIni, createEmulatedHost, type EmulatedHost, type YamlValue 
 import { freePort } from '../support/free-port';
 import { DATA_DIR, cockpitThroughProxy, proxyId, selfSignedPair, shippedCustomSsl, shippedCustomVar, startNginxProxy, type HttpsAnswer, type NginxProxy } from '../support/nginx-proxy';
 import { readStatusJson, readyOf, waitFor, type ConditionJson, type StatusJson } from '../../harness/status';
-import { hookLogs, runSystemctlHook, runningCockpitWs, stopRecordedCockpitWs, systemdSocketHook } from '../support/systemd-socket-hook';
+import { hookLogs, runSystemctlHook, stopCockpitSocket, systemdSocketHook } from '../support/systemd-socket-hook';
 
 /**
  * Websoft9's proxy for real: Debian's nginx configured like initproxy.conf runs as the proxy
@@ -151,9 +151,7 @@ describe('the real nginx proxy in front of the real Cockpit', { skip: cockpitWsS
   after(async () => {
     const code = daemon === undefined ? 0 : (daemon.process.exitCode ?? (await daemon.stop()));
     if (host !== undefined) {
-      await runSystemctlHook(host.root, ['stop', 'cockpit.socket']).catch(() => undefined);
-      await stopRecordedCockpitWs(host.root);
-      const left = await runningCockpitWs(host.root);
+      const left = await stopCockpitSocket(host.root);
       await host.cleanup();
       assert.deepEqual(left, [], 'every cockpit-ws stopped');
     }

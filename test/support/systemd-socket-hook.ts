@@ -217,6 +217,16 @@ export async function runningCockpitWs(root: string): Promise<number[]> {
   return running;
 }
 
+/**
+ * Teardown of a test that booted Cockpit through the hook: `systemctl stop cockpit.socket`, then
+ * any cockpit-ws still left; returns the ones running after that (a test asserts there are none).
+ */
+export async function stopCockpitSocket(root: string): Promise<number[]> {
+  await runSystemctlHook(root, ['stop', 'cockpit.socket']).catch(() => undefined);
+  await stopRecordedCockpitWs(root);
+  return runningCockpitWs(root);
+}
+
 /** The hook's event log and cockpit-ws's output (for failure messages). */
 export async function hookLogs(root: string): Promise<string> {
   const read = (name: string): Promise<string> => fs.readFile(path.join(root, SYSTEMD_STATE_DIR, name), 'utf8').catch(() => '');
