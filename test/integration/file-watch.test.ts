@@ -9,27 +9,15 @@ import { ChokidarDirectoryWatcher } from '../../src/adapters/chokidar-directory-
 import { systemClock } from '../../src/adapters/system-clock';
 import { fileWatchTriggers, type FileWatch, type WatchRepair } from '../../src/triggers/file-watch-source';
 import type { Trigger } from '../../src/triggers/trigger';
+import { expectedWatchDirectories } from '../support/watch-oracle';
 
 /** Real files, real chokidar, in this process: what the source watches and reports after each operation. */
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The test's own oracle: every existing directory from / down to each path (the path included when a directory). */
-function expectedDirectories(paths: readonly string[]): string[] {
-  const out = new Set<string>();
-  for (const path of paths) {
-    const chain: string[] = [];
-    for (let p = path; ; p = dirname(p)) {
-      chain.unshift(p);
-      if (p === dirname(p)) break;
-    }
-    for (const dir of chain) {
-      if (!existsSync(dir) || !statSync(dir).isDirectory()) break;
-      out.add(dir);
-    }
-  }
-  return [...out].sort();
-}
+const expectedDirectories = (paths: readonly string[]): string[] =>
+  expectedWatchDirectories(paths, (dir) => existsSync(dir) && statSync(dir).isDirectory());
 
 describe('file-watch source (real files, real chokidar)', () => {
   let root: string;

@@ -9,6 +9,7 @@ import { fileWatchTriggers, type FileWatch, type WatchRepair } from '../../src/t
 import type { Trigger } from '../../src/triggers/trigger';
 import { FakeClock, flushPromises } from '../support/fake-clock';
 import { FakeDirectoryWatcher } from '../support/fake-directory-watcher';
+import { expectedWatchDirectories } from '../support/watch-oracle';
 
 /** The file trigger's logic with a fake watcher (inotify-like, in memory) and a fake clock. */
 
@@ -27,21 +28,7 @@ function freshHost(): FakeDirectoryWatcher {
 }
 
 /** The oracle: every existing directory from / down to each path (the path too when a directory). */
-function expected(fs: FakeDirectoryWatcher, paths: readonly string[]): string[] {
-  const out = new Set<string>();
-  for (const path of paths) {
-    const chain: string[] = [];
-    for (let p = path; ; p = dirname(p)) {
-      chain.unshift(p);
-      if (p === dirname(p)) break;
-    }
-    for (const dir of chain) {
-      if (!fs.isDirectory(dir)) break;
-      out.add(dir);
-    }
-  }
-  return [...out].sort();
-}
+const expected = (fs: FakeDirectoryWatcher, paths: readonly string[]): string[] => expectedWatchDirectories(paths, (dir) => fs.isDirectory(dir));
 
 interface Rig {
   fs: FakeDirectoryWatcher;
