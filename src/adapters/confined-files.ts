@@ -100,10 +100,10 @@ async function walk(root: string, path: string, policy: LinkPolicy, options: { c
       }
       const last = queue.length === 0;
       if (last && !options.wantDir) return { dirs, dir, shown, name, info };
-      if (info === null) return null;
+      if (info === null) return await closedNull(dirs);
       if (!info.isDirectory()) {
         if (last) throw notRegularDir(shown, info);
-        return null; // as ENOTDIR: the path does not exist
+        return await closedNull(dirs); // as ENOTDIR: the path does not exist
       }
       try {
         dirs.push(await open(at(dir, name), DIR_FLAGS));
@@ -120,6 +120,12 @@ async function walk(root: string, path: string, policy: LinkPolicy, options: { c
     await closeAll(dirs);
     throw error;
   }
+}
+
+/** A walk that found nothing hands back no directories, so it closes them itself. */
+async function closedNull(dirs: readonly FileHandle[]): Promise<null> {
+  await closeAll(dirs);
+  return null;
 }
 
 function notRegularDir(path: string, info: Stats): FileError {

@@ -245,3 +245,21 @@ describe('a confined write into a root that does not exist yet', () => {
     assert.equal(await readFile(join(fresh, 'a.cert'), 'utf8'), 'A');
   });
 });
+
+describe('confined walks close every directory they open', () => {
+  const openFds = async (): Promise<number> => (await readdir('/proc/self/fd')).length;
+
+  it('reads, removals and listings of paths that do not exist (or end at a file) leave no descriptor open', async () => {
+    const paths = [join(root, 'missing', 'sub', 'x.conf'), join(root, 'sub', 'inside.conf', 'x.conf'), join(root, 'sub', 'gone', 'deeper', 'x.conf')];
+    const before = await openFds();
+    for (let i = 0; i < 200; i++) {
+      for (const path of paths) {
+        assert.equal(await fs.readFile(path, { within: root }), null);
+        await fs.remove(path, { within: root });
+        assert.equal(await fs.listTree(path, { within: root }), null);
+      }
+    }
+    // Without the fix every call left one or more directories open (hundreds here).
+    assert.ok((await openFds()) - before <= 2, `descriptors open before ${before}, after ${await openFds()}`);
+  });
+});
