@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server, type Socket, connect } from 'node:net';
 import { readFile, rename, rm, writeFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { startDaemon, type DaemonProcess } from '../../harness/daemon-process';
 import { assertDocker } from '../support/docker-required';
@@ -268,6 +268,7 @@ describe('Docker connection lost and restored', () => {
   after(async () => {
     await daemon?.stop();
     await proxy?.cut();
+    if (proxy) await rm(dirname(proxy.path), { recursive: true, force: true });
     await host?.cleanup();
   });
 
