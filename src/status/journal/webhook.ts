@@ -74,6 +74,7 @@ export class Webhook {
   close(): void {
     if (this.closed.signal.aborted) return;
     const dropped = this.queue.length;
+    this.queue.length = 0;
     this.closed.abort();
     for (let i = 0; i < dropped; i++) this.options.onFailure?.('closed before it was delivered; dropped');
   }
