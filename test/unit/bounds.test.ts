@@ -159,6 +159,7 @@ describe('directory listings are bounded in entries', () => {
     await assert.rejects(readDirBounded(big, big, treeBudget(big)), (e: unknown) => fileErrorCode(e) === TOO_LARGE && String(e).includes(`directory ${big}: more than ${MAX_DIR_ENTRIES} entries`));
     const files = new NodeFileSystem();
     await assert.rejects(files.listTree(big, { within: dir, links: 'refuse' }), (e: unknown) => fileErrorCode(e) === TOO_LARGE);
+    await assert.rejects(files.listTree(big), (e: unknown) => fileErrorCode(e) === TOO_LARGE, 'a host tree too');
     await mkdir(join(dir, 'small'));
     await writeFile(join(dir, 'small', 'b'), '');
     await writeFile(join(dir, 'small', 'a'), '');
