@@ -229,7 +229,7 @@ describe('a container or a peer cannot exhaust the controller (bounds)', () => {
     const metricsPort = 19_400 + (process.pid % 500);
     const daemon = startDaemon(['--config', host.configPath, '--metrics-addr', `127.0.0.1:${metricsPort}`]);
     let answered = 0;
-    let code: number | null = null;
+    let code: number | null;
     try {
       await waitFor('the metrics endpoint', async () => (await fetch(`http://127.0.0.1:${metricsPort}/healthz`).catch(() => null))?.status === 200, 15_000);
       // Asked again and again while the passes run: each must answer before a generous deadline.
