@@ -26,7 +26,8 @@ const resource = z.discriminatedUnion('kind', [systemdSocketPort, firewalldServi
 /** The sections of the configuration, each complete (after defaults are merged). */
 export const sections = {
   docker: z.strictObject({ socketPath: absolutePath }),
-  status: z.strictObject({ file: absolutePath }),
+  /** maxAge: how old a `--once` status may be before `status` calls it stale (cron's interval and then some). */
+  status: z.strictObject({ file: absolutePath, maxAge: duration.default(86_400_000) }),
   journal: z.strictObject({
     /** null: `journal.jsonl` beside the status file. */
     file: absolutePath.nullable().default(null),
