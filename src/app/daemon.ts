@@ -159,6 +159,10 @@ export class Daemon {
       afterPass: (result, retry) => this.afterPass(result, retry),
       onPassError: (error) => logger.error({ err: describeError(error) }, 'pass failed unexpectedly'),
       onPassAbandoned: (request, timeoutMs) => void this.abandoned(request.triggers, timeoutMs),
+      sourceContainers: (name) => {
+        const source = runtime.resources.find((r) => r.name === name)?.source;
+        return source ? (runtime.sources.get(source)?.containers() ?? []) : [];
+      },
     });
     // Only sources some resource reads: an unused profile entry must not cause passes.
     const used = [...runtime.sources.values()].filter((s) => runtime.resources.some((r) => r.source === s.name));
