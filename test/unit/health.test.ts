@@ -36,3 +36,26 @@ describe('health: staleness judged by how the status was written', () => {
     assert.equal(stale(status('once', 25 * 60 * MIN)), true);
   });
 });
+
+describe('reconcile status: problems one a line', () => {
+  it('one problem on the unhealthy line; several, each on a line of its own', async () => {
+    const { statusReport } = await import('../../src/cli/status-command');
+    const failing = (name: string) => ({
+      name,
+      kind: 'Fake',
+      desired: null,
+      lastKnownDesired: 9000,
+      observed: 9090,
+      inSync: false,
+      lastChangeAt: null,
+      consecutiveFailures: 1,
+      nextRetryAt: null,
+      conditions: [{ type: 'Ready', status: 'Unknown', reason: 'DesiredStateUnavailable', message: 'container websoft9-apphub is not running', lastTransitionTime: new Date(NOW).toISOString() }],
+    });
+    const one = { ...status('daemon', 1000), resources: [failing('a')] } as StatusFile;
+    assert.match(statusReport({ ok: true, status: one }, NOW, false).stdout, /\nunhealthy: a: DesiredStateUnavailable: container websoft9-apphub is not running\n$/);
+    const three = { ...status('daemon', 100_000), resources: [failing('a'), failing('b')] } as StatusFile;
+    const out = statusReport({ ok: true, status: three }, NOW, false).stdout;
+    assert.match(out, /\nunhealthy, 3 problems:\n  stale: last pass 1\.7m ago \(limit 1\.5m, 3 × the resync interval\)\n  a: DesiredStateUnavailable: .*\n  b: DesiredStateUnavailable: .*\n$/);
+  });
+});
