@@ -1,6 +1,7 @@
 import { createHostDeps, createJournal, createLocalFiles, createRuntime, loadConfig } from '../app/create-runtime';
 import { createLogger } from '../app/create-logger';
 import { endProcessNow } from '../app/end-process';
+import { logProcessWarnings } from '../app/process-warnings';
 import { runOnce } from '../app/run-once';
 import { describeError, StartupError, UsageError } from '../core/errors';
 import { VERSION } from '../core/version';
@@ -82,6 +83,8 @@ async function dispatch(args: CliArgs): Promise<number> {
     return report.exitCode;
   }
   const logger = createLogger(args.logLevel);
+  // From here on stderr is the log stream: Node's own warnings go through it too.
+  logProcessWarnings(logger);
   if (args.command === 'once') {
     const targets = args.targets ? selectResources(config, args.targets) : null;
     const host = createHostDeps(config);

@@ -9,7 +9,14 @@ export interface MirrorFile {
 }
 
 export type MirrorState =
-  | { found: false; message: string; /** refused: a symlink in the way (reason UnsafePath) */ unsafe?: boolean }
+  | {
+      found: false;
+      message: string;
+      /** refused: a symlink in the way (reason UnsafePath) */
+      unsafe?: boolean;
+      /** refused: a listing past its entry cap (reason CannotConverge) */
+      tooLarge?: boolean;
+    }
   | {
       found: true;
       from: string;
@@ -18,6 +25,8 @@ export type MirrorState =
       within?: string;
       source: MirrorFile[];
       target: MirrorFile[];
+      /** Target files (matching `include`) the source does not have: only their names, never read. */
+      extra?: string[];
       /** Target entries that are symlinks: never written through. */
       targetSymlinks: string[];
       /** Target symlinks that match `include` (pruned with `prune`); all of targetSymlinks when absent. */
@@ -35,7 +44,10 @@ function sameFile(target: MirrorFile | undefined, source: MirrorFile): boolean {
 
 /** Pure: the writes (and, with prune, deletions) that make the target's files equal the source's. */
 export function planMirror(state: MirrorState, settings: { prune: boolean; after: CommandStep[] }, options: PlanOptions): Plan {
-  if (!state.found) return state.unsafe ? { changes: [], commands: [], problem: state.message, problemReason: 'UnsafePath' } : { changes: [], commands: [], absent: state.message };
+  if (!state.found) {
+    if (state.unsafe) return unsafe(state.message);
+    return state.tooLarge ? { changes: [], commands: [], problem: state.message } : { changes: [], commands: [], absent: state.message };
+  }
   if (state.unreadable.length > 0) {
     const first = state.unreadable[0] as { path: string; why: string };
     return { changes: [], commands: [], problem: `cannot read ${join(state.from, first.path)}: ${first.why}`, problemReason: 'SourceUnreadable' };
@@ -55,7 +67,8 @@ export function planMirror(state: MirrorState, settings: { prune: boolean; after
     if (sameFile(current, file)) continue;
     changes.push({ path: join(state.to, file.path), before: current?.data ?? null, after: file.data, mode: file.mode, ...within });
   }
-  const removals: FileRemoval[] = settings.prune ? state.target.filter((f) => !wanted.has(f.path)).map((f) => ({ path: join(state.to, f.path), ...within })) : [];
+  const unwanted = [...state.target.filter((f) => !wanted.has(f.path)).map((f) => f.path), ...(state.extra ?? [])];
+  const removals: FileRemoval[] = settings.prune ? unwanted.map((path) => ({ path: join(state.to, path), ...within })) : [];
   const changed = changes.length > 0 || removals.length > 0;
   return { changes, removals, commands: changed || options.retryCommands ? settings.after : [] };
 }
