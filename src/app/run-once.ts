@@ -62,7 +62,7 @@ export async function runOnce(rt: Runtime, options: OnceOptions): Promise<OnceRe
   // pass beside it changes the host like the controller would, but leaves the file alone.
   const controller = options.dryRun ? null : rt.locks.holder(`${options.statusFile}.lock`);
   const status = new ControllerStatus(
-    { mode: 'once', pid: process.pid, startedAt: pass.startedAt, resyncIntervalMs: rt.config.timing.resyncInterval, resources: enabledResources(rt.config).map((r) => r.name) },
+    { mode: 'once', pid: process.pid, startedAt: pass.startedAt, resyncIntervalMs: rt.config.timing.resyncInterval, maxAgeMs: rt.config.status.maxAge, resources: enabledResources(rt.config).map((r) => r.name) },
     previous,
   );
   const recorder = new PassRecorder({

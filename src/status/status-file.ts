@@ -35,6 +35,8 @@ export interface StatusFile {
     mode: 'once' | 'daemon';
     startedAt: string;
     resyncIntervalMs: number;
+    /** `--once` only: `status.maxAge`, past which its status is stale (cron runs it between). */
+    maxAgeMs?: number;
     /** Daemon only: whether the Docker event stream is connected. */
     docker?: { connected: boolean; since: string };
   };

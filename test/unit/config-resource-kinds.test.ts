@@ -85,7 +85,7 @@ describe('validateConfig: resource kinds, bad configurations name the resource a
     { name: 'DirectoryMirror: missing to', resource: without(MIRROR, 'to'), key: 'to', message: /./ },
     { name: 'DirectoryMirror: empty include', resource: { ...MIRROR, include: [] }, key: 'include', message: /./ },
     { name: 'DirectoryMirror: empty include pattern', resource: { ...MIRROR, include: ['*.pem', ''] }, key: 'include.1', message: /./ },
-    { name: 'DirectoryMirror: prune not a boolean', resource: { ...MIRROR, prune: 'yes' }, key: 'prune', message: /boolean/ },
+    { name: 'DirectoryMirror: prune not a boolean', resource: { ...MIRROR, prune: 'yes' }, key: 'prune', message: /expected true or false, got the text "yes".*write true/ },
     { name: 'DirectoryMirror: takes no source', resource: { ...MIRROR, source: 'apphub' }, key: 'source', message: /unknown key/ },
     { name: 'DirectoryMirror: afterChange systemctl without arguments', resource: { ...MIRROR, afterChange: { systemctl: [] } }, key: 'afterChange.systemctl', message: /needs at least one argument/ },
     // ContainerCredentials
@@ -100,7 +100,7 @@ describe('validateConfig: resource kinds, bad configurations name the resource a
     { name: 'ContainerCredentials: relative path', resource: { ...CREDS, path: 'config.ini' }, key: 'path', message: /absolute path/ },
     { name: 'ContainerCredentials: unknown key', resource: { ...CREDS, password: 'x' }, key: 'password', message: /unknown key/ },
     // Common
-    { name: 'unknown kind', resource: { ...FILE_LINE, kind: 'FileLines' }, key: 'kind', message: /./ },
+    { name: 'unknown kind', resource: { ...FILE_LINE, kind: 'FileLines' }, key: 'kind', message: /unknown kind "FileLines" \(did you mean "FileLine"\?\)/ },
     { name: 'duplicate name', resource: { ...CREDS, name: 'gitea-credentials' }, key: 'name', message: /duplicate resource name "gitea-credentials"/ },
   ];
   for (const c of cases) {
