@@ -82,11 +82,13 @@ describe('the seed on the real-host box (systemd, firewalld, dockerd, Cockpit)',
 
   it('inplace mode: the upgrade puts 9090 back while apphub is down (nothing is written); apphub’s start moves Cockpit to the user’s port', async () => {
     // What a user does for inplace mode (the unit's comment): the shipped unit stays unchanged.
+    // Stopped first: the running controller (dropin mode) would put its drop-in back at once.
+    await b().run(['systemctl', 'stop', RECONCILER_UNIT], { timeoutMs: 120_000 });
     await b().writeFile('/etc/systemd/system/reconciler.service.d/inplace.conf', '[Service]\nReadWritePaths=/lib/systemd/system /usr/lib/systemd/system\n');
     await b().writeFile(BOX_CONFIG_PATH, CONFIG.replace('mode: dropin', 'mode: inplace'), '0640');
     await b().run(['rm', '-f', '/etc/systemd/system/cockpit.socket.d/listen.conf']);
     await b().run(['systemctl', 'daemon-reload']);
-    await b().run(['systemctl', 'restart', RECONCILER_UNIT], { timeoutMs: 180_000 });
+    await b().run(['systemctl', 'start', RECONCILER_UNIT], { timeoutMs: 180_000 });
     await eventually('the vendor unit edited in place', async () => /^ListenStream=9000$/m.test(await b().run(['cat', '/lib/systemd/system/cockpit.socket'])), WAIT_MS).catch(
       async (error: unknown) => {
         const status = (await b().exec(['reconcile', 'status'])).stdout;
