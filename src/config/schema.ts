@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { duration } from './duration-schema';
 import {
   absolutePath,
+  procNetPath,
   checkFileLine,
   commandArgv,
   containerCredentials,
@@ -54,7 +55,7 @@ export const sections = {
     selinuxenabled: nonEmptyArgv,
     timeout: duration,
   }),
-  listenCheck: z.strictObject({ procNet: absolutePath }),
+  listenCheck: z.strictObject({ procNet: procNetPath }),
   sources: z.record(name, z.discriminatedUnion('kind', [containerIniValue, containerFile])),
   resources: z.array(resource),
 };
