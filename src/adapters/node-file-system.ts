@@ -4,6 +4,7 @@ import { FileError } from '../core/errors';
 import { ConfinedPath, DEFAULT_MAX_READ_BYTES, type FilePath, type FileSystem, type ReadOptions, type TreeEntry, type TreeOptions, type WriteOptions } from '../host/file-system';
 import { atomicWrite } from './atomic-write';
 import { readHostFile } from './bounded-read';
+import { readDirBounded, treeBudget } from './bounded-dir';
 import { listTreeWithin, readWithin, removeWithin, writeWithin, type RaceHook } from './confined-files';
 
 function isCode(error: unknown, ...codes: string[]): boolean {
@@ -92,12 +93,19 @@ export class NodeFileSystem implements FileSystem {
         throw fileError('list', dir.path, error);
       }
     }
-    const root = await this.listDir(dir);
+    // Bounded like a confined listing (bounded-dir): per directory and for the whole tree.
+    const budget = treeBudget(dir);
+    const list = async (path: string): Promise<string[] | null> =>
+      readDirBounded(path, path, budget).catch((error: unknown) => {
+        if (isCode(error, 'ENOENT', 'ENOTDIR')) return null;
+        throw fileError('list', path, error);
+      });
+    const root = await list(dir);
     if (root === null) return null;
     const entries: TreeEntry[] = [];
     const walk = async (relative: string): Promise<void> => {
-      const names = relative === '' ? root : ((await this.listDir(join(dir, relative))) ?? []);
-      for (const name of names.sort()) {
+      const names = relative === '' ? root : ((await list(join(dir, relative))) ?? []);
+      for (const name of names) {
         const rel = relative === '' ? name : `${relative}/${name}`;
         let info;
         try {

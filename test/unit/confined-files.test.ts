@@ -66,15 +66,14 @@ describe('confined reads (within a volume)', () => {
     await assert.rejects(fs.readFile(ConfinedPath.inside(root, join(root, 'config.ini'))), code(UNSAFE_PATH));
   });
 
-  it('a FIFO and a device are refused at once (not a regular file), inside and as host paths', async () => {
+  // A read that blocked on the FIFO would never end: the timeout bounds that, not a speed.
+  it('a FIFO and a device are refused at once (not a regular file), inside and as host paths', { timeout: 30_000 }, async () => {
     execFileSync('mkfifo', [join(root, 'fifo.ini')]);
-    const started = Date.now();
     await assert.rejects(fs.readFile(ConfinedPath.inside(root, join(root, 'fifo.ini'))), code(NOT_REGULAR, /not a regular file \(fifo\)/));
     await assert.rejects(fs.readFile(join(root, 'fifo.ini')), code(NOT_REGULAR, /not a regular file \(fifo\)/));
     await assert.rejects(fs.readFile('/dev/zero'), code(NOT_REGULAR, /character device/));
     await symlink('/dev/zero', join(base, 'zero-link'));
     await assert.rejects(fs.readFile(join(base, 'zero-link')), code(NOT_REGULAR, /character device/));
-    assert.ok(Date.now() - started < 2000);
   });
 
   it('reads stop at the cap: a larger file is refused', async () => {
@@ -176,8 +175,7 @@ describe('a link swapped in between the check and the use cannot win', () => {
     }
   });
 
-  it('read: the file replaced by a link to /dev/zero or a FIFO is refused quickly', async () => {
-    const started = Date.now();
+  it('read: the file replaced by a link to /dev/zero or a FIFO is refused, never read', { timeout: 30_000 }, async () => {
     const toZero = racing(async () => {
       await rm(join(root, 'sub', 'inside.conf'));
       await symlink('/dev/zero', join(root, 'sub', 'inside.conf'));
@@ -189,7 +187,6 @@ describe('a link swapped in between the check and the use cannot win', () => {
       execFileSync('mkfifo', [join(root, 'sub', 'fifo')]);
     });
     await assert.rejects(toFifo.readFile(ConfinedPath.inside(root, join(root, 'sub', 'fifo'))), code(NOT_REGULAR, /fifo/));
-    assert.ok(Date.now() - started < 2000);
   });
 });
 

@@ -68,6 +68,8 @@ export class DirectoryMirror implements Resource<MirrorState> {
       return { state: await this.readTrees(from.tree, to.tree), watch };
     } catch (error) {
       if (fileErrorCode(error) === UNSAFE_PATH) return { state: { found: false, message: describeError(error), unsafe: true }, watch };
+      // A listing past its entry cap (bounded-dir): refused as a whole, nothing mirrored.
+      if (fileErrorCode(error) === TOO_LARGE) return { state: { found: false, message: `${describeError(error)}; nothing mirrored`, tooLarge: true }, watch };
       throw error;
     }
   }
@@ -83,8 +85,9 @@ export class DirectoryMirror implements Resource<MirrorState> {
     const source: MirrorFile[] = [];
     const skipped: { path: string; why: string }[] = [];
     const unreadable: { path: string; why: string }[] = [];
+    const byRealPath = new Map(sourceEntries.map((e) => [join(root, e.path), e]));
     for (const entry of sourceEntries.filter((e) => this.matches(e.path))) {
-      const read = await this.readSourceEntry(from, root, sourceEntries, entry);
+      const read = await this.readSourceEntry(from, root, byRealPath, entry);
       if ('file' in read) source.push(read.file);
       else if ('skip' in read) skipped.push({ path: entry.path, why: read.skip });
       else unreadable.push({ path: entry.path, why: read.unreadable });
@@ -94,19 +97,26 @@ export class DirectoryMirror implements Resource<MirrorState> {
     // must block writes of `sub/a.key` through it. Only included ones are pruned.
     const targetSymlinks = targetEntries.filter((e) => e.type === 'symlink').map((e) => e.path);
     const prunableSymlinks = targetSymlinks.filter((p) => this.matches(p));
-    for (const entry of targetEntries.filter((e) => this.matches(e.path))) {
-      if (entry.type !== 'file') continue;
+    // Only the target files the plan compares are read: one the source does not have is only
+    // ever deleted (prune), so its name is enough, whatever a container drops there.
+    const wanted = new Set(source.map((f) => f.path));
+    const extra: string[] = [];
+    for (const entry of targetEntries.filter((e) => e.type === 'file' && this.matches(e.path))) {
+      if (!wanted.has(entry.path)) {
+        extra.push(entry.path);
+        continue;
+      }
       const data = await this.files.readFile(to.child(entry.path), { links: 'refuse', maxBytes: MAX_MIRROR_FILE_BYTES });
       if (data !== null) target.push({ path: entry.path, data, mode: entry.mode });
     }
-    return { found: true, from: fromPath, to, source, target, targetSymlinks, prunableSymlinks, skipped, unreadable };
+    return { found: true, from: fromPath, to, source, target, extra, targetSymlinks, prunableSymlinks, skipped, unreadable };
   }
 
-  /** `tree` is the whole source listing (relative to `dir`, whose real path is `root`). */
+  /** `byRealPath`: the whole source listing (relative to `dir`, whose real path is `root`) by real path. */
   private async readSourceEntry(
     dir: ConfinedPath,
     root: string,
-    tree: readonly TreeEntry[],
+    byRealPath: ReadonlyMap<string, TreeEntry>,
     entry: TreeEntry,
   ): Promise<{ file: MirrorFile } | { skip: string } | { unreadable: string }> {
     let full = dir.child(entry.path);
@@ -117,7 +127,7 @@ export class DirectoryMirror implements Resource<MirrorState> {
       const real = await this.files.realPath(full.path);
       if (real === null) return { skip: 'dangling symlink' };
       if (!real.startsWith(root + sep)) return { skip: 'symlink points outside the source tree' };
-      const targetEntry = tree.find((e) => join(root, e.path) === real);
+      const targetEntry = byRealPath.get(real);
       if (!targetEntry || targetEntry.type !== 'file') return { skip: 'symlink does not point to a regular file' };
       mode = targetEntry.mode;
       // Read the resolved path below the tree's real root, links refused: a link changed since

@@ -10,7 +10,14 @@ export interface MirrorFile {
 }
 
 export type MirrorState =
-  | { found: false; message: string; /** refused: a symlink in the way (reason UnsafePath) */ unsafe?: boolean }
+  | {
+      found: false;
+      message: string;
+      /** refused: a symlink in the way (reason UnsafePath) */
+      unsafe?: boolean;
+      /** refused: a listing past its entry cap (reason CannotConverge) */
+      tooLarge?: boolean;
+    }
   | {
       found: true;
       from: string;
@@ -18,6 +25,8 @@ export type MirrorState =
       to: ConfinedPath;
       source: MirrorFile[];
       target: MirrorFile[];
+      /** Target files (matching `include`) the source does not have: only their names, never read. */
+      extra?: string[];
       /** Target entries that are symlinks: never written through. */
       targetSymlinks: string[];
       /** Target symlinks that match `include` (pruned with `prune`); all of targetSymlinks when absent. */
@@ -35,7 +44,10 @@ function sameFile(target: MirrorFile | undefined, source: MirrorFile): boolean {
 
 /** Pure: the writes (and, with prune, deletions) that make the target's files equal the source's. */
 export function planMirror(state: MirrorState, settings: { prune: boolean; after: CommandStep[] }, options: PlanOptions): Plan {
-  if (!state.found) return state.unsafe ? { changes: [], commands: [], problem: state.message, problemReason: 'UnsafePath' } : { changes: [], commands: [], absent: state.message };
+  if (!state.found) {
+    if (state.unsafe) return unsafe(state.message);
+    return state.tooLarge ? { changes: [], commands: [], problem: state.message } : { changes: [], commands: [], absent: state.message };
+  }
   if (state.unreadable.length > 0) {
     const first = state.unreadable[0] as { path: string; why: string };
     return { changes: [], commands: [], problem: `cannot read ${join(state.from, first.path)}: ${first.why}`, problemReason: 'SourceUnreadable' };
@@ -54,7 +66,13 @@ export function planMirror(state: MirrorState, settings: { prune: boolean; after
     if (sameFile(current, file)) continue;
     changes.push({ path: state.to.child(file.path), before: current?.data ?? null, after: file.data, mode: file.mode });
   }
-  const removals: FileRemoval[] = settings.prune ? state.target.filter((f) => !wanted.has(f.path)).map((f) => ({ path: state.to.child(f.path), before: f.data })) : [];
+  // Files read (target ones the source no longer has) keep their bytes for a put-back; `extra`
+  // ones were never read (only ever deleted), so a failed check cannot bring them back.
+  const unwanted: FileRemoval[] = [
+    ...state.target.filter((f) => !wanted.has(f.path)).map((f) => ({ path: state.to.child(f.path), before: f.data })),
+    ...(state.extra ?? []).map((path) => ({ path: state.to.child(path) })),
+  ];
+  const removals: FileRemoval[] = settings.prune ? unwanted : [];
   const changed = changes.length > 0 || removals.length > 0;
   return withScope({ changes, removals, commands: changed || options.retryCommands ? settings.after : [] }, [state.to]);
 }
