@@ -66,9 +66,10 @@ export function planMirror(state: MirrorState, settings: { prune: boolean; after
     if (sameFile(current, file)) continue;
     changes.push({ path: state.to.child(file.path), before: current?.data ?? null, after: file.data, mode: file.mode });
   }
+  // Files read (target ones the source no longer has) keep their bytes for a put-back; `extra`
+  // ones were never read (only ever deleted), so a failed check cannot bring them back.
   const unwanted: FileRemoval[] = [
     ...state.target.filter((f) => !wanted.has(f.path)).map((f) => ({ path: state.to.child(f.path), before: f.data })),
-    // Never read (a container may drop any number there): deleted without an undo image.
     ...(state.extra ?? []).map((path) => ({ path: state.to.child(path) })),
   ];
   const removals: FileRemoval[] = settings.prune ? unwanted : [];
