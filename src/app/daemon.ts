@@ -29,8 +29,7 @@ export const SHUTDOWN_TIMEOUT_MS = 10_000;
 
 export interface DaemonOptions {
   config: Config;
-  /** Re-read on SIGHUP; undefined = the packaged defaults only. */
-  configPath?: string;
+  configPath?: string; // re-read on SIGHUP; undefined = the packaged defaults only
   statusFile: string;
   host: HostDeps;
   logger: Logger;
@@ -187,6 +186,7 @@ export class Daemon {
       afterPass: (result, retry) => this.afterPass(result, retry),
       onPassError: (error) => logger.error({ err: describeError(error) }, 'pass failed unexpectedly'),
       onPassAbandoned: (request, timeoutMs) => void this.abandoned(request.triggers, timeoutMs),
+      sourceContainers: (name) => runtime.sources.get(runtime.resources.find((r) => r.name === name)?.source ?? '')?.containers() ?? [],
     });
     // Only sources some resource reads: an unused profile entry must not cause passes.
     const used = [...runtime.sources.values()].filter((s) => runtime.resources.some((r) => r.source === s.name));

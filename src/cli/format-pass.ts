@@ -70,7 +70,7 @@ function formatChange(change: FileChange, budget: DiffBudget): string {
   if (change.sensitive) return `# would ${verb} ${change.path} (contents hidden: they hold a secret)\n`;
   if (Buffer.isBuffer(change.after) || Buffer.isBuffer(change.before)) return `# would ${verb} ${change.path} (${change.after.length} bytes)\n`;
   // Contents are byte strings: shown as UTF-8 text.
-  return boundedPatch(change.path, change.before === null ? null : displayBytes(change.before), displayBytes(change.after), budget);
+  return boundedPatch(String(change.path), change.before === null ? null : displayBytes(change.before), displayBytes(change.after), budget);
 }
 
 /** Machine-readable result of a pass. */

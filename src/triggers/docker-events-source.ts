@@ -70,7 +70,9 @@ export function dockerEventTriggers(
         for await (const event of jsonLines(stream, events.onGarbage)) {
           const name = actorName(event);
           if (event.Type !== 'container' || name === undefined || !wanted.has(name)) continue;
-          subscriber.next({ kind: 'docker', detail: `${actionOf(event)} ${name}` });
+          const action = actionOf(event);
+          const ready = ['start', 'restart', 'unpause', 'health_status: healthy'].includes(action);
+          subscriber.next({ kind: 'docker', detail: `${action} ${name}`, ...(ready ? { ready: name } : {}) });
         }
       } catch (error) {
         problem = describeError(error);

@@ -19,7 +19,7 @@ import { ExecCommandRunner } from '../../src/adapters/exec-command-runner';
 import { FetchHttpPoster } from '../../src/adapters/fetch-http-poster';
 import { NodeFileSystem } from '../../src/adapters/node-file-system';
 import { Budget, TOO_LARGE_INPUT, TooLargeError } from '../../src/core/budget';
-import { fileErrorCode, TOO_LARGE } from '../../src/host/file-system';
+import { ConfinedPath, fileErrorCode, TOO_LARGE } from '../../src/host/file-system';
 import { boundedLineDiff, boundedPatch, DIFF_TIME_BUDGET_MS, DiffBudget, MAX_DIFF_EDIT_LINES, MAX_DIFF_INPUT_BYTES } from '../../src/status/journal/line-diff';
 
 const seed = Number(process.env.FC_SEED ?? 42);
@@ -158,7 +158,7 @@ describe('directory listings are bounded in entries', () => {
     }
     await assert.rejects(readDirBounded(big, big, treeBudget(big)), (e: unknown) => fileErrorCode(e) === TOO_LARGE && String(e).includes(`directory ${big}: more than ${MAX_DIR_ENTRIES} entries`));
     const files = new NodeFileSystem();
-    await assert.rejects(files.listTree(big, { within: dir, links: 'refuse' }), (e: unknown) => fileErrorCode(e) === TOO_LARGE);
+    await assert.rejects(files.listTree(ConfinedPath.inside(dir, big), { links: 'refuse' }), (e: unknown) => fileErrorCode(e) === TOO_LARGE);
     await assert.rejects(files.listTree(big), (e: unknown) => fileErrorCode(e) === TOO_LARGE, 'a host tree too');
     await mkdir(join(dir, 'small'));
     await writeFile(join(dir, 'small', 'b'), '');

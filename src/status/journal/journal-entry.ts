@@ -62,7 +62,7 @@ function textOf(value: string | Buffer | null): string | null {
 }
 
 function describeChange(change: FileChange, result: JournalFile['result'], budget: DiffBudget): JournalFile {
-  const base = { path: change.path, action: change.before === null ? ('create' as const) : ('change' as const), result };
+  const base = { path: String(change.path), action: change.before === null ? ('create' as const) : ('change' as const), result };
   if (change.sensitive) return { ...base, hidden: true };
   const before = textOf(change.before);
   const after = textOf(change.after);
@@ -104,7 +104,7 @@ function journalEntry(pass: PassResult, o: ResourceOutcome, budget: DiffBudget):
     message: o.message,
     files: [
       ...plan.changes.map((c) => describeChange(c, actionResult(o, `write ${c.path}`), budget)),
-      ...(plan.removals ?? []).map((r) => ({ path: r.path, action: 'remove' as const, result: actionResult(o, `remove ${r.path}`) })),
+      ...(plan.removals ?? []).map((r) => ({ path: String(r.path), action: 'remove' as const, result: actionResult(o, `remove ${r.path}`) })),
     ],
     // The action labels are already masked (describeStep); commands not attempted are not listed.
     commands: o.actions
