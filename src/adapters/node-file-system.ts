@@ -4,6 +4,7 @@ import { FileError } from '../core/errors';
 import { DEFAULT_MAX_READ_BYTES, type FileSystem, type ReadOptions, type TreeEntry, type TreeOptions, type WriteOptions } from '../host/file-system';
 import { atomicWrite } from './atomic-write';
 import { readHostFile } from './bounded-read';
+import { inPlaceWrite } from './in-place-write';
 import { listTreeWithin, readWithin, removeWithin, writeWithin, type RaceHook } from './confined-files';
 
 function isCode(error: unknown, ...codes: string[]): boolean {
@@ -68,6 +69,14 @@ export class NodeFileSystem implements FileSystem {
     try {
       if (options.within !== undefined) await writeWithin(options.within, path, data, options.mode, this.race);
       else await atomicWrite(path, data, options.mode);
+    } catch (error) {
+      throw fileError('write', path, error);
+    }
+  }
+
+  async writeFileInPlace(path: string, data: string | Buffer): Promise<void> {
+    try {
+      await inPlaceWrite(path, data);
     } catch (error) {
       throw fileError('write', path, error);
     }

@@ -11,6 +11,7 @@ import type {
   iniValue,
   selinuxPortType,
   systemdSocketPort,
+  template,
 } from './kind-schemas';
 
 // What a source's or resource's code is given: the parsed configuration of its kind, inferred from
@@ -42,6 +43,9 @@ export type ContainerCredentialsSpec = ResourceSpec<typeof containerCredentials>
 export type IniValueSpec = ResourceSpec<typeof iniValue>;
 /** A SelinuxPortType resource, parsed. */
 export type SelinuxPortTypeSpec = ResourceSpec<typeof selinuxPortType>;
+
+/** A Template resource, parsed. */
+export type TemplateSpec = ResourceSpec<typeof template>;
 
 /** What to run after a resource changed something (configuration key `afterChange`). */
 export type AfterChange = NonNullable<FileLineSpec['afterChange']>;

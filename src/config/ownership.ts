@@ -53,6 +53,8 @@ function claimsOf(r: ResourceConfig): { key: (string | number)[]; claim: Claim }
       const where = 'path' in r.to ? host(r.to.path) : inVolume(r.to.volume, r.to.subPath);
       return [{ key: ['to'], claim: { what: 'tree', ...where } }];
     }
+    case 'Template':
+      return [{ key: [r.block ? 'block' : 'path'], claim: r.block ? { what: 'block', ...host(r.path), markers: [r.block.begin, r.block.end] } : { what: 'file', ...host(r.path) } }];
     case 'ContainerCredentials': {
       // INI sections are case-sensitive, keys are not (as in Python's configparser).
       const file = r.path !== null ? clean(r.path) : r.volume !== null ? `${clean(r.file).slice(1)} in volume ${r.volume}` : `${r.file} of container ${r.container}`;

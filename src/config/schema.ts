@@ -16,13 +16,14 @@ import {
   nonEmptyArgv,
   selinuxPortType,
   systemdSocketPort,
+  template,
 } from './kind-schemas';
 import { ownershipConflicts } from './ownership';
 
 /** The longest resync interval: a level-triggered safety net that runs less than daily is none. */
 const MAX_RESYNC_MS = 24 * 3_600_000;
 
-export const RESOURCE_KINDS = ['SystemdSocketPort', 'FirewalldServicePort', 'FileLine', 'IniValue', 'DirectoryMirror', 'ContainerCredentials', 'SelinuxPortType'] as const;
+export const RESOURCE_KINDS = ['SystemdSocketPort', 'FirewalldServicePort', 'FileLine', 'IniValue', 'DirectoryMirror', 'ContainerCredentials', 'SelinuxPortType', 'Template'] as const;
 export const SOURCE_KINDS = ['ContainerIniValue', 'ContainerFile', 'Containers'] as const;
 
 /** Resource kinds whose source must give a port (`type: port`). */
@@ -36,9 +37,10 @@ const SOURCE_KIND_OF: Record<string, string> = {
   IniValue: 'ContainerIniValue',
   SelinuxPortType: 'ContainerIniValue',
   ContainerCredentials: 'ContainerFile',
+  Template: 'Containers',
 };
 
-const resource = z.discriminatedUnion('kind', [systemdSocketPort, firewalldServicePort, fileLine.superRefine(checkFileLine), iniValue, directoryMirror, containerCredentials, selinuxPortType]);
+const resource = z.discriminatedUnion('kind', [systemdSocketPort, firewalldServicePort, fileLine.superRefine(checkFileLine), iniValue, directoryMirror, containerCredentials, selinuxPortType, template]);
 
 /** The sections of the configuration, each complete (after defaults are merged). */
 export const sections = {

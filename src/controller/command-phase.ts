@@ -1,6 +1,7 @@
 import { describeError } from '../core/errors';
-import { describeCheck, describeStep, runCheck, runCommandStep, type ActionResult, type ApplyDeps } from '../resources/apply-plan';
+import { describeCheck, describeStep, runCheck, runCommandStep, writeChange, type ActionResult, type ApplyDeps } from '../resources/apply-plan';
 import type { CheckStep, CommandStep, Plan } from '../resources/plan';
+import { findCulprits } from './find-culprits';
 import { undoImages, type PendingCommands, type UndoImage } from './pending-commands';
 
 /** A resource whose files this pass has written (or tried to), waiting for its checks and commands. */
@@ -17,6 +18,8 @@ export interface Staged {
 export interface PhaseResult {
   actions: ActionResult[];
   failure?: { reason: 'ApplyFailed' | 'CheckFailed' | 'UnsafePath'; message: string };
+  /** Parts of a PartedChange left out because the check failed with them (the rest was applied), and the check's message. */
+  refused?: { parts: { id: string; name: string }[]; why: string };
 }
 
 /** Identity of a step for deduplication (its check is collected separately). */
@@ -92,6 +95,15 @@ export async function runCommandPhase(staged: readonly Staged[], deps: ApplyDeps
       for (const o of owners) results.get(o.name)?.actions.push({ action: `check ${describeCheck(deps.commands, check)}`, result: 'updated' });
       continue;
     }
+    // One resource with a file of parts (Template): find the parts that fail it, keep the rest.
+    const only = owners.length === 1 ? owners[0] : undefined;
+    const isolated = only?.plan.parts && !rollback.has(only.name) ? await isolate(only, check, secrets, deps) : null;
+    if (only && isolated) {
+      const result = results.get(only.name) as PhaseResult;
+      result.refused = { parts: isolated, why };
+      result.actions.push({ action: `check ${describeCheck(deps.commands, check)} without ${isolated.map((p) => p.name).join(', ')}`, result: 'updated' });
+      continue;
+    }
     for (const o of owners) if (!rollback.has(o.name)) rollback.set(o.name, why);
   }
   if (rollback.size > 0) await putBack(staged, rollback, results, deps, pending);
@@ -120,6 +132,39 @@ export async function runCommandPhase(staged: readonly Staged[], deps: ApplyDeps
     for (const s of staged) results.get(s.name)?.actions.push({ action: 'update the pending-commands record', result: 'failed', message: describeError(error) });
   }
   return results;
+}
+
+/**
+ * The parts of `s`'s PartedChange without which the check passes, with the file left holding
+ * the rest; null when leaving parts out does not help (the caller puts the file back).
+ */
+async function isolate(s: Staged, check: CheckStep, secrets: readonly string[], deps: ApplyDeps): Promise<{ id: string; name: string }[] | null> {
+  const parts = s.plan.parts;
+  const change = s.plan.changes.find((c) => c.path === parts?.path);
+  if (!parts || !change) return null;
+  let lastPassed: readonly unknown[] | null = null;
+  const passes = async (excluded: readonly { id: string; name: string }[]): Promise<boolean> => {
+    const text = parts.without(excluded.map((p) => p.id));
+    if (text === null) return false;
+    await writeChange({ ...change, after: text }, deps.files);
+    deps.signal?.throwIfAborted();
+    const ok = (await runCheck(check, deps, secrets)) === null;
+    deps.signal?.throwIfAborted();
+    if (ok) lastPassed = excluded;
+    return ok;
+  };
+  try {
+    const culprits = await findCulprits(parts.suspects, passes);
+    // Every one of several parts failing points at the template, not at them: nothing is left out.
+    if (culprits === null || (culprits.length === parts.suspects.length && culprits.length > 1)) return null;
+    // The file must end holding exactly the rest, checked.
+    const same = lastPassed !== null && (lastPassed as readonly unknown[]).length === culprits.length && culprits.every((c) => (lastPassed as readonly unknown[]).includes(c));
+    if (!same && !(await passes(culprits))) return null;
+    return culprits;
+  } catch (error) {
+    if (deps.signal?.aborted) throw error;
+    return null;
+  }
 }
 
 /** Put back the files of the resources whose check failed, and of every resource sharing a file with them. */
@@ -154,6 +199,7 @@ async function putBack(
       if (restored.has(image.path)) continue;
       try {
         if (image.before === null) await deps.files.remove(image.path);
+        else if (image.inPlace) await deps.files.writeFileInPlace(image.path, Buffer.from(image.before, 'base64'));
         else await deps.files.writeFileAtomic(image.path, Buffer.from(image.before, 'base64'));
         restored.add(image.path);
       } catch (error) {

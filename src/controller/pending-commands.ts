@@ -5,6 +5,8 @@ import type { FileSystem } from '../host/file-system';
 export interface UndoImage {
   path: string;
   before: string | null;
+  /** Put back in place (keeping the inode: a single-file bind mount), as the change was written. */
+  inPlace?: boolean;
 }
 
 /** One resource whose follow-up commands have not all succeeded yet. */
@@ -129,8 +131,8 @@ export class PendingCommands {
 }
 
 /** Undo images of a plan's files (base64 bytes, null for a file the plan creates). */
-export function undoImages(changes: readonly { path: string; before: string | Buffer | null }[], removals: readonly { path: string; before?: Buffer }[]): UndoImage[] {
-  const images: UndoImage[] = changes.map((c) => ({ path: c.path, before: c.before === null ? null : Buffer.from(c.before).toString('base64') }));
+export function undoImages(changes: readonly { path: string; before: string | Buffer | null; inPlace?: boolean }[], removals: readonly { path: string; before?: Buffer }[]): UndoImage[] {
+  const images: UndoImage[] = changes.map((c) => ({ path: c.path, before: c.before === null ? null : (typeof c.before === 'string' ? Buffer.from(c.before, 'latin1') : c.before).toString('base64'), ...(c.inPlace ? { inPlace: true } : {}) }));
   for (const r of removals) if (r.before !== undefined) images.push({ path: r.path, before: r.before.toString('base64') });
   return images;
 }

@@ -61,6 +61,12 @@ export interface FileSystem {
    * opened directory, so a link swapped in meanwhile cannot redirect the write.
    */
   writeFileAtomic(path: string, data: string | Buffer, options?: WriteOptions): Promise<void>;
+  /**
+   * Overwrite a host file keeping its inode (a single-file bind mount): one write from offset 0,
+   * truncate, fsync. Not atomic (see adapters/in-place-write). A missing file is created
+   * atomically. Symlinks are followed, as for writeFileAtomic on a host path.
+   */
+  writeFileInPlace(path: string, data: string | Buffer): Promise<void>;
   /** Delete a regular file; a missing file is not an error. With `within`, as for writes. */
   remove(path: string, options?: { within?: string }): Promise<void>;
   /**

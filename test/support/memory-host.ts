@@ -54,6 +54,10 @@ export class MemoryHost {
       this.spend(`write ${path}`, true);
       this.files.set(path, Buffer.from(data));
     },
+    writeFileInPlace: async (path, data) => {
+      this.spend(`write in place ${path}`, true);
+      this.files.set(path, Buffer.from(data));
+    },
     remove: async (path) => {
       this.spend(`remove ${path}`, true);
       this.files.delete(path);

@@ -25,6 +25,10 @@ class FakeFiles implements FileSystem {
     if (path.includes('/swapped/')) throw new FileError(UNSAFE_PATH, path, `${path}: a symlink was swapped in`);
     this.written.set(path, { data, options });
   }
+  async writeFileInPlace(path: string, data: string | Buffer): Promise<void> {
+    this.log.push(`write in place ${path}`);
+    this.written.set(path, { data, options: undefined });
+  }
   async remove(path: string): Promise<void> {
     this.log.push(`remove ${path}`);
     if (this.failRemove.has(path)) throw new FileError('EBUSY', path, `cannot remove ${path}: EBUSY\nsecond line`);
