@@ -38,8 +38,7 @@ function toContainer(raw: Record<string, unknown>): ListedContainer {
 }
 
 function labelsOf(raw: Record<string, unknown>, problems: string[]): Record<string, string> {
-  // A null-prototype map: a label named `__proto__` is a label like any other.
-  const labels = Object.create(null) as Record<string, string>;
+  const kept: [string, string][] = [];
   const entries = Object.entries(raw);
   if (entries.length > LISTING_LIMITS.labelsPerContainer) problems.push(`more than ${LISTING_LIMITS.labelsPerContainer} labels; the rest left out`);
   for (const [key, value] of entries.slice(0, LISTING_LIMITS.labelsPerContainer)) {
@@ -49,10 +48,11 @@ function labelsOf(raw: Record<string, unknown>, problems: string[]): Record<stri
     } else if (Buffer.byteLength(value) > LISTING_LIMITS.labelValueBytes) {
       problems.push(`label ${key}: value longer than ${LISTING_LIMITS.labelValueBytes} bytes`);
     } else {
-      labels[key] = value;
+      kept.push([key, value]);
     }
   }
-  return labels;
+  // Own properties only (fromEntries defines them): a label named `__proto__` is a label like any other.
+  return Object.fromEntries(kept);
 }
 
 function networksOf(raw: Record<string, unknown>): NetworkAddress[] {

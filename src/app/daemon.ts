@@ -62,6 +62,11 @@ export class Daemon {
   private journal: Journal;
   private recorder: PassRecorder;
   private passStartedAt: number | null = null;
+  /** The reload in progress (one at a time), and whether another SIGHUP came meanwhile. */
+  private reloading: Promise<void> | null = null;
+  private reloadAgain = false;
+  /** What stopping the last session found: whether its pass ended in time, and its loop. */
+  private lastStop: { finished: Promise<boolean>; loop: ReconcileLoop } | null = null;
   private readonly systemd: SystemdNotifications | null;
 
   constructor(private readonly options: DaemonOptions) {
@@ -108,8 +113,28 @@ export class Daemon {
     this.options.logger.info({ statusFile: this.options.statusFile, resources: enabledResources(this.config).map((r) => r.name) }, 'controller started');
   }
 
-  /** SIGHUP: re-read the configuration; a bad file is reported and the old configuration kept. */
-  async reload(): Promise<void> {
+  /**
+   * SIGHUP: re-read the configuration; a bad file is reported and the old configuration kept.
+   * One reload at a time: a SIGHUP during a reload only asks for one more after it, so a burst
+   * is one or two reloads, and there is never more than one session (loop and triggers).
+   */
+  reload(): Promise<void> {
+    if (this.stopping) return Promise.resolve();
+    if (this.reloading) {
+      this.reloadAgain = true;
+      return this.reloading;
+    }
+    const run = async (): Promise<void> => {
+      do {
+        this.reloadAgain = false;
+        await this.reloadOnce();
+      } while (this.reloadAgain && !this.stopping);
+    };
+    this.reloading = run().finally(() => (this.reloading = null));
+    return this.reloading;
+  }
+
+  private async reloadOnce(): Promise<void> {
     let next: Config;
     try {
       next = readConfig(this.options.host.configFiles, this.options.configPath);
@@ -133,10 +158,13 @@ export class Daemon {
   async stop(): Promise<boolean> {
     if (this.stopping) return true;
     this.stopping = true;
-    const loop = this.session?.loop;
     await this.systemd?.stopping();
-    const finished = await this.stopSession();
-    const settled = loop ? await loop.settled(1000) : true;
+    // A reload in progress may be stopping the session (it starts none once stopping): wait for
+    // it, then stop whatever session exists; the last one stopped is the one waited for.
+    await this.reloading;
+    await this.stopSession();
+    const finished = (await this.lastStop?.finished) ?? true;
+    const settled = (await this.lastStop?.loop.settled(1000)) ?? true;
     if (!finished) this.options.logger.warn({ timeoutMs: SHUTDOWN_TIMEOUT_MS, stuck: !settled }, 'pass still running at shutdown; aborted it, exiting anyway');
     await this.recorder.write();
     // Bounded: a dead webhook must not hold the shutdown (TimeoutStopSec).
@@ -168,10 +196,7 @@ export class Daemon {
       logger.warn({ problems }, 'file watches were wrong after a pass; repaired');
     };
     const files = fileWatchTriggers({ watcher: host.watcher, clock: host.clock, onError: (error) => logger.warn({ err: describeError(error) }, 'file watch error'), onRepair });
-    const connection = {
-      onConnected: () => this.setDocker(true, 'event stream connected'),
-      onDisconnected: (problem: string, retryInMs: number) => this.setDocker(false, `${problem}; retrying in ${retryInMs}ms`),
-    };
+    const connection = { onConnected: () => this.setDocker(true, 'event stream connected'), onDisconnected: (problem: string, retryInMs: number) => this.setDocker(false, `${problem}; retrying in ${retryInMs}ms`) };
     // Containers sources: one stream per label selector, and network connect/disconnect (addresses).
     const selectors = [...new Set(used.flatMap((s) => (s.labels ? [JSON.stringify(s.labels())] : [])))].map((l) => ({ labels: JSON.parse(l) as string[] }));
     const byLabel = [...selectors, ...(selectors.length > 0 ? [{ networks: true as const }] : [])].map((selector) => dockerEventTriggers(host.docker, selector, host.clock, connection));
@@ -195,7 +220,9 @@ export class Daemon {
     if (!session) return true;
     this.session = null;
     session.subscription.unsubscribe();
-    return session.loop.stop(SHUTDOWN_TIMEOUT_MS);
+    const finished = session.loop.stop(SHUTDOWN_TIMEOUT_MS);
+    this.lastStop = { finished, loop: session.loop };
+    return finished;
   }
 
   private setDocker(connected: boolean, message: string): void {

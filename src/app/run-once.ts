@@ -48,6 +48,7 @@ export async function runOnce(rt: Runtime, options: OnceOptions): Promise<OnceRe
   running.catch(() => undefined); // abandoned: it rejects when it notices the signal
   const pass = await Promise.race([running, timedOut]);
   cancel();
+  if (pending.problem !== null) rt.logger.warn({ record: pendingPath(options.statusFile) }, pending.problem);
   if (pass === null) {
     // Nothing more is started; the follow-up commands stay recorded for the next pass. A pass
     // that does not even stop at its next step is stuck in the kernel (see end-process).

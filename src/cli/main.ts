@@ -1,6 +1,7 @@
 import { createHostDeps, createJournal, createLocalFiles, createRuntime, loadConfig } from '../app/create-runtime';
 import { createLogger } from '../app/create-logger';
 import { endProcessNow } from '../app/end-process';
+import { logProcessWarnings } from '../app/process-warnings';
 import { runOnce } from '../app/run-once';
 import { describeError, StartupError, UsageError } from '../core/errors';
 import { VERSION } from '../core/version';
@@ -74,6 +75,8 @@ async function dispatch(args: CliArgs): Promise<number> {
     return report.exitCode;
   }
   const logger = createLogger(args.logLevel);
+  // From here on stderr is the log stream: Node's own warnings go through it too.
+  logProcessWarnings(logger);
   if (args.command === 'once') {
     const host = createHostDeps(config);
     const runtime = createRuntime(config, host, logger);

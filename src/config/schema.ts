@@ -18,6 +18,7 @@ import {
   systemdSocketPort,
   template,
 } from './kind-schemas';
+import { ownValue } from '../core/own';
 import { ownershipConflicts } from './ownership';
 
 /** The longest resync interval: a level-triggered safety net that runs less than daily is none. */
@@ -84,7 +85,7 @@ export const configSchema = z.strictObject(sections).superRefine((config, ctx) =
     if (seen.has(r.name)) ctx.addIssue({ code: 'custom', path: ['resources', i, 'name'], message: `duplicate resource name "${r.name}"` });
     seen.add(r.name);
     if (!('source' in r)) return;
-    const source = config.sources[r.source];
+    const source = ownValue(config.sources, r.source);
     if (!source) {
       ctx.addIssue({ code: 'custom', path: ['resources', i, 'source'], message: `names no source under "sources" ("${r.source}")` });
     } else if (source.kind !== SOURCE_KIND_OF[r.kind]) {

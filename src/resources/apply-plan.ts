@@ -100,7 +100,7 @@ export async function writeFiles(plan: Pick<Plan, 'changes' | 'removals'>, files
   for (const removal of plan.removals ?? []) {
     const action = `remove ${removal.path}`;
     try {
-      await files.remove(removal.path, removal.within === undefined ? {} : { within: removal.within });
+      await files.remove(removal.path);
       actions.push({ action, result: 'updated' });
     } catch (error) {
       return fail(action, describeError(error), error);
@@ -112,8 +112,9 @@ export async function writeFiles(plan: Pick<Plan, 'changes' | 'removals'>, files
 /** Write one change: atomically (a rename), or in place when it asks for it. */
 export async function writeChange(change: FileChange, files: FileSystem): Promise<void> {
   const data = typeof change.after === 'string' ? textToBytes(change.after) : change.after;
-  if (change.inPlace) return files.writeFileInPlace(change.path, data);
-  await files.writeFileAtomic(change.path, data, { ...(change.mode === undefined ? {} : { mode: change.mode }), ...(change.within === undefined ? {} : { within: change.within }) });
+  // In place only for host paths (Template's targets); a ConfinedPath goes through the confined walk.
+  if (change.inPlace && typeof change.path === 'string') return files.writeFileInPlace(change.path, data);
+  await files.writeFileAtomic(change.path, data, change.mode === undefined ? {} : { mode: change.mode });
 }
 
 /** Run one step (its `onlyIf` first). A failure's message has the exit code and stderr, secrets masked. */

@@ -36,11 +36,7 @@ export class Containers implements DesiredSource {
     }
     if (listing.truncated) return { kind: 'invalid', message: `more than ${LISTING_LIMITS.containers} containers carry ${this.describe()}` };
     const containers = [...listing.containers].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    const env: Record<string, string> = {};
-    for (const key of this.spec.env) {
-      const value = this.env[key];
-      if (value !== undefined) env[key] = value;
-    }
+    const env = Object.fromEntries(Object.entries(this.env).filter((e): e is [string, string] => this.spec.env.includes(e[0]) && e[1] !== undefined));
     const value: ContainerSet = { kind: 'containers', containers, env };
     return { kind: 'value', value, origin: `containers with ${this.describe()}` };
   }

@@ -49,10 +49,10 @@ function wantedEvent(selector: EventSelector, event: Record<string, unknown>, na
   if (event.Type !== 'container' || name === undefined) return false;
   if ('containers' in selector) return selector.containers.includes(name);
   // A container event's attributes carry the container's labels.
-  const attrs = attributes(event);
+  const attrs = new Map(Object.entries(attributes(event)));
   return selector.labels.every((label) => {
     const eq = label.indexOf('=');
-    return eq < 0 ? typeof attrs[label] === 'string' : attrs[label.slice(0, eq)] === label.slice(eq + 1);
+    return eq < 0 ? typeof attrs.get(label) === 'string' : attrs.get(label.slice(0, eq)) === label.slice(eq + 1);
   });
 }
 

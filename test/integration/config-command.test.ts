@@ -94,11 +94,11 @@ describe('bad input never prints a stack trace', () => {
     it('is one line naming the address, exit 1, and the lock is released', async () => {
       const status = join(dir, 'metrics-status.json');
       const args = ['--metrics-addr', `127.0.0.1:${port}`, '--config', file(ALL_OFF), '--status-file', status, '--log-level', 'silent'];
-      const run = await runCli(args, { timeoutMs: 20_000 });
+      const run = await runCli(args);
       assert.equal(run.code, 1, run.stderr);
       assert.equal(run.stderr, `reconcile: cannot serve --metrics-addr 127.0.0.1:${port}: the address is already in use (another program, or another reconciler, listens there)\n`);
       // The same again: not "another controller holds the lock".
-      assert.equal((await runCli(args, { timeoutMs: 20_000 })).stderr, run.stderr);
+      assert.equal((await runCli(args)).stderr, run.stderr);
     });
   });
 });

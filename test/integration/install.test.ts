@@ -20,7 +20,10 @@ describe('deploy/install.sh on a clean directory', () => {
     // `npm test` has built dist/; --ignore-scripts packs it as it is (prepack would rebuild).
     const packed = await execFileAsync('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', dir], { cwd: REPO, encoding: 'utf8' });
     const tarball = join(dir, packed.stdout.trim().split('\n').at(-1) ?? '');
-    await execFileAsync(join(REPO, 'deploy', 'install.sh'), ['--root', root, '--tarball', tarball], { encoding: 'utf8', timeout: 300_000 });
+    // install.sh's own `npm ci --omit=dev` is what is tested here, so it runs; prefer-offline lets it
+    // take the packages from npm's cache, which the work tree's `npm ci` filled (no second download).
+    const env = { ...process.env, npm_config_prefer_offline: 'true' };
+    await execFileAsync(join(REPO, 'deploy', 'install.sh'), ['--root', root, '--tarball', tarball], { encoding: 'utf8', timeout: 300_000, env });
   });
 
   it('puts reconcile on the PATH: `reconcile --version` from the installed location', async () => {

@@ -67,6 +67,9 @@ describe('validateConfig: resource kinds, bad configurations name the resource a
     { name: 'FileLine: template of two lines', resource: { ...FILE_LINE, template: 'set $a {value};\nset $b 1;' }, key: 'template', message: /one line/ },
     { name: 'FileLine: ContainerFile source', resource: { ...FILE_LINE, source: 'gitea-credential' }, key: 'source', message: /a FileLine needs a ContainerIniValue source, "gitea-credential" is a ContainerFile/ },
     { name: 'FileLine: unknown source', resource: { ...FILE_LINE, source: 'nope' }, key: 'source', message: /names no source under "sources" \("nope"\)/ },
+    // A prototype key is not a source (issue 15: config.sources[name] found Object's constructor).
+    { name: 'FileLine: source named constructor', resource: { ...FILE_LINE, source: 'constructor' }, key: 'source', message: /names no source under "sources" \("constructor"\)/ },
+    { name: 'FileLine: source named toString', resource: { ...FILE_LINE, source: 'toString' }, key: 'source', message: /names no source under "sources" \("toString"\)/ },
     { name: 'FileLine: afterChange exec without command', resource: { ...FILE_LINE, afterChange: { exec: { container: 'websoft9-proxy', command: [] } } }, key: 'afterChange.exec.command', message: /needs at least the program name/ },
     { name: 'FileLine: afterChange exec in a bad container name', resource: { ...FILE_LINE, afterChange: { exec: { container: 'a/b', command: ['nginx'] } } }, key: 'afterChange.exec.container', message: /Docker name/ },
     { name: 'FileLine: afterChange both kinds', resource: { ...FILE_LINE, afterChange: { exec: { container: 'c', command: ['x'] }, systemctl: ['reload', 'x'] } }, key: 'afterChange', message: /./ },

@@ -5,6 +5,7 @@ import { runPass, type PassOptions } from '../../src/controller/run-pass';
 import type { ResourceOutcome } from '../../src/controller/outcome';
 import type { ToolStep } from '../../src/resources/plan';
 import { MemoryHost } from '../support/memory-host';
+import type { FilePath } from '../../src/host/file-system';
 import { FileResource, fixedSource, passDeps, valueSource, type FileResourceScript } from '../support/pass-fakes';
 
 // The outcome chain of one pass (controller/run-pass.ts), with fakes and no Docker: a source
@@ -144,7 +145,7 @@ describe('runPass: apply and verify', () => {
 
   it('the follow-up commands cannot be recorded: nothing is written (ApplyFailed)', async () => {
     const { host, deps } = setup();
-    const files = { ...host.fs, writeFileAtomic: async (path: string, data: string | Buffer) => (path === '/pending.json' ? Promise.reject(new Error('EROFS')) : host.fs.writeFileAtomic(path, data)) };
+    const files = { ...host.fs, writeFileAtomic: async (path: FilePath, data: string | Buffer) => (path === '/pending.json' ? Promise.reject(new Error('EROFS')) : host.fs.writeFileAtomic(path, data)) };
     const pending = new PendingCommands(files, '/pending.json');
     const result = await runPass({ ...deps, files }, { ...PASS, pending });
     const o = result.resources[0] as ResourceOutcome;

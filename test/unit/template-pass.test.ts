@@ -6,6 +6,7 @@ import { runPass, type PassOptions } from '../../src/controller/run-pass';
 import type { ResourceOutcome } from '../../src/controller/outcome';
 import type { ListedContainer } from '../../src/host/container-listing';
 import type { CommandResult } from '../../src/host/command-runner';
+import { hostPath } from '../../src/host/file-system';
 import { createEngine } from '../../src/resources/template/liquid-engine';
 import { planTemplate, type TemplateState } from '../../src/resources/template/plan-template';
 import { Template } from '../../src/resources/template/template';
@@ -165,7 +166,7 @@ describe('Template rendering (property)', () => {
         const list = cs.map((c) => listed(c.name, { 'reconcile.vhost': c.host, 'reconcile.port': c.port }, c.ip));
         const set = containerSet(list);
         const state: TemplateState = { template: { ok: true, text: SAFE }, target: { exists: false }, inPlace: false };
-        const plan = planTemplate(set, state, { templatePath: TEMPLATE, path: TARGET, mode: 0o644, after: [], engine: createEngine() }, new Map(), { retryCommands: false });
+        const plan = planTemplate(set, state, { templatePath: TEMPLATE, path: hostPath(TARGET), mode: 0o644, after: [], engine: createEngine() }, new Map(), { retryCommands: false });
         const valid = set.containers.filter((c) => {
           const port = c.labels['reconcile.port'] ?? '';
           return HOSTNAME.test(c.labels['reconcile.vhost'] ?? '') && /^[1-9]\d{0,4}$/.test(port) && Number(port) <= 65535 && (IPV4.test(c.networks[0]?.ip ?? '') || c.networks[0]?.ip === '::1');

@@ -1,5 +1,6 @@
 import type { Liquid } from 'liquidjs';
 import { utf8ToByteString } from '../../core/bytes';
+import type { HostPath } from '../../host/file-system';
 import type { ListedContainer } from '../../host/container-listing';
 import type { ContainerSet } from '../../sources/container-set';
 import type { CommandStep, Plan, PlanOptions } from '../plan';
@@ -18,7 +19,7 @@ export interface TemplateState {
 
 export interface TemplateSettings {
   templatePath: string;
-  path: string;
+  path: HostPath;
   mode: number;
   /** Marker lines as byte strings; absent: the whole file is rendered. */
   block?: BlockMarkers;

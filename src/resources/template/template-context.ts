@@ -14,12 +14,10 @@ export interface ContainerContext {
   ports: { private: number; public: number | null; type: string }[];
 }
 
-/** The container's context; null-prototype maps, so that a label named `__proto__` is just a label. */
+/** The container's context; maps of own properties only, so that a label named `__proto__` is just a label. */
 export function containerContext(c: ListedContainer): ContainerContext {
-  const networks = Object.create(null) as Record<string, { ip: string; ip6: string }>;
-  for (const n of c.networks) networks[n.name] = { ip: n.ip, ip6: n.ip6 };
-  const labels = Object.create(null) as Record<string, string>;
-  for (const [k, v] of Object.entries(c.labels)) labels[k] = v;
+  const networks: Record<string, { ip: string; ip6: string }> = Object.fromEntries(c.networks.map((n) => [n.name, { ip: n.ip, ip6: n.ip6 }]));
+  const labels: Record<string, string> = Object.fromEntries(Object.entries(c.labels));
   const first = c.networks[0];
   return {
     name: c.name,

@@ -2,7 +2,7 @@ import { dirname } from 'node:path';
 import type { Liquid } from 'liquidjs';
 import { bytesToText, utf8ToByteString } from '../../core/bytes';
 import { describeError } from '../../core/errors';
-import { fileErrorCode, NOT_REGULAR, TOO_LARGE, UNSAFE_PATH, type FileSystem } from '../../host/file-system';
+import { fileErrorCode, hostPath, NOT_REGULAR, TOO_LARGE, UNSAFE_PATH, type FileSystem } from '../../host/file-system';
 import { isContainerSet } from '../../sources/container-set';
 import type { DesiredValue } from '../../sources/desired';
 import type { TemplateSpec } from '../../config/kind-specs';
@@ -42,7 +42,7 @@ export class Template implements Resource<TemplateState> {
     this.name = spec.name;
     this.source = spec.source;
     const block = spec.block ? { block: { begin: utf8ToByteString(spec.block.begin), end: utf8ToByteString(spec.block.end) } } : {};
-    this.settings = { templatePath: spec.template, path: spec.path, mode: spec.mode, after: afterChangeSteps(spec.afterChange), engine, ...block };
+    this.settings = { templatePath: spec.template, path: hostPath(spec.path), mode: spec.mode, after: afterChangeSteps(spec.afterChange), engine, ...block };
   }
 
   containers(): string[] {
