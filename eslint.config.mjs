@@ -106,6 +106,8 @@ export default tseslint.config(
       'src/files/locate.ts', 'src/files/container-volume-file.ts',
       // unitPath / dropInDir, the service `files`, an IniValue's `path`
       'src/resources/systemd-socket-port/**', 'src/resources/firewalld-service-port/**', 'src/resources/ini-value/**',
+      // a Template's `path:`
+      'src/resources/template/template.ts',
     ],
     rules: {
       '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{ group: ['**/host/file-system'], importNames: ['hostPath'], message: 'a HostPath is made only from the configuration (see eslint.config.mjs); inside a volume or a mirrored tree use ConfinedPath' }] }],

@@ -3,6 +3,8 @@ import Docker from 'dockerode';
 import { DockerError } from '../core/errors';
 import type { CommandResult, RunOptions } from '../host/command-runner';
 import type { ContainerInfo, DockerHost, EventFilter } from '../host/docker-host';
+import type { ContainerListing, ContainerQuery } from '../host/container-listing';
+import { listContainers } from './list-containers';
 import { OutputCollector } from './bounded-stream';
 import { killExecProcess } from './exec-process';
 import { readFirstTarFile } from './read-tar-file';
@@ -61,10 +63,19 @@ export class DockerodeHost implements DockerHost {
     };
   }
 
+  async listContainers(query: ContainerQuery): Promise<ContainerListing> {
+    try {
+      return await listContainers(this.docker, query, REQUEST_TIMEOUT_MS);
+    } catch (error) {
+      throw translate('list containers', error);
+    }
+  }
+
   async openEvents(filter: EventFilter): Promise<Readable> {
     try {
+      const which = filter.type === 'network' ? {} : filter.labels ? { label: filter.labels } : { container: filter.containers };
       const stream = await this.docker.getEvents({
-        filters: { type: ['container'], container: filter.containers, event: filter.actions },
+        filters: { type: [filter.type ?? 'container'], ...which, event: filter.actions },
       });
       return stream as Readable;
     } catch (error) {

@@ -4,6 +4,7 @@ import { FileError } from '../core/errors';
 import { ConfinedPath, DEFAULT_MAX_READ_BYTES, type FilePath, type FileSystem, type ReadOptions, type TreeEntry, type TreeOptions, type WriteOptions } from '../host/file-system';
 import { atomicWrite } from './atomic-write';
 import { readHostFile } from './bounded-read';
+import { inPlaceWrite } from './in-place-write';
 import { readDirBounded, treeBudget } from './bounded-dir';
 import { listTreeWithin, readWithin, removeWithin, writeWithin, type RaceHook } from './confined-files';
 
@@ -72,6 +73,14 @@ export class NodeFileSystem implements FileSystem {
       else await atomicWrite(path, data, options.mode);
     } catch (error) {
       throw fileError('write', String(path), error);
+    }
+  }
+
+  async writeFileInPlace(path: string, data: string | Buffer): Promise<void> {
+    try {
+      await inPlaceWrite(path, data);
+    } catch (error) {
+      throw fileError('write', path, error);
     }
   }
 

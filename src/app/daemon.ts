@@ -196,12 +196,12 @@ export class Daemon {
       logger.warn({ problems }, 'file watches were wrong after a pass; repaired');
     };
     const files = fileWatchTriggers({ watcher: host.watcher, clock: host.clock, onError: (error) => logger.warn({ err: describeError(error) }, 'file watch error'), onRepair });
-    const docker = dockerEventTriggers(host.docker, containers, host.clock, {
-      onConnected: () => this.setDocker(true, 'event stream connected'),
-      onDisconnected: (problem, retryInMs) => this.setDocker(false, `${problem}; retrying in ${retryInMs}ms`),
-    });
+    const connection = { onConnected: () => this.setDocker(true, 'event stream connected'), onDisconnected: (problem: string, retryInMs: number) => this.setDocker(false, `${problem}; retrying in ${retryInMs}ms`) };
+    // Containers sources: one stream per label selector, and network connect/disconnect (addresses).
+    const selectors = [...new Set(used.flatMap((s) => (s.labels ? [JSON.stringify(s.labels())] : [])))].map((l) => ({ labels: JSON.parse(l) as string[] }));
+    const byLabel = [...selectors, ...(selectors.length > 0 ? [{ networks: true as const }] : [])].map((selector) => dockerEventTriggers(host.docker, selector, host.clock, connection));
     // No container to follow: no event stream at all (an empty filter would mean "every container").
-    const events = containers.length > 0 ? [docker] : [];
+    const events = [...(containers.length > 0 ? [dockerEventTriggers(host.docker, containers, host.clock, connection)] : []), ...byLabel];
     const triggers = merge(of(first), files.triggers, ...events, resyncTriggers(config.timing.resyncInterval, host.clock));
     const subscription = triggers.subscribe({
       next: (trigger) => {

@@ -17,6 +17,7 @@ const SOURCE_KIND_OF: Record<string, string> = {
   IniValue: 'ContainerIniValue',
   SelinuxPortType: 'ContainerIniValue',
   ContainerCredentials: 'ContainerFile',
+  Template: 'Containers',
 };
 
 /** What a resource names: itself, its kind and its source (none for DirectoryMirror). */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { containerCredentials, containerFile, containerIniValue, directoryMirror, fileLine, firewalldServicePort, iniValue, name, selinuxPortType, systemdSocketPort } from './kind-schemas';
+import { containerCredentials, containerFile, containerIniValue, containersSource, directoryMirror, fileLine, firewalldServicePort, iniValue, name, selinuxPortType, systemdSocketPort, template } from './kind-schemas';
 import { sections } from './schema';
 
 /** A change to one default resource: any of its keys but the name (`{ enabled: false }`). */
@@ -11,6 +11,7 @@ const resourceChange = z.union([
   selinuxPortType.omit({ name: true }).partial(),
   directoryMirror.omit({ name: true }).partial(),
   containerCredentials.omit({ name: true }).partial(),
+  template.omit({ name: true }).partial(),
 ]);
 
 /**
@@ -27,7 +28,7 @@ const configFileSchema = z
     timing: sections.timing.partial().nullable(),
     commands: sections.commands.partial().nullable(),
     listenCheck: sections.listenCheck.partial().nullable(),
-    sources: z.record(name, z.union([containerIniValue.partial(), containerFile.partial()]).nullable()).nullable(),
+    sources: z.record(name, z.union([containerIniValue.partial(), containerFile.partial(), containersSource.partial()]).nullable()).nullable(),
     resources: z.union([sections.resources, z.record(name, resourceChange.nullable())]).nullable(),
   })
   .partial();

@@ -43,6 +43,16 @@ export const containerFile = z.strictObject({
   username: z.string().min(1).optional(),
 });
 
+/** A label selector: `key` (any value) or `key=value`; keys as Docker allows them, no line breaks. */
+const labelSelector = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._/-]*(=[^\r\n]*)?$/, 'must be a label key (letters, digits, . _ / -), optionally followed by =value');
+
+export const containersSource = z.strictObject({
+  kind: z.literal('Containers'),
+  labels: z.array(labelSelector).default([]),
+  /** Environment variables the template may read (they may be secrets: none unless listed). */
+  env: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')).default([]),
+});
+
 /** A path inside a volume: relative, no `..`. */
 const subPath = z
   .string()
@@ -127,6 +137,26 @@ export const containerCredentials = z.strictObject({
   passwordKey: z.string().min(1).default('user_pwd'),
   method: z.enum(['cli', 'ini']).default('cli'),
   cli: nonEmptyArgv.default(['apphub', 'setconfig']),
+});
+
+/** A marker line of a Template `block`: one line, not blank. */
+const markerLine = z.string().refine((l) => l.trim() !== '', 'must not be blank').refine((l) => !/[\r\n]/.test(l), 'must be one line');
+
+export const template = z.strictObject({
+  ...common,
+  kind: z.literal('Template'),
+  source: z.string().min(1),
+  /** The Liquid template (a host file; watched). */
+  template: absolutePath,
+  /** The file rendered (or whose block is rendered). */
+  path: absolutePath,
+  /** Write in place keeping the inode (a single-file bind mount); default: when /proc/self/mountinfo shows `path` is a mount point. */
+  inPlace: z.boolean().optional(),
+  /** Manage only the lines between these marker lines (e.g. in /etc/hosts). */
+  block: z.strictObject({ begin: markerLine, end: markerLine }).refine((b) => b.begin !== b.end, { message: 'begin and end must differ', path: ['end'] }).optional(),
+  /** Mode of a file that is created. */
+  mode: z.number().int().min(0).max(0o7777).default(0o644),
+  afterChange: afterChange.optional(),
 });
 
 export const systemdSocketPort = z.strictObject({

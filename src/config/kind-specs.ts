@@ -4,12 +4,14 @@ import type {
   containerCredentials,
   containerFile,
   containerIniValue,
+  containersSource,
   directoryMirror,
   fileLine,
   firewalldServicePort,
   iniValue,
   selinuxPortType,
   systemdSocketPort,
+  template,
 } from './kind-schemas';
 
 // What a source's or resource's code is given: the parsed configuration of its kind, inferred from
@@ -20,6 +22,9 @@ import type {
 export type ContainerIniValueSpec = z.output<typeof containerIniValue>;
 /** `sources.<name>` of kind ContainerFile, parsed (defaults applied). */
 export type ContainerFileSpec = z.output<typeof containerFile>;
+
+/** `sources.<name>` of kind Containers, parsed. */
+export type ContainersSpec = z.output<typeof containersSource>;
 
 type ResourceSpec<T extends z.ZodType> = Omit<z.output<T>, 'enabled'>;
 
@@ -38,6 +43,9 @@ export type ContainerCredentialsSpec = ResourceSpec<typeof containerCredentials>
 export type IniValueSpec = ResourceSpec<typeof iniValue>;
 /** A SelinuxPortType resource, parsed. */
 export type SelinuxPortTypeSpec = ResourceSpec<typeof selinuxPortType>;
+
+/** A Template resource, parsed. */
+export type TemplateSpec = ResourceSpec<typeof template>;
 
 /** What to run after a resource changed something (configuration key `afterChange`). */
 export type AfterChange = NonNullable<FileLineSpec['afterChange']>;

@@ -8,6 +8,7 @@ import {
   containerCredentials,
   containerFile,
   containerIniValue,
+  containersSource,
   directoryMirror,
   fileLine,
   firewalldServicePort,
@@ -16,13 +17,14 @@ import {
   nonEmptyArgv,
   selinuxPortType,
   systemdSocketPort,
+  template,
 } from './kind-schemas';
 import { crossKeyIssues } from './cross-key-checks';
 
-export const RESOURCE_KINDS = ['SystemdSocketPort', 'FirewalldServicePort', 'FileLine', 'IniValue', 'DirectoryMirror', 'ContainerCredentials', 'SelinuxPortType'] as const;
-export const SOURCE_KINDS = ['ContainerIniValue', 'ContainerFile'] as const;
+export const RESOURCE_KINDS = ['SystemdSocketPort', 'FirewalldServicePort', 'FileLine', 'IniValue', 'DirectoryMirror', 'ContainerCredentials', 'SelinuxPortType', 'Template'] as const;
+export const SOURCE_KINDS = ['ContainerIniValue', 'ContainerFile', 'Containers'] as const;
 
-const resource = z.discriminatedUnion('kind', [systemdSocketPort, firewalldServicePort, fileLine.superRefine(checkFileLine), iniValue, directoryMirror, containerCredentials, selinuxPortType]);
+const resource = z.discriminatedUnion('kind', [systemdSocketPort, firewalldServicePort, fileLine.superRefine(checkFileLine), iniValue, directoryMirror, containerCredentials, selinuxPortType, template]);
 
 /** The sections of the configuration, each complete (after defaults are merged). */
 export const sections = {
@@ -56,7 +58,7 @@ export const sections = {
     timeout: duration,
   }),
   listenCheck: z.strictObject({ procNet: procNetPath }),
-  sources: z.record(name, z.discriminatedUnion('kind', [containerIniValue, containerFile])),
+  sources: z.record(name, z.discriminatedUnion('kind', [containerIniValue, containerFile, containersSource])),
   resources: z.array(resource),
 };
 

@@ -1,8 +1,9 @@
 import { describeError } from '../core/errors';
 import { fileErrorCode, pathKey, UNSAFE_PATH, type FilePath } from '../host/file-system';
-import { describeCheck, describeStep, runCheck, runCommandStep, type ActionResult, type ApplyDeps } from '../resources/apply-plan';
+import { describeCheck, describeStep, runCheck, runCommandStep, writeChange, type ActionResult, type ApplyDeps } from '../resources/apply-plan';
 import type { CheckStep, CommandStep, Plan } from '../resources/plan';
-import { undoTarget, type PendingCommands } from './pending-commands';
+import { findCulprits } from './find-culprits';
+import { undoBytes, undoTarget, type PendingCommands } from './pending-commands';
 
 /** A resource whose files this pass has written (or tried to), waiting for its checks and commands. */
 export interface Staged {
@@ -18,6 +19,8 @@ export interface Staged {
 export interface PhaseResult {
   actions: ActionResult[];
   failure?: { reason: 'ApplyFailed' | 'CheckFailed' | 'UnsafePath'; message: string };
+  /** Parts of a PartedChange left out because the check failed with them (the rest was applied), and the check's message. */
+  refused?: { parts: { id: string; name: string }[]; why: string };
 }
 
 /** Identity of a step for deduplication (its check is collected separately). */
@@ -93,6 +96,15 @@ export async function runCommandPhase(staged: readonly Staged[], deps: ApplyDeps
       for (const o of owners) results.get(o.name)?.actions.push({ action: `check ${describeCheck(deps.commands, check)}`, result: 'updated' });
       continue;
     }
+    // One resource with a file of parts (Template): find the parts that fail it, keep the rest.
+    const only = owners.length === 1 ? owners[0] : undefined;
+    const isolated = only?.plan.parts && !rollback.has(only.name) ? await isolate(only, check, secrets, deps) : null;
+    if (only && isolated) {
+      const result = results.get(only.name) as PhaseResult;
+      result.refused = { parts: isolated, why };
+      result.actions.push({ action: `check ${describeCheck(deps.commands, check)} without ${isolated.map((p) => p.name).join(', ')}`, result: 'updated' });
+      continue;
+    }
     for (const o of owners) if (!rollback.has(o.name)) rollback.set(o.name, why);
   }
   if (rollback.size > 0) await putBack(staged, rollback, results, deps, pending);
@@ -121,6 +133,39 @@ export async function runCommandPhase(staged: readonly Staged[], deps: ApplyDeps
     for (const s of staged) results.get(s.name)?.actions.push({ action: 'update the pending-commands record', result: 'failed', message: describeError(error) });
   }
   return results;
+}
+
+/**
+ * The parts of `s`'s PartedChange without which the check passes, with the file left holding
+ * the rest; null when leaving parts out does not help (the caller puts the file back).
+ */
+async function isolate(s: Staged, check: CheckStep, secrets: readonly string[], deps: ApplyDeps): Promise<{ id: string; name: string }[] | null> {
+  const parts = s.plan.parts;
+  const change = s.plan.changes.find((c) => parts !== undefined && pathKey(c.path) === parts.path);
+  if (!parts || !change) return null;
+  let lastPassed: readonly unknown[] | null = null;
+  const passes = async (excluded: readonly { id: string; name: string }[]): Promise<boolean> => {
+    const text = parts.without(excluded.map((p) => p.id));
+    if (text === null) return false;
+    await writeChange({ ...change, after: text }, deps.files);
+    deps.signal?.throwIfAborted();
+    const ok = (await runCheck(check, deps, secrets)) === null;
+    deps.signal?.throwIfAborted();
+    if (ok) lastPassed = excluded;
+    return ok;
+  };
+  try {
+    const culprits = await findCulprits(parts.suspects, passes);
+    // Every one of several parts failing points at the template, not at them: nothing is left out.
+    if (culprits === null || (culprits.length === parts.suspects.length && culprits.length > 1)) return null;
+    // The file must end holding exactly the rest, checked.
+    const same = lastPassed !== null && (lastPassed as readonly unknown[]).length === culprits.length && culprits.every((c) => (lastPassed as readonly unknown[]).includes(c));
+    if (!same && !(await passes(culprits))) return null;
+    return culprits;
+  } catch (error) {
+    if (deps.signal?.aborted) throw error;
+    return null;
+  }
 }
 
 /** Put back the files of the resources whose check failed, and of every resource sharing a file with them. */
@@ -158,8 +203,11 @@ async function putBack(
       if (restored.has(pathKey(target))) continue;
       try {
         // Through the same FileSystem calls as the writes: a ConfinedPath is put back through
-        // the confined walk, so a link swapped in during the check is refused (UnsafePath).
+        // the confined walk, so a link swapped in during the check is refused (UnsafePath);
+        // a change written in place (a single-file bind mount) is put back in place.
+        const inPlace = typeof target === 'string' && s.plan.changes.some((c) => c.inPlace && pathKey(c.path) === pathKey(target));
         if (before === null) await deps.files.remove(target);
+        else if (inPlace && typeof target === 'string') await deps.files.writeFileInPlace(target, Buffer.from(before, 'base64'));
         else await deps.files.writeFileAtomic(target, Buffer.from(before, 'base64'));
         restored.add(pathKey(target));
       } catch (error) {
@@ -196,7 +244,7 @@ function imagesOf(s: Staged, pending: PendingCommands): { images: { target: File
     else images.push({ target, before: image.before });
   }
   const known = new Set(images.map((i) => pathKey(i.target)));
-  for (const c of s.plan.changes) if (!known.has(pathKey(c.path))) images.push({ target: c.path, before: c.before === null ? null : Buffer.from(c.before).toString('base64') });
+  for (const c of s.plan.changes) if (!known.has(pathKey(c.path))) images.push({ target: c.path, before: undoBytes(c.before) });
   for (const r of s.plan.removals ?? []) if (r.before !== undefined && !known.has(pathKey(r.path))) images.push({ target: r.path, before: r.before.toString('base64') });
   return { images, damaged };
 }

@@ -1,3 +1,4 @@
+import { textToBytes } from '../core/bytes';
 import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import { describeError } from '../core/errors';
@@ -167,7 +168,7 @@ function located(path: FilePath): { root: string | null; path: string } {
 
 /** Undo images of a plan's files (base64 bytes, null for a file the plan creates). */
 export function undoImages(changes: readonly { path: FilePath; before: string | Buffer | null }[], removals: readonly { path: FilePath; before?: Buffer }[]): UndoImage[] {
-  const images: UndoImage[] = changes.map((c) => ({ ...located(c.path), before: c.before === null ? null : Buffer.from(c.before).toString('base64') }));
+  const images: UndoImage[] = changes.map((c) => ({ ...located(c.path), before: undoBytes(c.before) }));
   for (const r of removals) if (r.before !== undefined) images.push({ ...located(r.path), before: r.before.toString('base64') });
   return images;
 }
@@ -193,4 +194,9 @@ export function undoTarget(image: UndoImage, own: readonly FilePath[]): FilePath
     if (path.contains(candidate)) return candidate;
   }
   return null;
+}
+
+/** An undo image's bytes as stored (base64); a string `before` is a byte string (core/bytes), never UTF-8. */
+export function undoBytes(before: string | Buffer | null): string | null {
+  return before === null ? null : (typeof before === 'string' ? textToBytes(before) : before).toString('base64');
 }

@@ -172,6 +172,7 @@ async function planResource(
   if (plan.problem) return { ...planned, inSync: false, ready: 'False', reason: plan.problemReason ?? 'CannotConverge', message: plan.problem, failed: true };
   if (plan.notApplicable) return { ...planned, inSync: true, ready: 'True', reason: 'NotApplicable', message: plan.notApplicable, failed: false };
   if (plan.absent) return { ...planned, inSync: false, ready: 'False', reason: 'TargetAbsent', message: plan.absent, failed: true };
+  if (isEmptyPlan(plan) && plan.leftOut) return { ...planned, inSync: false, ready: 'False', reason: plan.leftOut.reason, message: plan.leftOut.message, failed: true };
   if (isEmptyPlan(plan)) return { ...planned, inSync: true, ready: 'True', reason: 'InSync', message: observation.summary, failed: false };
   if (dryRun) {
     return { ...planned, inSync: plan.changes.length === 0, ready: 'False', reason: 'DriftDetected', message: describePlan(plan), failed: false };
@@ -188,6 +189,8 @@ async function afterApply(o: { base: Base; resource: Resource; value: DesiredVal
   if (phase?.failure) {
     return { ...applied, inSync: false, ready: 'False', reason: phase.failure.reason, message: phase.failure.message, failed: true };
   }
+  // The check failed with some parts: the rest was applied; the resource leaves those out from now on.
+  if (phase?.refused) o.resource.partsRefused?.(phase.refused.parts, phase.refused.why);
   return verify(o.resource, o.value, applied, actions.filter((a) => a.result === 'skipped').map((a) => a.message ?? ''), watch);
 }
 
@@ -208,6 +211,7 @@ async function verify(
     if (!isEmptyPlan(again) || again.problem) {
       return { ...seen, ...before, observed: after.value, inSync: false, ready: 'False', reason: 'ApplyFailed', message: 'still out of sync after applying (changed again by another writer, or the change did not take); retrying', failed: true };
     }
+    if (again.leftOut) return { ...seen, ...before, observed: after.value, inSync: false, ready: 'False', reason: again.leftOut.reason, message: [again.leftOut.message, ...notes].join('; '), failed: true };
     const message = [after.summary, ...notes].join('; ');
     return { ...seen, ...before, observed: after.value, inSync: true, ready: 'True', reason: 'Applied', message, failed: false };
   } catch (error) {

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { CommandResult, RunOptions } from './command-runner';
+import type { ContainerListing, ContainerQuery } from './container-listing';
 
 /** A container's mount, as the Docker API reports it. */
 export interface ContainerMount {
@@ -27,6 +28,10 @@ export interface ContainerInfo {
 export interface EventFilter {
   /** Container names whose events are wanted; filtered by the daemon. */
   containers: string[];
+  /** Instead of names: containers carrying all these labels (`key` or `key=value`). */
+  labels?: string[];
+  /** `network`: network events (connect, disconnect) of any container instead; default `container`. */
+  type?: 'container' | 'network';
   /** Event actions (`start`, `die`, `health_status`, …). */
   actions: string[];
 }
@@ -37,6 +42,11 @@ export interface DockerHost {
   inspectContainer(name: string): Promise<ContainerInfo | null>;
   /** The raw event stream (newline-delimited JSON), filtered by the daemon. */
   openEvents(filter: EventFilter): Promise<Readable>;
+  /**
+   * Containers carrying all the query's labels, bounded (container-listing's LISTING_LIMITS):
+   * labels, state, health, networks and ports as the daemon lists them.
+   */
+  listContainers(query: ContainerQuery): Promise<ContainerListing>;
   /** Resolves when the daemon answers. */
   ping(): Promise<void>;
   /** Host path of a named volume's data (its Mountpoint), or null when no such volume exists. */

@@ -138,6 +138,12 @@ export interface FileSystem {
    * opened directory, so a link swapped in meanwhile cannot redirect the write (UNSAFE_PATH).
    */
   writeFileAtomic(path: FilePath, data: string | Buffer, options?: WriteOptions): Promise<void>;
+  /**
+   * Overwrite a host file keeping its inode (a single-file bind mount): one write from offset 0,
+   * truncate, fsync. Not atomic (see adapters/in-place-write). A missing file is created
+   * atomically. Symlinks are followed, as for writeFileAtomic on a host path.
+   */
+  writeFileInPlace(path: string, data: string | Buffer): Promise<void>;
   /** Delete a regular file; a missing file is not an error. A ConfinedPath as for writes. */
   remove(path: FilePath): Promise<void>;
   /**

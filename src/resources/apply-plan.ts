@@ -4,7 +4,7 @@ import { maskSecrets } from '../core/secrets';
 import { describeCommandFailure, type CommandResult, type CommandRunner, type RunOptions } from '../host/command-runner';
 import type { DockerHost } from '../host/docker-host';
 import { fileErrorCode, UNSAFE_PATH, type FileSystem } from '../host/file-system';
-import type { CheckStep, CommandStep, Plan, Tool } from './plan';
+import type { CheckStep, CommandStep, FileChange, Plan, Tool } from './plan';
 
 /** How configured commands are run (configuration `commands`). */
 export interface CommandSettings {
@@ -89,11 +89,9 @@ export async function writeFiles(plan: Pick<Plan, 'changes' | 'removals'>, files
     return { actions, failure: message, ...(fileErrorCode(error) === UNSAFE_PATH ? { failureReason: 'UnsafePath' as const } : {}) };
   };
   for (const change of plan.changes) {
-    const action = `write ${change.path}`;
+    const action = `write ${change.path}${change.inPlace ? ' (in place)' : ''}`;
     try {
-      const data = typeof change.after === 'string' ? textToBytes(change.after) : change.after;
-      // A ConfinedPath goes through the confined walk: its root travels with it.
-      await files.writeFileAtomic(change.path, data, change.mode === undefined ? {} : { mode: change.mode });
+      await writeChange(change, files);
       actions.push({ action, result: 'updated' });
     } catch (error) {
       return fail(action, describeError(error), error);
@@ -109,6 +107,14 @@ export async function writeFiles(plan: Pick<Plan, 'changes' | 'removals'>, files
     }
   }
   return { actions };
+}
+
+/** Write one change: atomically (a rename), or in place when it asks for it. */
+export async function writeChange(change: FileChange, files: FileSystem): Promise<void> {
+  const data = typeof change.after === 'string' ? textToBytes(change.after) : change.after;
+  // In place only for host paths (Template's targets); a ConfinedPath goes through the confined walk.
+  if (change.inPlace && typeof change.path === 'string') return files.writeFileInPlace(change.path, data);
+  await files.writeFileAtomic(change.path, data, change.mode === undefined ? {} : { mode: change.mode });
 }
 
 /** Run one step (its `onlyIf` first). A failure's message has the exit code and stderr, secrets masked. */

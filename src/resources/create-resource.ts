@@ -12,6 +12,7 @@ import type { Resource } from './resource';
 import { SelinuxPortType } from './selinux-port-type/selinux-port-type';
 import type { RunningStateQuery } from './systemd-socket-port/running-state';
 import { SystemdSocketPort, type ListenCheckSettings } from './systemd-socket-port/systemd-socket-port';
+import { Template } from './template/template';
 
 /** What some kinds need besides files and Docker (SystemdSocketPort's listen check and running state, SelinuxPortType's commands). */
 export interface ResourceExtras {
@@ -38,5 +39,7 @@ export function createResource(spec: ResourceConfig, files: FileSystem, docker: 
       return new DirectoryMirror(spec, files, docker);
     case 'ContainerCredentials':
       return new ContainerCredentials(spec, files, docker);
+    case 'Template':
+      return new Template(spec, files);
   }
 }

@@ -19,6 +19,23 @@ export interface FileChange {
   mode?: number;
   /** The content holds a secret: never shown in diffs, logs or status. */
   sensitive?: boolean;
+  /** Overwrite keeping the inode (a single-file bind mount) instead of a rename: see FileSystem.writeFileInPlace. */
+  inPlace?: boolean;
+}
+
+/**
+ * A change whose content is made of parts the check can judge one by one (Template: one part
+ * per container). When the check fails, the command phase looks for the parts that make it
+ * fail by writing the content without some of them (fewest check runs: a bisection), applies
+ * the rest, and tells the resource (`Resource.partsRefused`).
+ */
+export interface PartedChange {
+  /** The FileChange (by path) whose content this is. */
+  path: string;
+  /** The parts that may make the check fail (`id` identifies a part, `name` is shown). */
+  suspects: readonly { id: string; name: string }[];
+  /** The file's bytes (a byte string) without these parts (by id), or null when that cannot be rendered. Pure. */
+  without(excluded: readonly string[]): string | null;
 }
 
 /** A file to delete (DirectoryMirror with `prune`). */
@@ -77,6 +94,10 @@ export interface Plan {
   notApplicable?: string;
   /** Set when there is nothing to manage (reason TargetAbsent). */
   absent?: string;
+  /** Set when the plan leaves parts of the desired state out (invalid or refused by the check): applied, reported with this reason, Ready False. */
+  leftOut?: { reason: 'InvalidDesiredValue' | 'CheckFailed'; message: string };
+  /** See PartedChange; at most one per plan. */
+  parts?: PartedChange;
 }
 
 /** A condition besides Ready that a resource reports on every pass (e.g. `Listening`). */

@@ -29,4 +29,9 @@ export interface Resource<S = unknown> {
   observe(desired?: DesiredValue | null): Promise<Observation<S>>;
   /** Pure. `desired` is null only for resources without a source. */
   plan(desired: DesiredValue | null, state: S, options: PlanOptions): Plan;
+  /**
+   * Kinds with PartedChange plans: the command phase found that these parts make the check
+   * fail (`why`: the check's message). Later plans leave them out until they change.
+   */
+  partsRefused?(parts: readonly { id: string; name: string }[], why: string): void;
 }

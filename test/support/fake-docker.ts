@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { CommandResult, RunOptions } from '../../src/host/command-runner';
+import type { ContainerListing, ContainerQuery } from '../../src/host/container-listing';
 import type { ContainerInfo, DockerHost, EventFilter } from '../../src/host/docker-host';
 
 /** Scripted answers of {@link FakeDocker}, one per method of `DockerHost`. */
@@ -34,6 +35,10 @@ export class FakeDocker implements DockerHost {
   openEvents(filter: EventFilter): Promise<Readable> {
     this.filters.push(filter);
     return this.answers.openEvents?.(filter) ?? unused('openEvents');
+  }
+
+  listContainers(query: ContainerQuery): Promise<ContainerListing> {
+    return this.answers.listContainers?.(query) ?? unused('listContainers');
   }
 
   ping(): Promise<void> {

@@ -54,6 +54,10 @@ export class MemoryHost {
       this.spend(`write ${path}`, true);
       this.files.set(String(path), Buffer.from(data));
     },
+    writeFileInPlace: async (path, data) => {
+      this.spend(`write in place ${path}`, true);
+      this.files.set(path, Buffer.from(data));
+    },
     remove: async (path) => {
       this.spend(`remove ${path}`, true);
       this.files.delete(String(path));
@@ -80,6 +84,7 @@ export class MemoryHost {
     inspectContainer: async (): Promise<ContainerInfo | null> => null,
     openEvents: async (): Promise<Readable> => Promise.reject(new Error('no events here')),
     ping: async () => undefined,
+    listContainers: async () => ({ containers: [], truncated: false }),
     volumeMountpoint: async () => null,
     readContainerFile: async () => null,
   };

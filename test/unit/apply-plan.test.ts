@@ -28,6 +28,10 @@ class FakeFiles implements FileSystem {
     if (path.includes('/swapped/')) throw new FileError(UNSAFE_PATH, path, `${path}: a symlink was swapped in`);
     this.written.set(path, { data, options });
   }
+  async writeFileInPlace(path: string, data: string | Buffer): Promise<void> {
+    this.log.push(`write in place ${path}`);
+    this.written.set(path, { data, options: undefined });
+  }
   async remove(target: FilePath): Promise<void> {
     const path = String(target);
     this.log.push(`remove ${path}`);

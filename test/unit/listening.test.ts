@@ -41,6 +41,7 @@ function fakeProc(files: Record<string, string>, links: Record<string, string>):
     readLink: async (p) => links[p] ?? null,
     exists: no,
     writeFileAtomic: no,
+    writeFileInPlace: no,
     remove: no,
     listTree: no,
     realPath: no,
