@@ -2,7 +2,8 @@ import { PassThrough, type Readable } from 'node:stream';
 import Docker from 'dockerode';
 import { DockerError } from '../core/errors';
 import type { CommandResult, RunOptions } from '../host/command-runner';
-import type { ContainerInfo, DockerHost, EventFilter } from '../host/docker-host';
+import type { ContainerInfo, ContainerSummary, DockerHost, EventFilter } from '../host/docker-host';
+import { summaryOf } from './container-summary';
 import { readFirstTarFile } from './read-tar-file';
 
 const REQUEST_TIMEOUT_MS = 10_000;
@@ -61,12 +62,22 @@ export class DockerodeHost implements DockerHost {
 
   async openEvents(filter: EventFilter): Promise<Readable> {
     try {
-      const stream = await this.docker.getEvents({
-        filters: { type: ['container'], container: filter.containers, event: filter.actions },
-      });
+      const filters: Docker.GetEventsOptions['filters'] = filter.all
+        ? { type: ['container', 'network'], event: [...filter.actions, 'connect', 'disconnect'] }
+        : { type: ['container'], container: filter.containers, event: filter.actions };
+      const stream = await this.docker.getEvents({ filters });
       return stream as Readable;
     } catch (error) {
       throw translate('subscribe to events', error);
+    }
+  }
+
+  async listContainers(): Promise<ContainerSummary[]> {
+    try {
+      const list = await this.docker.listContainers({ abortSignal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+      return list.map(summaryOf);
+    } catch (error) {
+      throw translate('list containers', error);
     }
   }
 

@@ -9,7 +9,7 @@ export class ExecCommandRunner implements CommandRunner {
     const [file, ...args] = argv;
     if (!file) return Promise.resolve({ kind: 'failed', message: 'empty command' });
     return new Promise((resolve) => {
-      execFile(
+      const child = execFile(
         file,
         args,
         { timeout: options.timeoutMs, maxBuffer: MAX_OUTPUT, killSignal: 'SIGKILL', encoding: 'utf8', ...(options.signal ? { signal: options.signal } : {}) },
@@ -25,6 +25,9 @@ export class ExecCommandRunner implements CommandRunner {
           resolve({ kind: 'failed', message: error.message.split('\n')[0] ?? String(code) });
         },
       );
+      // A command that exits without reading its input must not fail the write (EPIPE).
+      child.stdin?.on('error', () => undefined);
+      child.stdin?.end(options.input ?? '');
     });
   }
 }

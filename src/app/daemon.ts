@@ -1,4 +1,4 @@
-import { merge, of, type Subscription } from 'rxjs';
+import { merge, of, type Observable, type Subscription } from 'rxjs';
 import { readConfig } from '../config/load-config';
 import { enabledResources, type Config } from '../config/schema';
 import { describeError } from '../core/errors';
@@ -10,6 +10,7 @@ import type { HttpServer } from '../host/http-server';
 import { daemonPass } from './daemon-pass';
 import { dockerEventTriggers } from '../triggers/docker-events-source';
 import { fileWatchTriggers, type WatchRepair } from '../triggers/file-watch-source';
+import { firewallReloadTriggers } from '../triggers/firewall-reload-source';
 import { resyncTriggers } from '../triggers/resync-timer';
 import type { Trigger } from '../triggers/trigger';
 import { iso } from '../status/build-status';
@@ -168,13 +169,14 @@ export class Daemon {
       logger.warn({ problems }, 'file watches were wrong after a pass; repaired');
     };
     const files = fileWatchTriggers({ watcher: host.watcher, clock: host.clock, onError: (error) => logger.warn({ err: describeError(error) }, 'file watch error'), onRepair });
-    const docker = dockerEventTriggers(host.docker, containers, host.clock, {
+    const all = runtime.resources.some((r) => r.allContainers === true);
+    const docker = dockerEventTriggers(host.docker, all ? 'all' : containers, host.clock, {
       onConnected: () => this.setDocker(true, 'event stream connected'),
       onDisconnected: (problem, retryInMs) => this.setDocker(false, `${problem}; retrying in ${retryInMs}ms`),
     });
     // No container to follow: no event stream at all (an empty filter would mean "every container").
-    const events = containers.length > 0 ? [docker] : [];
-    const triggers = merge(of(first), files.triggers, ...events, resyncTriggers(config.timing.resyncInterval, host.clock));
+    const events = containers.length > 0 || all ? [docker] : [];
+    const triggers = merge(of(first), files.triggers, ...events, ...this.firewallTriggers(runtime), resyncTriggers(config.timing.resyncInterval, host.clock));
     const subscription = triggers.subscribe({
       next: (trigger) => {
         this.metrics.trigger(trigger.kind);
@@ -184,6 +186,15 @@ export class Daemon {
       error: (error: unknown) => logger.error({ err: describeError(error) }, 'trigger source failed'),
     });
     return { runtime, loop, subscription, watchAfter: watchAfterPasses(files.watch) };
+  }
+
+  /** Firewall reloads, when a resource wants them and a monitor is configured. */
+  private firewallTriggers(runtime: Runtime): Observable<Trigger>[] {
+    const { host, logger } = this.options;
+    const monitor = runtime.config.commands.firewallMonitor;
+    if (!host.lineProcesses || monitor.length === 0 || !runtime.resources.some((r) => r.firewallEvents === true)) return [];
+    const argv = [...runtime.config.commands.prefix, ...monitor];
+    return [firewallReloadTriggers(host.lineProcesses, argv, host.clock, (problem, retryInMs) => logger.warn({ problem, retryInMs }, 'firewall monitor ended; restarting it'))];
   }
 
   /** Resolves true when no pass was left running. */

@@ -8,6 +8,7 @@ import type {
   fileLine,
   firewalldServicePort,
   iniValue,
+  publishedPortFirewall,
   selinuxPortType,
   systemdSocketPort,
 } from './kind-schemas';
@@ -38,6 +39,9 @@ export type ContainerCredentialsSpec = ResourceSpec<typeof containerCredentials>
 export type IniValueSpec = ResourceSpec<typeof iniValue>;
 /** A SelinuxPortType resource, parsed. */
 export type SelinuxPortTypeSpec = ResourceSpec<typeof selinuxPortType>;
+
+/** A PublishedPortFirewall resource, parsed. */
+export type PublishedPortFirewallSpec = ResourceSpec<typeof publishedPortFirewall>;
 
 /** What to run after a resource changed something (configuration key `afterChange`). */
 export type AfterChange = NonNullable<FileLineSpec['afterChange']>;

@@ -13,6 +13,7 @@ import {
   iniValue,
   name,
   nonEmptyArgv,
+  publishedPortFirewall,
   selinuxPortType,
   systemdSocketPort,
 } from './kind-schemas';
@@ -21,7 +22,7 @@ import { ownershipConflicts } from './ownership';
 /** The longest resync interval: a level-triggered safety net that runs less than daily is none. */
 const MAX_RESYNC_MS = 24 * 3_600_000;
 
-export const RESOURCE_KINDS = ['SystemdSocketPort', 'FirewalldServicePort', 'FileLine', 'IniValue', 'DirectoryMirror', 'ContainerCredentials', 'SelinuxPortType'] as const;
+export const RESOURCE_KINDS = ['SystemdSocketPort', 'FirewalldServicePort', 'FileLine', 'IniValue', 'DirectoryMirror', 'ContainerCredentials', 'SelinuxPortType', 'PublishedPortFirewall'] as const;
 export const SOURCE_KINDS = ['ContainerIniValue', 'ContainerFile'] as const;
 
 /** Resource kinds whose source must give a port (`type: port`). */
@@ -37,7 +38,7 @@ const SOURCE_KIND_OF: Record<string, string> = {
   ContainerCredentials: 'ContainerFile',
 };
 
-const resource = z.discriminatedUnion('kind', [systemdSocketPort, firewalldServicePort, fileLine.superRefine(checkFileLine), iniValue, directoryMirror, containerCredentials, selinuxPortType]);
+const resource = z.discriminatedUnion('kind', [systemdSocketPort, firewalldServicePort, fileLine.superRefine(checkFileLine), iniValue, directoryMirror, containerCredentials, selinuxPortType, publishedPortFirewall]);
 
 /** The sections of the configuration, each complete (after defaults are merged). */
 export const sections = {
@@ -67,6 +68,12 @@ export const sections = {
     firewallCmd: nonEmptyArgv,
     semanage: nonEmptyArgv,
     selinuxenabled: nonEmptyArgv,
+    iptablesSave: nonEmptyArgv,
+    iptablesRestore: nonEmptyArgv,
+    ip6tablesSave: nonEmptyArgv,
+    ip6tablesRestore: nonEmptyArgv,
+    /** A long-running command whose output lines announce firewall reloads (firewalld's `Reloaded` signal); [] for none. */
+    firewallMonitor: commandArgv,
     timeout: duration,
   }),
   listenCheck: z.strictObject({ procNet: absolutePath }),
@@ -108,7 +115,11 @@ export type Config = z.output<typeof configSchema>;
 export type ResourceConfig = Config['resources'][number];
 export type SourceConfig = Config['sources'][string];
 
-/** The resources that run: those not switched off with `enabled: false`. */
+/**
+ * The resources that run: those not switched off with `enabled: false` — and switched-off
+ * PublishedPortFirewall ones, which run to remove their chain and jump (what they leave
+ * behind would otherwise keep filtering).
+ */
 export function enabledResources(config: Config): ResourceConfig[] {
-  return config.resources.filter((r) => r.enabled);
+  return config.resources.filter((r) => r.enabled || r.kind === 'PublishedPortFirewall');
 }

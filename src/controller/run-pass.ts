@@ -156,7 +156,11 @@ async function planResource(
   if (plan.problem) return { ...planned, inSync: false, ready: 'False', reason: plan.problemReason ?? 'CannotConverge', message: plan.problem, failed: true };
   if (plan.notApplicable) return { ...planned, inSync: true, ready: 'True', reason: 'NotApplicable', message: plan.notApplicable, failed: false };
   if (plan.absent) return { ...planned, inSync: false, ready: 'False', reason: 'TargetAbsent', message: plan.absent, failed: true };
-  if (isEmptyPlan(plan)) return { ...planned, inSync: true, ready: 'True', reason: 'InSync', message: observation.summary, failed: false };
+  if (isEmptyPlan(plan)) {
+    // The rest is in place; the refused part is closed, and said so (Ready False, retried).
+    if (plan.invalidDesired) return { ...planned, inSync: true, ready: 'False', reason: 'InvalidDesiredValue', message: plan.invalidDesired, failed: true };
+    return { ...planned, inSync: true, ready: 'True', reason: 'InSync', message: observation.summary, failed: false };
+  }
   if (dryRun) {
     return { ...planned, inSync: plan.changes.length === 0, ready: 'False', reason: 'DriftDetected', message: describePlan(plan), failed: false };
   }
@@ -192,6 +196,7 @@ async function verify(
     if (!isEmptyPlan(again) || again.problem) {
       return { ...seen, ...before, observed: after.value, inSync: false, ready: 'False', reason: 'ApplyFailed', message: 'still out of sync after applying (changed again by another writer, or the change did not take); retrying', failed: true };
     }
+    if (again.invalidDesired) return { ...seen, ...before, observed: after.value, inSync: true, ready: 'False', reason: 'InvalidDesiredValue', message: again.invalidDesired, failed: true };
     const message = [after.summary, ...notes].join('; ');
     return { ...seen, ...before, observed: after.value, inSync: true, ready: 'True', reason: 'Applied', message, failed: false };
   } catch (error) {

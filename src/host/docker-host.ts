@@ -24,11 +24,33 @@ export interface ContainerInfo {
   mounts: ContainerMount[];
 }
 
+/** A port of a running container, as `docker ps` lists it; `publicPort` only when it is published. */
+export interface ContainerPort {
+  privatePort: number;
+  publicPort?: number;
+  /** `tcp`, `udp` or `sctp`. */
+  protocol: string;
+  /** The host address it is published on (`0.0.0.0`, `::`). */
+  hostIp?: string;
+}
+
+/** A running container as the list API gives it: enough for rules derived from every container. */
+export interface ContainerSummary {
+  id: string;
+  name: string;
+  labels: Record<string, string>;
+  ports: ContainerPort[];
+  /** Its IPv4 and IPv6 addresses on every network it is attached to. */
+  addresses: string[];
+}
+
 export interface EventFilter {
-  /** Container names whose events are wanted; filtered by the daemon. */
+  /** Container names whose events are wanted; filtered by the daemon. Ignored when `all` is set. */
   containers: string[];
   /** Event actions (`start`, `die`, `health_status`, …). */
   actions: string[];
+  /** Every container's events, and networks' `connect` and `disconnect` (a container's addresses change). */
+  all?: boolean;
 }
 
 /** Docker access. Implemented by adapters/dockerode-host; errors are DockerError. */
@@ -37,6 +59,8 @@ export interface DockerHost {
   inspectContainer(name: string): Promise<ContainerInfo | null>;
   /** The raw event stream (newline-delimited JSON), filtered by the daemon. */
   openEvents(filter: EventFilter): Promise<Readable>;
+  /** Every running container (one list call, bounded by the daemon's own answer). */
+  listContainers(): Promise<ContainerSummary[]>;
   /** Resolves when the daemon answers. */
   ping(): Promise<void>;
   /** Host path of a named volume's data (its Mountpoint), or null when no such volume exists. */

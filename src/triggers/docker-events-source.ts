@@ -36,14 +36,15 @@ function actionOf(event: Record<string, unknown>): string {
 }
 
 /**
- * Docker event triggers for the named containers, filtered by the daemon and again here (events
+ * Docker event triggers for the named containers (or, with `'all'`, every container and every
+ * network connect and disconnect), filtered by the daemon and again here (events
  * of other containers never cause a pass). The stream is re-opened with backoff when the daemon
  * goes away; every (re)subscription emits `docker-connected`, which runs a full pass, so nothing
  * that happened while disconnected is missed (subscribe first, then pass).
  */
 export function dockerEventTriggers(
   docker: DockerHost,
-  containers: readonly string[],
+  containers: readonly string[] | 'all',
   clock: Clock,
   events: DockerConnectionEvents,
   policy: ReconnectPolicy = DEFAULT_RECONNECT,
@@ -53,13 +54,14 @@ export function dockerEventTriggers(
     let cancelTimer: (() => void) | null = null;
     let current: { destroy(): void } | null = null;
     let delay = policy.initialMs;
-    const wanted = new Set(containers);
+    const all = containers === 'all';
+    const wanted = new Set(all ? [] : containers);
 
     const connect = async (): Promise<void> => {
       const startedAt = clock.now();
       let problem = 'event stream ended';
       try {
-        const stream = await docker.openEvents({ containers: [...wanted], actions: WATCHED_ACTIONS });
+        const stream = await docker.openEvents({ containers: [...wanted], actions: WATCHED_ACTIONS, ...(all ? { all } : {}) });
         if (closed) {
           stream.destroy();
           return;
@@ -69,6 +71,10 @@ export function dockerEventTriggers(
         subscriber.next({ kind: 'docker-connected' });
         for await (const event of jsonLines(stream, events.onGarbage)) {
           const name = actorName(event);
+          if (all && (event.Type === 'container' || event.Type === 'network')) {
+            subscriber.next({ kind: 'docker', detail: `${actionOf(event)} ${String(event.Type)} ${name ?? ''}`.trimEnd() });
+            continue;
+          }
           if (event.Type !== 'container' || name === undefined || !wanted.has(name)) continue;
           subscriber.next({ kind: 'docker', detail: `${actionOf(event)} ${name}` });
         }

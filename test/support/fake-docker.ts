@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { CommandResult, RunOptions } from '../../src/host/command-runner';
-import type { ContainerInfo, DockerHost, EventFilter } from '../../src/host/docker-host';
+import type { ContainerInfo, ContainerSummary, DockerHost, EventFilter } from '../../src/host/docker-host';
 
 /** Scripted answers of {@link FakeDocker}, one per method of `DockerHost`. */
 export type DockerAnswers = Partial<DockerHost>;
@@ -34,6 +34,10 @@ export class FakeDocker implements DockerHost {
   openEvents(filter: EventFilter): Promise<Readable> {
     this.filters.push(filter);
     return this.answers.openEvents?.(filter) ?? unused('openEvents');
+  }
+
+  listContainers(): Promise<ContainerSummary[]> {
+    return this.answers.listContainers?.() ?? unused('listContainers');
   }
 
   ping(): Promise<void> {
