@@ -2,8 +2,9 @@ import { PassThrough, type Readable } from 'node:stream';
 import Docker from 'dockerode';
 import { DockerError } from '../core/errors';
 import type { CommandResult, RunOptions } from '../host/command-runner';
-import type { ContainerInfo, ContainerSummary, DockerHost, EventFilter } from '../host/docker-host';
-import { summaryOf } from './container-summary';
+import type { ContainerInfo, DockerHost, EventFilter } from '../host/docker-host';
+import type { ContainerListing, ContainerQuery } from '../host/container-listing';
+import { listContainers } from './list-containers';
 import { readFirstTarFile } from './read-tar-file';
 
 const REQUEST_TIMEOUT_MS = 10_000;
@@ -60,24 +61,23 @@ export class DockerodeHost implements DockerHost {
     };
   }
 
-  async openEvents(filter: EventFilter): Promise<Readable> {
+  async listContainers(query: ContainerQuery): Promise<ContainerListing> {
     try {
-      const filters: Docker.GetEventsOptions['filters'] = filter.all
-        ? { type: ['container', 'network'], event: [...filter.actions, 'connect', 'disconnect'] }
-        : { type: ['container'], container: filter.containers, event: filter.actions };
-      const stream = await this.docker.getEvents({ filters });
-      return stream as Readable;
+      return await listContainers(this.docker, query, REQUEST_TIMEOUT_MS);
     } catch (error) {
-      throw translate('subscribe to events', error);
+      throw translate('list containers', error);
     }
   }
 
-  async listContainers(): Promise<ContainerSummary[]> {
+  async openEvents(filter: EventFilter): Promise<Readable> {
     try {
-      const list = await this.docker.listContainers({ abortSignal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
-      return list.map(summaryOf);
+      const which = filter.type === 'network' ? {} : filter.labels ? { label: filter.labels } : { container: filter.containers };
+      const stream = await this.docker.getEvents({
+        filters: { type: [filter.type ?? 'container'], ...which, event: filter.actions },
+      });
+      return stream as Readable;
     } catch (error) {
-      throw translate('list containers', error);
+      throw translate('subscribe to events', error);
     }
   }
 

@@ -114,7 +114,7 @@ export function createJournal(config: Config, statusFile: string, host: HostDeps
 /** Sources and resources for a configuration, on the given host. */
 export function createRuntime(config: Config, host: HostDeps, logger: Logger): Runtime {
   const sources = new Map<string, DesiredSource>(
-    Object.entries(config.sources).map(([name, spec]) => [name, createSource(name, spec, host.docker, host.files)]),
+    Object.entries(config.sources).map(([name, spec]) => [name, createSource(name, spec, host.docker, host.files, process.env)]),
   );
   const commands = {
     prefix: config.commands.prefix,

@@ -169,13 +169,17 @@ export class Daemon {
       logger.warn({ problems }, 'file watches were wrong after a pass; repaired');
     };
     const files = fileWatchTriggers({ watcher: host.watcher, clock: host.clock, onError: (error) => logger.warn({ err: describeError(error) }, 'file watch error'), onRepair });
-    const all = runtime.resources.some((r) => r.allContainers === true);
-    const docker = dockerEventTriggers(host.docker, all ? 'all' : containers, host.clock, {
+    const connection = {
       onConnected: () => this.setDocker(true, 'event stream connected'),
-      onDisconnected: (problem, retryInMs) => this.setDocker(false, `${problem}; retrying in ${retryInMs}ms`),
-    });
+      onDisconnected: (problem: string, retryInMs: number) => this.setDocker(false, `${problem}; retrying in ${retryInMs}ms`),
+    };
+    // Containers sources: one stream per label selector, and network connect/disconnect (addresses).
+    // A resource that follows every container (PublishedPortFirewall): the empty selector.
+    const all = runtime.resources.some((r) => r.allContainers === true) ? [JSON.stringify([])] : [];
+    const selectors = [...new Set([...used.flatMap((s) => (s.labels ? [JSON.stringify(s.labels())] : [])), ...all])].map((l) => ({ labels: JSON.parse(l) as string[] }));
+    const byLabel = [...selectors, ...(selectors.length > 0 ? [{ networks: true as const }] : [])].map((selector) => dockerEventTriggers(host.docker, selector, host.clock, connection));
     // No container to follow: no event stream at all (an empty filter would mean "every container").
-    const events = containers.length > 0 || all ? [docker] : [];
+    const events = [...(containers.length > 0 ? [dockerEventTriggers(host.docker, containers, host.clock, connection)] : []), ...byLabel];
     const triggers = merge(of(first), files.triggers, ...events, ...this.firewallTriggers(runtime), resyncTriggers(config.timing.resyncInterval, host.clock));
     const subscription = triggers.subscribe({
       next: (trigger) => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { containerCredentials, containerFile, containerIniValue, directoryMirror, fileLine, firewalldServicePort, iniValue, name, publishedPortFirewall, selinuxPortType, systemdSocketPort } from './kind-schemas';
+import { containerCredentials, containerFile, containerIniValue, containersSource, directoryMirror, fileLine, firewalldServicePort, iniValue, name, publishedPortFirewall, selinuxPortType, systemdSocketPort } from './kind-schemas';
 import { sections } from './schema';
 
 /** A change to one default resource: any of its keys but the name (`{ enabled: false }`). */
@@ -28,7 +28,7 @@ const configFileSchema = z
     timing: sections.timing.partial().nullable(),
     commands: sections.commands.partial().nullable(),
     listenCheck: sections.listenCheck.partial().nullable(),
-    sources: z.record(name, z.union([containerIniValue.partial(), containerFile.partial()]).nullable()).nullable(),
+    sources: z.record(name, z.union([containerIniValue.partial(), containerFile.partial(), containersSource.partial()]).nullable()).nullable(),
     resources: z.union([sections.resources, z.record(name, resourceChange.nullable())]).nullable(),
   })
   .partial();

@@ -35,6 +35,16 @@ export const containerFile = z.strictObject({
   username: z.string().min(1).optional(),
 });
 
+/** A label selector: `key` (any value) or `key=value`; keys as Docker allows them, no line breaks. */
+const labelSelector = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._/-]*(=[^\r\n]*)?$/, 'must be a label key (letters, digits, . _ / -), optionally followed by =value');
+
+export const containersSource = z.strictObject({
+  kind: z.literal('Containers'),
+  labels: z.array(labelSelector).default([]),
+  /** Environment variables the template may read (they may be secrets: none unless listed). */
+  env: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')).default([]),
+});
+
 /** A path inside a volume: relative, no `..`. */
 const subPath = z
   .string()

@@ -4,6 +4,7 @@ import type {
   containerCredentials,
   containerFile,
   containerIniValue,
+  containersSource,
   directoryMirror,
   fileLine,
   firewalldServicePort,
@@ -21,6 +22,9 @@ import type {
 export type ContainerIniValueSpec = z.output<typeof containerIniValue>;
 /** `sources.<name>` of kind ContainerFile, parsed (defaults applied). */
 export type ContainerFileSpec = z.output<typeof containerFile>;
+
+/** `sources.<name>` of kind Containers, parsed. */
+export type ContainersSpec = z.output<typeof containersSource>;
 
 type ResourceSpec<T extends z.ZodType> = Omit<z.output<T>, 'enabled'>;
 

@@ -2,10 +2,11 @@ import { posix } from 'node:path';
 import { collidingLine, type LineRule } from './file-line-overlap';
 import type { ResourceConfig } from './schema';
 
-/** What a resource writes: a unit, a whole directory tree, one file, one INI key, or lines of a file. */
+/** What a resource writes: a unit, a whole directory tree, one file, one INI key, lines of a file, or a marked block of a file. */
 type Claim =
   | { what: 'unit'; id: string }
   | { what: 'tree' | 'file'; space: string; path: string }
+  | { what: 'block'; space: string; path: string; markers: [string, string] }
   | { what: 'ini'; id: string }
   | { what: 'line'; space: string; path: string; rule: LineRule };
 
@@ -79,6 +80,13 @@ function collision(a: Claim, b: Claim): string | null {
     const line = collidingLine(a.rule, b.rule);
     return line === null ? null : `the line "${line}" of ${show(a.path)}`;
   }
+  if (a.what === 'block' && b.what === 'block') {
+    // Blocks with distinct markers share a file peacefully (each keeps the other's bytes).
+    const shared = a.markers.find((m) => b.markers.includes(m));
+    return shared === undefined ? null : `the block marked "${shared}" of ${show(a.path)}`;
+  }
+  // A block's lines could be anything a line rule selects: only whole-file claims collide with it.
+  if ((a.what === 'block' && b.what === 'line') || (a.what === 'line' && b.what === 'block')) return null;
   return show(a.path);
 }
 

@@ -7,6 +7,7 @@ import {
   containerCredentials,
   containerFile,
   containerIniValue,
+  containersSource,
   directoryMirror,
   fileLine,
   firewalldServicePort,
@@ -23,7 +24,7 @@ import { ownershipConflicts } from './ownership';
 const MAX_RESYNC_MS = 24 * 3_600_000;
 
 export const RESOURCE_KINDS = ['SystemdSocketPort', 'FirewalldServicePort', 'FileLine', 'IniValue', 'DirectoryMirror', 'ContainerCredentials', 'SelinuxPortType', 'PublishedPortFirewall'] as const;
-export const SOURCE_KINDS = ['ContainerIniValue', 'ContainerFile'] as const;
+export const SOURCE_KINDS = ['ContainerIniValue', 'ContainerFile', 'Containers'] as const;
 
 /** Resource kinds whose source must give a port (`type: port`). */
 const PORT_KINDS: readonly string[] = ['SystemdSocketPort', 'FirewalldServicePort', 'SelinuxPortType'];
@@ -77,7 +78,7 @@ export const sections = {
     timeout: duration,
   }),
   listenCheck: z.strictObject({ procNet: absolutePath }),
-  sources: z.record(name, z.discriminatedUnion('kind', [containerIniValue, containerFile])),
+  sources: z.record(name, z.discriminatedUnion('kind', [containerIniValue, containerFile, containersSource])),
   resources: z.array(resource),
 };
 

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { CommandResult, RunOptions } from './command-runner';
+import type { ContainerListing, ContainerQuery } from './container-listing';
 
 /** A container's mount, as the Docker API reports it. */
 export interface ContainerMount {
@@ -24,33 +25,15 @@ export interface ContainerInfo {
   mounts: ContainerMount[];
 }
 
-/** A port of a running container, as `docker ps` lists it; `publicPort` only when it is published. */
-export interface ContainerPort {
-  privatePort: number;
-  publicPort?: number;
-  /** `tcp`, `udp` or `sctp`. */
-  protocol: string;
-  /** The host address it is published on (`0.0.0.0`, `::`). */
-  hostIp?: string;
-}
-
-/** A running container as the list API gives it: enough for rules derived from every container. */
-export interface ContainerSummary {
-  id: string;
-  name: string;
-  labels: Record<string, string>;
-  ports: ContainerPort[];
-  /** Its IPv4 and IPv6 addresses on every network it is attached to. */
-  addresses: string[];
-}
-
 export interface EventFilter {
-  /** Container names whose events are wanted; filtered by the daemon. Ignored when `all` is set. */
+  /** Container names whose events are wanted; filtered by the daemon. */
   containers: string[];
+  /** Instead of names: containers carrying all these labels (`key` or `key=value`). */
+  labels?: string[];
+  /** `network`: network events (connect, disconnect) of any container instead; default `container`. */
+  type?: 'container' | 'network';
   /** Event actions (`start`, `die`, `health_status`, …). */
   actions: string[];
-  /** Every container's events, and networks' `connect` and `disconnect` (a container's addresses change). */
-  all?: boolean;
 }
 
 /** Docker access. Implemented by adapters/dockerode-host; errors are DockerError. */
@@ -59,8 +42,11 @@ export interface DockerHost {
   inspectContainer(name: string): Promise<ContainerInfo | null>;
   /** The raw event stream (newline-delimited JSON), filtered by the daemon. */
   openEvents(filter: EventFilter): Promise<Readable>;
-  /** Every running container (one list call, bounded by the daemon's own answer). */
-  listContainers(): Promise<ContainerSummary[]>;
+  /**
+   * Containers carrying all the query's labels, bounded (container-listing's LISTING_LIMITS):
+   * labels, state, health, networks and ports as the daemon lists them.
+   */
+  listContainers(query: ContainerQuery): Promise<ContainerListing>;
   /** Resolves when the daemon answers. */
   ping(): Promise<void>;
   /** Host path of a named volume's data (its Mountpoint), or null when no such volume exists. */

@@ -3,6 +3,7 @@
  * default: resources depending on an unavailable or invalid source are left untouched.
  */
 import { fingerprint } from '../core/secrets';
+import { isContainerSet, type ContainerSet } from './container-set';
 
 /** A user name and password read from a container (never logged, never in the status file). */
 export interface Credentials {
@@ -10,8 +11,8 @@ export interface Credentials {
   password: string;
 }
 
-/** What sources yield: a port, a string, or credentials. */
-export type DesiredValue = number | string | Credentials;
+/** What sources yield: a port, a string, credentials, or a set of containers (a `Containers` source). */
+export type DesiredValue = number | string | Credentials | ContainerSet;
 
 export type Desired = (
   | { kind: 'value'; value: DesiredValue; /** where it was read, for humans */ origin: string }
@@ -26,8 +27,9 @@ export type Desired = (
   watch?: readonly string[];
 };
 
-/** How a desired value appears in the status file and output: credentials only as a fingerprint. */
+/** How a desired value appears in the status file and output: credentials only as a fingerprint, containers as a count. */
 export function showDesired(value: DesiredValue): number | string {
+  if (isContainerSet(value)) return `${value.containers.length} container${value.containers.length === 1 ? '' : 's'}`;
   return typeof value === 'object' ? fingerprint(value.username, value.password) : value;
 }
 
@@ -36,5 +38,7 @@ export interface DesiredSource {
   readonly name: string;
   /** Containers whose events should trigger a pass. */
   containers(): string[];
+  /** Labels (`key` or `key=value`): the events of containers carrying all of them trigger a pass (a `Containers` source). */
+  labels?(): string[];
   read(): Promise<Desired>;
 }

@@ -1,7 +1,7 @@
 import { Observable } from 'rxjs';
 import { describeError } from '../core/errors';
 import type { Clock } from '../host/clock';
-import type { DockerHost } from '../host/docker-host';
+import type { DockerHost, EventFilter } from '../host/docker-host';
 import { jsonLines } from './json-lines';
 import type { Trigger } from './trigger';
 
@@ -24,10 +24,42 @@ export interface DockerConnectionEvents {
   onGarbage?(line: string): void;
 }
 
-function actorName(event: Record<string, unknown>): string | undefined {
+/** Network actions that change a container's addresses (Template's `ip`, `networks`). */
+const NETWORK_ACTIONS = ['connect', 'disconnect'];
+
+/**
+ * Whose events: named containers; containers carrying all of some labels (`key` or
+ * `key=value`: the `Containers` source); or network connect/disconnect of any container.
+ */
+export type EventSelector = { containers: readonly string[] } | { labels: readonly string[] } | { networks: true };
+
+function attributes(event: Record<string, unknown>): Record<string, unknown> {
   const actor = event.Actor as { Attributes?: Record<string, unknown> } | undefined;
-  const name = actor?.Attributes?.name;
+  return actor?.Attributes ?? {};
+}
+
+function actorName(event: Record<string, unknown>): string | undefined {
+  const name = attributes(event).name;
   return typeof name === 'string' ? name : undefined;
+}
+
+/** Whether an event is one the selector asked for (the daemon filters too; this is the second check). */
+function wantedEvent(selector: EventSelector, event: Record<string, unknown>, name: string | undefined): boolean {
+  if ('networks' in selector) return event.Type === 'network';
+  if (event.Type !== 'container' || name === undefined) return false;
+  if ('containers' in selector) return selector.containers.includes(name);
+  // A container event's attributes carry the container's labels.
+  const attrs = attributes(event);
+  return selector.labels.every((label) => {
+    const eq = label.indexOf('=');
+    return eq < 0 ? typeof attrs[label] === 'string' : attrs[label.slice(0, eq)] === label.slice(eq + 1);
+  });
+}
+
+function filterOf(selector: EventSelector): EventFilter {
+  if ('networks' in selector) return { containers: [], type: 'network', actions: NETWORK_ACTIONS };
+  if ('labels' in selector) return { containers: [], labels: [...selector.labels], actions: WATCHED_ACTIONS };
+  return { containers: [...selector.containers], actions: WATCHED_ACTIONS };
 }
 
 function actionOf(event: Record<string, unknown>): string {
@@ -36,15 +68,14 @@ function actionOf(event: Record<string, unknown>): string {
 }
 
 /**
- * Docker event triggers for the named containers (or, with `'all'`, every container and every
- * network connect and disconnect), filtered by the daemon and again here (events
- * of other containers never cause a pass). The stream is re-opened with backoff when the daemon
+ * Docker event triggers for the named containers (or the selector's), filtered by the daemon and
+ * again here (events of other containers never cause a pass). The stream is re-opened with backoff when the daemon
  * goes away; every (re)subscription emits `docker-connected`, which runs a full pass, so nothing
  * that happened while disconnected is missed (subscribe first, then pass).
  */
 export function dockerEventTriggers(
   docker: DockerHost,
-  containers: readonly string[] | 'all',
+  containers: readonly string[] | EventSelector,
   clock: Clock,
   events: DockerConnectionEvents,
   policy: ReconnectPolicy = DEFAULT_RECONNECT,
@@ -54,14 +85,13 @@ export function dockerEventTriggers(
     let cancelTimer: (() => void) | null = null;
     let current: { destroy(): void } | null = null;
     let delay = policy.initialMs;
-    const all = containers === 'all';
-    const wanted = new Set(all ? [] : containers);
+    const selector: EventSelector = Array.isArray(containers) ? { containers } : (containers as EventSelector);
 
     const connect = async (): Promise<void> => {
       const startedAt = clock.now();
       let problem = 'event stream ended';
       try {
-        const stream = await docker.openEvents({ containers: [...wanted], actions: WATCHED_ACTIONS, ...(all ? { all } : {}) });
+        const stream = await docker.openEvents(filterOf(selector));
         if (closed) {
           stream.destroy();
           return;
@@ -71,12 +101,8 @@ export function dockerEventTriggers(
         subscriber.next({ kind: 'docker-connected' });
         for await (const event of jsonLines(stream, events.onGarbage)) {
           const name = actorName(event);
-          if (all && (event.Type === 'container' || event.Type === 'network')) {
-            subscriber.next({ kind: 'docker', detail: `${actionOf(event)} ${String(event.Type)} ${name ?? ''}`.trimEnd() });
-            continue;
-          }
-          if (event.Type !== 'container' || name === undefined || !wanted.has(name)) continue;
-          subscriber.next({ kind: 'docker', detail: `${actionOf(event)} ${name}` });
+          if (!wantedEvent(selector, event, name)) continue;
+          subscriber.next({ kind: 'docker', detail: `${actionOf(event)} ${name ?? ''}`.trim() });
         }
       } catch (error) {
         problem = describeError(error);

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { CommandResult, RunOptions } from '../../src/host/command-runner';
-import type { ContainerInfo, ContainerSummary, DockerHost, EventFilter } from '../../src/host/docker-host';
+import type { ContainerListing, ContainerQuery } from '../../src/host/container-listing';
+import type { ContainerInfo, DockerHost, EventFilter } from '../../src/host/docker-host';
 
 /** Scripted answers of {@link FakeDocker}, one per method of `DockerHost`. */
 export type DockerAnswers = Partial<DockerHost>;
@@ -36,8 +37,8 @@ export class FakeDocker implements DockerHost {
     return this.answers.openEvents?.(filter) ?? unused('openEvents');
   }
 
-  listContainers(): Promise<ContainerSummary[]> {
-    return this.answers.listContainers?.() ?? unused('listContainers');
+  listContainers(query: ContainerQuery): Promise<ContainerListing> {
+    return this.answers.listContainers?.(query) ?? unused('listContainers');
   }
 
   ping(): Promise<void> {

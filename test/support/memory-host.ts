@@ -80,7 +80,7 @@ export class MemoryHost {
     inspectContainer: async (): Promise<ContainerInfo | null> => null,
     openEvents: async (): Promise<Readable> => Promise.reject(new Error('no events here')),
     ping: async () => undefined,
-    listContainers: async () => [],
+    listContainers: async () => ({ containers: [], truncated: false }),
     volumeMountpoint: async () => null,
     readContainerFile: async () => null,
   };

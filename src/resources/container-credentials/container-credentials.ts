@@ -1,5 +1,6 @@
 import { fingerprint } from '../../core/secrets';
 import { findContainerFile } from '../../files/container-volume-file';
+import { isContainerSet } from '../../sources/container-set';
 import type { DesiredValue } from '../../sources/desired';
 import { getIniValue } from '../../files/parse-ini';
 import { readIniFile } from '../../files/read-ini-file';
@@ -55,7 +56,7 @@ export class ContainerCredentials implements Resource<CredentialsState> {
   }
 
   plan(desired: DesiredValue | null, state: CredentialsState, options: PlanOptions): Plan {
-    if (desired === null || typeof desired !== 'object') return { changes: [], commands: [], problem: `source ${this.source} does not give credentials` };
+    if (desired === null || typeof desired !== 'object' || isContainerSet(desired)) return { changes: [], commands: [], problem: `source ${this.source} does not give credentials` };
     return planCredentials(desired, state, this.settings, options);
   }
 }

@@ -17,6 +17,8 @@ export interface FirewallContainer {
   ports: readonly { privatePort: number; publicPort: number; protocol: string }[];
   /** Its addresses on every network it is attached to (IPv4 and IPv6). */
   addresses: readonly string[];
+  /** Set when the label could not be read whole: treated as a refused label (closed). */
+  labelProblem?: string;
 }
 
 /** `default` and `allowFrom` of the configuration, parsed. */
@@ -70,7 +72,7 @@ export function desiredRules(containers: readonly FirewallContainer[], policy: F
     const published = container.ports.filter((p) => PROTOCOLS.includes(p.protocol) && validPort(p.privatePort) && validPort(p.publicPort));
     if (published.length === 0) continue;
     const label = container.labels[ALLOW_FROM_LABEL];
-    const parsed = label === undefined ? null : parseAllowLabel(label);
+    const parsed = container.labelProblem !== undefined ? { ok: false as const, problem: container.labelProblem } : label === undefined ? null : parseAllowLabel(label);
     const shown = [...new Set(published.map((p) => `${p.publicPort}->${p.privatePort}/${p.protocol}`))];
     const restricted = policy.default === 'deny' || parsed !== null;
     const allowed = dedupe([...policy.allowFrom, ...(parsed?.ok ? parsed.cidrs : [])]);

@@ -1,6 +1,8 @@
 import { parseCidr, type Cidr } from '../../core/cidr';
 import { describeCommandFailure, type CommandRunner } from '../../host/command-runner';
+import { LISTING_LIMITS } from '../../host/container-listing';
 import type { DockerHost } from '../../host/docker-host';
+import { ALLOW_FROM_LABEL } from './allow-label';
 import { toolArgv, type CommandSettings } from '../apply-plan';
 import type { ExtraCondition, Observation, Plan } from '../plan';
 import type { Resource } from '../resource';
@@ -12,15 +14,27 @@ import { planFirewall, type FamilyObservation, type FirewallState } from './plan
 /** The running containers with their published ports, addresses and labels (the Docker API, each pass). */
 export type ListContainers = () => Promise<FirewallContainer[]>;
 
-/** ListContainers from Docker's list API: only ports published on the host count. */
+/**
+ * ListContainers from Docker's list API (every running container, bounded): only ports published
+ * on the host count. A label the listing left out (over its size bound) is a refused label, never
+ * a missing one: the container is closed, not opened by `default: allow`. A listing cut short is
+ * an error (containers beyond the bound would go unguarded).
+ */
 export function publishedContainers(docker: DockerHost): ListContainers {
-  return async () =>
-    (await docker.listContainers()).map((c) => ({
-      name: c.name,
-      labels: c.labels,
-      addresses: c.addresses,
-      ports: c.ports.flatMap((p) => (p.publicPort === undefined ? [] : [{ privatePort: p.privatePort, publicPort: p.publicPort, protocol: p.protocol }])),
-    }));
+  return async () => {
+    const listing = await docker.listContainers({ labels: [] });
+    if (listing.truncated) throw new Error(`more than ${LISTING_LIMITS.containers} containers: the listing was cut short; nothing changed`);
+    return listing.containers.map((c) => {
+      const lost = c.problems.find((p) => p.startsWith(`label ${ALLOW_FROM_LABEL}:`) || (!(ALLOW_FROM_LABEL in c.labels) && p.includes('the rest left out')));
+      return {
+        name: c.name,
+        labels: c.labels,
+        addresses: c.networks.flatMap((n) => [n.ip, n.ip6]).filter((a) => a !== ''),
+        ports: c.ports.flatMap((p) => (p.public === null ? [] : [{ privatePort: p.private, publicPort: p.public, protocol: p.type }])),
+        ...(lost === undefined ? {} : { labelProblem: `label ${ALLOW_FROM_LABEL} could not be read (${lost})` }),
+      };
+    });
+  };
 }
 
 /**
