@@ -9,6 +9,15 @@ const argv = z.array(z.string().min(1, 'must not be empty'));
 export const commandArgv = argv;
 export const nonEmptyArgv = argv.min(1, 'needs at least the program name');
 export const absolutePath = z.string().regex(/^\//, 'must be an absolute path');
+/**
+ * `<proc root>/<pid>/net`: the network namespace is that process's, and the processes holding a
+ * socket are looked up in `<proc root>/*\/fd`. `/proc/net` (the controller's own namespace, with
+ * no proc root two levels up) is refused rather than silently walking `/`.
+ */
+export const procNetPath = z
+  .string()
+  .regex(/^(\/[^/\0]+)+\/(?:[1-9][0-9]{0,9}|self)\/net$/, 'must be <proc root>/<pid>/net or <proc root>/self/net, e.g. /proc/1/net (the network namespace of that process; the holders of a port are found in <proc root>/<pid>/fd)')
+  .refine((p) => !p.split('/').includes('..') && !p.split('/').includes('.'), 'must not contain . or .. segments');
 /** Docker object names: no `/`, no spaces (so they cannot escape the volumes directory). */
 const dockerName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'must be a Docker name (letters, digits, _ . -)');
 export const name = z.string().regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/, 'must be lowercase letters, digits, . and -');

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { duration } from './duration-schema';
 import {
   absolutePath,
+  procNetPath,
   checkFileLine,
   commandArgv,
   containerCredentials,
@@ -77,7 +78,7 @@ export const sections = {
     firewallMonitor: commandArgv,
     timeout: duration,
   }),
-  listenCheck: z.strictObject({ procNet: absolutePath }),
+  listenCheck: z.strictObject({ procNet: procNetPath }),
   sources: z.record(name, z.discriminatedUnion('kind', [containerIniValue, containerFile, containersSource])),
   resources: z.array(resource),
 };

@@ -97,6 +97,21 @@ describe('FileLine overlap (property): when no colliding line is found, two File
   });
 });
 
+describe('listenCheck.procNet: the proc root and the network namespace both in the path', () => {
+  // `/proc/net` once made the holder walk read `/`: every value that cannot name both is refused.
+  for (const value of ['/proc/net', '/proc/1/net/', '/1/net', '/proc/0/net', '/proc/1/../1/net', '/proc/./1/net', 'proc/1/net', '/proc/1/net/tcp']) {
+    it(`refuses ${JSON.stringify(value)} naming the key`, () => {
+      const problems = problemsOf(`listenCheck: { procNet: '${value}' }\n`);
+      assert.ok(problems.some((p) => p.startsWith('listenCheck.procNet: ')), problems.join('\n'));
+    });
+  }
+  it('accepts /proc/1/net, /proc/self/net and a proc mounted elsewhere', () => {
+    for (const value of ['/proc/1/net', '/proc/self/net', '/host/proc/1/net']) {
+      assert.equal(loadConfig(file(`listenCheck: { procNet: ${value} }\n`)).listenCheck.procNet, value);
+    }
+  });
+});
+
 describe('refused: durations that timers cannot hold', () => {
   it('resyncInterval above 24h; 24h is fine', () => {
     assert.ok(problemsOf('timing: { resyncInterval: 25h }\n').some((p) => p.startsWith('timing.resyncInterval: must be at most 24h')));

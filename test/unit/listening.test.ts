@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { FileSystem } from '../../src/host/file-system';
-import { checkListening, listeningCondition } from '../../src/resources/systemd-socket-port/listening';
+import { HolderMemo, checkListening, listeningCondition } from '../../src/resources/systemd-socket-port/listening';
 import { planSocket, type SocketState } from '../../src/resources/systemd-socket-port/plan-socket';
+import type { RunningSocket } from '../../src/resources/systemd-socket-port/running-state';
 
 const L = (address: string, port: number, inode: string) => ({ address, port, inode });
 
@@ -78,5 +79,40 @@ describe('planSocket with the Listening condition', () => {
   it('NotListening does not block the restart', () => {
     const state: SocketState = { unit, dropIns: [], listening: listeningCondition(9000, [], []) };
     assert.equal(planSocket(9000, state, settings, { retryCommands: false }).commands.length, 3);
+  });
+});
+
+describe('Listening with systemd’s word and the memo of the /proc walk', () => {
+  const active: RunningSocket = { needDaemonReload: false, listenPorts: [9000], activeState: 'active' };
+  it('holders hidden, systemd says the socket unit is active on the port: True', () => {
+    const c = listeningCondition(9000, [L('::', 9000, '7')], [], { unit: 'cockpit.socket', running: active });
+    assert.deepEqual([c.status, c.reason], ['True', 'Listening']);
+    assert.match(c.message, /cockpit\.socket is active/);
+  });
+  const cases: [string, RunningSocket][] = [
+    ['failed', { ...active, activeState: 'failed' }],
+    ['on another port', { ...active, listenPorts: [9090] }],
+    ['unknown', { needDaemonReload: null, listenPorts: null, activeState: null }],
+  ];
+  for (const [name, running] of cases) {
+    it(`holders hidden, the socket unit ${name}: HolderUnknown`, () => {
+      assert.equal(listeningCondition(9000, [L('::', 9000, '7')], [], { unit: 'cockpit.socket', running }).reason, 'HolderUnknown');
+    });
+  }
+  it('a foreign holder seen wins over systemd’s word', () => {
+    const c = listeningCondition(9000, [L('::', 9000, '7')], [{ pid: 9, program: 'nc' }], { unit: 'cockpit.socket', running: active });
+    assert.equal(c.reason, 'PortInUse');
+  });
+  it('walks /proc again only when the listening sockets change', async () => {
+    const tcp = (inode: string): string => TCP.replace(' 777 ', ` ${inode} `);
+    const files: Record<string, string> = { '/proc/1/net/tcp': tcp('777'), '/proc/33/comm': 'python3\n', '/proc/44/comm': 'nginx\n' };
+    const links: Record<string, string> = { '/proc/33/fd/3': 'socket:[777]', '/proc/44/fd/5': 'socket:[888]' };
+    const memo = new HolderMemo();
+    const proc = fakeProc(files, links);
+    for (let i = 0; i < 3; i++) assert.match((await checkListening(proc, '/proc/1/net', 9000, { memo })).message, /python3/);
+    assert.equal(memo.walks, 1);
+    files['/proc/1/net/tcp'] = tcp('888');
+    assert.match((await checkListening(proc, '/proc/1/net', 9000, { memo })).message, /nginx \(pid 44\)/);
+    assert.equal(memo.walks, 2);
   });
 });

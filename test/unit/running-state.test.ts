@@ -17,13 +17,15 @@ const args = (commands: CommandStep[]): string[] => commands.map((c) => ('exec' 
 
 describe('parseShow (systemctl show -p NeedDaemonReload,Listen)', () => {
   const cases: [string, string, RunningSocket][] = [
-    ['nothing (a stand-in)', '', { needDaemonReload: null, listenPorts: null }],
-    ['reload needed, IPv6 any', 'NeedDaemonReload=yes\nListen=[::]:9090 (Stream)\n', { needDaemonReload: true, listenPorts: [9090] }],
-    ['in sync, two addresses one port', 'NeedDaemonReload=no\nListen=0.0.0.0:9000 (Stream)\nListen=[::]:9000 (Stream)\n', { needDaemonReload: false, listenPorts: [9000] }],
-    ['bare port', 'Listen=9000 (Stream)', { needDaemonReload: null, listenPorts: [9000] }],
-    ['unix socket and datagram ignored', 'Listen=/run/cockpit/sock (Stream)\nListen=[::]:53 (Datagram)\n', { needDaemonReload: null, listenPorts: null }],
-    ['garbage', 'NeedDaemonReload=maybe\nListen=[::]:99999 (Stream)\nListen=x', { needDaemonReload: null, listenPorts: null }],
-    ['CRLF', 'NeedDaemonReload=yes\r\n', { needDaemonReload: true, listenPorts: null }],
+    ['nothing (a stand-in)', '', { needDaemonReload: null, listenPorts: null, activeState: null }],
+    ['reload needed, IPv6 any', 'NeedDaemonReload=yes\nListen=[::]:9090 (Stream)\n', { needDaemonReload: true, listenPorts: [9090], activeState: null }],
+    ['in sync, two addresses one port', 'NeedDaemonReload=no\nListen=0.0.0.0:9000 (Stream)\nListen=[::]:9000 (Stream)\n', { needDaemonReload: false, listenPorts: [9000], activeState: null }],
+    ['bare port', 'Listen=9000 (Stream)', { needDaemonReload: null, listenPorts: [9000], activeState: null }],
+    ['unix socket and datagram ignored', 'Listen=/run/cockpit/sock (Stream)\nListen=[::]:53 (Datagram)\n', { needDaemonReload: null, listenPorts: null, activeState: null }],
+    ['garbage', 'NeedDaemonReload=maybe\nListen=[::]:99999 (Stream)\nListen=x', { needDaemonReload: null, listenPorts: null, activeState: null }],
+    ['active socket', 'NeedDaemonReload=no\nListen=[::]:9000 (Stream)\nActiveState=active\n', { needDaemonReload: false, listenPorts: [9000], activeState: 'active' }],
+    ['failed socket, hostile state ignored', 'ActiveState=failed\nActiveState=x y', { needDaemonReload: null, listenPorts: null, activeState: 'failed' }],
+    ['CRLF', 'NeedDaemonReload=yes\r\n', { needDaemonReload: true, listenPorts: null, activeState: null }],
   ];
   for (const [name, stdout, expected] of cases) it(name, () => assert.deepEqual(parseShow(stdout), expected));
 });
@@ -31,19 +33,19 @@ describe('parseShow (systemctl show -p NeedDaemonReload,Listen)', () => {
 describe('planSocket with the running state', () => {
   it('files right, nothing known: nothing to do', () => {
     assert.deepEqual(planSocket(9000, inSync(), settings, { retryCommands: false }).commands, []);
-    assert.deepEqual(planSocket(9000, inSync({ needDaemonReload: null, listenPorts: null }), settings, { retryCommands: false }).commands, []);
+    assert.deepEqual(planSocket(9000, inSync({ needDaemonReload: null, listenPorts: null, activeState: null }), settings, { retryCommands: false }).commands, []);
   });
   it('NeedDaemonReload=yes: daemon-reload and the restarts', () => {
-    const plan = planSocket(9000, inSync({ needDaemonReload: true, listenPorts: [9000] }), settings, { retryCommands: false });
+    const plan = planSocket(9000, inSync({ needDaemonReload: true, listenPorts: [9000], activeState: null }), settings, { retryCommands: false });
     assert.deepEqual(args(plan.commands), ['daemon-reload', 'restart cockpit.socket', 'try-restart cockpit.service']);
     assert.deepEqual(plan.changes, []);
   });
   it('loaded but still listening on the old port: the restarts only', () => {
-    const plan = planSocket(9000, inSync({ needDaemonReload: false, listenPorts: [9090] }), settings, { retryCommands: false });
+    const plan = planSocket(9000, inSync({ needDaemonReload: false, listenPorts: [9090], activeState: null }), settings, { retryCommands: false });
     assert.deepEqual(args(plan.commands), ['restart cockpit.socket', 'try-restart cockpit.service']);
   });
   it('loaded and listening on the desired port: in sync', () => {
-    assert.deepEqual(planSocket(9000, inSync({ needDaemonReload: false, listenPorts: [9000] }), settings, { retryCommands: false }).commands, []);
+    assert.deepEqual(planSocket(9000, inSync({ needDaemonReload: false, listenPorts: [9000], activeState: null }), settings, { retryCommands: false }).commands, []);
   });
 });
 
@@ -55,11 +57,11 @@ describe('systemctlShow', () => {
   const commands = { prefix: ['nsenter', '-t', '1', '--'], systemctl: ['systemctl'], firewallCmd: ['firewall-cmd'], timeoutMs: 1000 };
   it('asks through commands.prefix and commands.systemctl', async () => {
     const r = runner({ kind: 'exited', exitCode: 0, stdout: 'NeedDaemonReload=yes\n', stderr: '' });
-    assert.deepEqual(await systemctlShow(r, commands)('cockpit.socket'), { needDaemonReload: true, listenPorts: null });
-    assert.deepEqual(r.argv, [['nsenter', '-t', '1', '--', 'systemctl', 'show', '-p', 'NeedDaemonReload,Listen', 'cockpit.socket']]);
+    assert.deepEqual(await systemctlShow(r, commands)('cockpit.socket'), { needDaemonReload: true, listenPorts: null, activeState: null });
+    assert.deepEqual(r.argv, [['nsenter', '-t', '1', '--', 'systemctl', 'show', '-p', 'NeedDaemonReload,Listen,ActiveState', 'cockpit.socket']]);
   });
   it('a failure of any kind is unknown', async () => {
-    const unknown = { needDaemonReload: null, listenPorts: null };
+    const unknown = { needDaemonReload: null, listenPorts: null, activeState: null };
     for (const result of [
       { kind: 'exited', exitCode: 1, stdout: 'NeedDaemonReload=yes', stderr: '' },
       { kind: 'not-found', message: 'ENOENT' },

@@ -3,6 +3,7 @@ import { describeError } from '../../core/errors';
 import type { FileSystem } from '../../host/file-system';
 import type { ExtraCondition } from '../plan';
 import { parseProcNetTcp, type TcpListener } from './proc-net-tcp';
+import type { RunningSocket } from './running-state';
 
 /** A process holding a listening socket. */
 export interface PortHolder {
@@ -26,8 +27,18 @@ function isExpectedHolder(program: string): boolean {
   return program === 'systemd' || program.startsWith('cockpit');
 }
 
-/** Pure: the condition for `port` from the listeners and the processes found holding them. */
-export function listeningCondition(port: number, listeners: readonly TcpListener[], holders: readonly PortHolder[]): ListeningCondition {
+/** What systemd says about the socket unit: it holds `port` when the unit is active and lists it. */
+export interface SystemdListen {
+  unit: string;
+  running: RunningSocket;
+}
+
+/**
+ * Pure: the condition for `port` from the listeners and the processes found holding them. When
+ * /proc hides every holder (another user's process without CAP_SYS_PTRACE, another PID namespace),
+ * systemd's word that its socket unit is active and listens on the port makes it True.
+ */
+export function listeningCondition(port: number, listeners: readonly TcpListener[], holders: readonly PortHolder[], systemd?: SystemdListen): ListeningCondition {
   const mine = listeners.filter((l) => l.port === port);
   if (mine.length === 0) return { type: 'Listening', status: 'False', reason: 'NotListening', message: `nothing listens on TCP port ${port}` };
   const where = [...new Set(mine.map((l) => l.address))].join(', ');
@@ -37,6 +48,10 @@ export function listeningCondition(port: number, listeners: readonly TcpListener
     return { type: 'Listening', status: 'False', reason: 'PortInUse', message: `TCP port ${port} is held by ${names}, not by systemd or cockpit` };
   }
   if (holders.length === 0) {
+    const running = systemd?.running;
+    if (running?.activeState === 'active' && running.listenPorts?.includes(port)) {
+      return { type: 'Listening', status: 'True', reason: 'Listening', message: `TCP port ${port} listening on ${where} (systemd: ${systemd?.unit ?? ''} is active on it)` };
+    }
     // Hidden from us (ProtectProc=, another PID namespace): listening, but maybe not Cockpit.
     return { type: 'Listening', status: 'Unknown', reason: 'HolderUnknown', message: `TCP port ${port} listening on ${where}, held by no process visible in /proc` };
   }
@@ -45,11 +60,38 @@ export function listeningCondition(port: number, listeners: readonly TcpListener
 }
 
 /**
- * Reads `<procNet>/tcp` and `tcp6` (the host's network namespace with the default `/proc/1/net`)
- * and, when something listens on `port`, which processes hold those sockets (the walk of
- * `<procNet>/../../<pid>/fd`, i.e. `/proc/*\/fd`, stops once all are found).
+ * The holders found by the last walk of /proc, for the listening sockets they were found for: a
+ * pass whose listeners on the port are the same sockets (inodes) reuses them instead of walking
+ * every process's descriptors again. A new socket (a restart, a foreign listener) is a new inode.
  */
-export async function checkListening(files: FileSystem, procNet: string, port: number): Promise<ListeningCondition> {
+export class HolderMemo {
+  private key = '';
+  private holders: PortHolder[] = [];
+  /** How many walks of /proc were made (for tests). */
+  walks = 0;
+
+  async holdersOf(key: string, walk: () => Promise<PortHolder[]>): Promise<PortHolder[]> {
+    if (key !== this.key) {
+      this.walks += 1;
+      this.holders = await walk();
+      this.key = key;
+    }
+    return this.holders;
+  }
+}
+
+/**
+ * Reads `<procNet>/tcp` and `tcp6` (the host's network namespace with the default `/proc/1/net`;
+ * the configuration only accepts `<proc root>/<pid>/net`) and, when something listens on `port`,
+ * which processes hold those sockets: the walk of `<proc root>/<pid>/fd` stops once all are found,
+ * and is skipped when `memo` holds a walk for the same sockets.
+ */
+export async function checkListening(
+  files: FileSystem,
+  procNet: string,
+  port: number,
+  options: { systemd?: SystemdListen; memo?: HolderMemo } = {},
+): Promise<ListeningCondition> {
   let listeners: TcpListener[];
   try {
     const v4 = await files.readFile(join(procNet, 'tcp'));
@@ -60,8 +102,10 @@ export async function checkListening(files: FileSystem, procNet: string, port: n
     return failed(describeError(error));
   }
   const inodes = new Set(listeners.filter((l) => l.port === port).map((l) => l.inode));
-  const holders = inodes.size === 0 ? [] : await findHolders(files, dirname(dirname(procNet)), inodes);
-  return listeningCondition(port, listeners, holders);
+  const walk = (): Promise<PortHolder[]> => findHolders(files, dirname(dirname(procNet)), inodes);
+  const key = `${port} ${[...inodes].sort().join(' ')}`;
+  const holders = inodes.size === 0 ? [] : options.memo ? await options.memo.holdersOf(key, walk) : await walk();
+  return listeningCondition(port, listeners, holders, options.systemd);
 }
 
 function failed(message: string): ListeningCondition {

@@ -5,7 +5,7 @@ import { MAX_TEXT_FILE_BYTES, type FileSystem } from '../../host/file-system';
 import { observedValue, type Observation, type Plan, type PlanOptions } from '../plan';
 import type { Resource } from '../resource';
 import { formatListen, listenPorts } from './listen-stream';
-import { checkListening, type ListeningCondition } from './listening';
+import { HolderMemo, checkListening, type ListeningCondition } from './listening';
 import type { RunningStateQuery } from './running-state';
 import { compareNames, effectiveOf, planSocket, type SocketSettings, type SocketState, type UnitText } from './plan-socket';
 import type { SystemdSocketPortSpec } from '../../config/kind-specs';
@@ -26,6 +26,8 @@ export class SystemdSocketPort implements Resource<SocketState> {
   readonly kind = 'SystemdSocketPort';
   readonly source: string;
   private readonly settings: SocketSettings;
+  /** The last walk of /proc for the port's holders, reused while the listening sockets stay the same. */
+  private readonly holders = new HolderMemo();
 
   constructor(
     private readonly spec: SystemdSocketPortSpec,
@@ -58,7 +60,9 @@ export class SystemdSocketPort implements Resource<SocketState> {
     const state: SocketState = { unit: unitText === null ? null : { path: this.spec.unitPath, text: bytesToText(unitText) }, dropIns };
     if (this.running && state.unit) state.running = await this.running(this.spec.unit);
     // Without a known port there is nothing to check; say so rather than drop the condition.
-    const listening = typeof desired === 'number' ? await checkListening(this.files, this.listenCheck.procNet, desired) : PORT_UNKNOWN;
+    const systemd = state.running ? { unit: this.spec.unit, running: state.running } : undefined;
+    const listening =
+      typeof desired === 'number' ? await checkListening(this.files, this.listenCheck.procNet, desired, { systemd, memo: this.holders }) : PORT_UNKNOWN;
     if (typeof desired === 'number') state.listening = listening;
     const listen = effectiveOf(state);
     return {
