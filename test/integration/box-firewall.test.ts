@@ -7,9 +7,9 @@ import { assertDocker } from '../support/docker-required';
 
 /**
  * PublishedPortFirewall end to end in the real-host box: its dockerd (iptables), its firewalld,
- * real packets between containers of the box's own networks (subnets of 198.18.0.0/15), the
- * controller under the shipped unit plus the drop-in the kind needs. Every probe is one bounded
- * HTTP GET (nc -w 3) from a client container with a fixed source address.
+ * real packets from two client network namespaces inside the box (198.18.9.5 and 198.18.10.5, on
+ * veths: subnets of 198.18.0.0/15) to published ports of its containers, the controller under the
+ * shipped unit plus the drop-in the kind needs. Every probe is one bounded HTTP GET (nc -w 3).
  */
 
 const WAIT_MS = 60_000;
@@ -25,15 +25,20 @@ const SERVE = "mkdir -p /www && echo ok > /www/index.html && exec busybox httpd 
 
 describe('PublishedPortFirewall in the real-host box', { timeout: 30 * 60_000 }, () => {
   let box: Box | undefined;
-  let gateway = '';
   const b = (): Box => {
     if (box === undefined) throw new Error('no box (before failed)');
     return box;
   };
-  /** One bounded GET (busybox nc, 3 s) of a published port on the box's docker0 address, from a client container. */
-  const reaches = async (client: string, port: number): Promise<boolean> => {
-    const probe = `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | busybox nc -w 3 ${gateway} ${port}`;
-    return / 200 OK/.test((await b().exec(['docker', 'exec', client, 'sh', '-c', probe], { timeoutMs: 20_000 })).stdout);
+  /**
+   * One bounded GET (busybox nc, 3 s) of a published port, from a client network namespace of the
+   * box attached by a veth (198.18.9.5 allowed, 198.18.10.5 not) to the box's address on it: as
+   * from another host. (Clients in containers of the box's own networks would not do: Docker
+   * sends their connections to published ports through docker-proxy, never through FORWARD.)
+   */
+  const reaches = async (client: 'allowed' | 'denied', port: number): Promise<boolean> => {
+    const n = client === 'allowed' ? 9 : 10;
+    const probe = `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | ip netns exec fwc${n} busybox nc -w 3 198.18.${n}.1 ${port}`;
+    return / 200 OK/.test((await b().exec(['sh', '-c', probe], { timeoutMs: 20_000 })).stdout);
   };
   /** The policy holds: the allowed client reaches web, the other does not; `open` (labelled) takes both; `evil` (bad label) only the allowed one. */
   const enforced = async (): Promise<boolean> =>
@@ -44,16 +49,18 @@ describe('PublishedPortFirewall in the real-host box', { timeout: 30 * 60_000 },
     box = await bootBox({ log: (line) => console.log(line) });
     await loadBusyboxIntoBox(b());
     const run = (args: string[]): Promise<string> => b().run(['docker', ...args], { timeoutMs: 60_000 });
-    await run(['network', 'create', '--subnet', '198.18.9.0/24', 'fw-allowed']);
-    await run(['network', 'create', '--subnet', '198.18.10.0/24', 'fw-denied']);
+    // Two client namespaces, each on a veth whose box end is in firewalld's trusted zone (permanent, so reloads keep it).
+    for (const n of [9, 10]) {
+      await b().sh(
+        `ip netns add fwc${n} && ip link add fwh${n} type veth peer name fwc${n} && ip link set fwc${n} netns fwc${n} && ` +
+          `ip addr add 198.18.${n}.1/24 dev fwh${n} && ip link set fwh${n} up && ip netns exec fwc${n} ip addr add 198.18.${n}.5/24 dev fwc${n} && ` +
+          `ip netns exec fwc${n} ip link set fwc${n} up && ip netns exec fwc${n} ip link set lo up && ip netns exec fwc${n} ip route add default via 198.18.${n}.1 && ` +
+          `firewall-cmd -q --zone=trusted --add-interface=fwh${n} && firewall-cmd -q --permanent --zone=trusted --add-interface=fwh${n}`,
+      );
+    }
     await run(['run', '-d', '--name', 'web', '--restart', 'always', '-p', '8080:8080', BUSYBOX_IMAGE, 'sh', '-c', SERVE]);
     await run(['run', '-d', '--name', 'open', '--restart', 'always', '-p', '8081:8080', '--label', 'reconcile.firewall.allow-from=198.18.10.0/24', BUSYBOX_IMAGE, 'sh', '-c', SERVE]);
     await run(['run', '-d', '--name', 'evil', '--restart', 'always', '-p', '8082:8080', '--label', 'reconcile.firewall.allow-from=198.18.10.0/24 -j ACCEPT', BUSYBOX_IMAGE, 'sh', '-c', SERVE]);
-    await run(['run', '-d', '--name', 'allowed', '--restart', 'always', '--network', 'fw-allowed', '--ip', '198.18.9.5', BUSYBOX_IMAGE]);
-    await run(['run', '-d', '--name', 'denied', '--restart', 'always', '--network', 'fw-denied', '--ip', '198.18.10.5', BUSYBOX_IMAGE]);
-    // docker0's own address (the default bridge's inspect leaves its gateway out).
-    gateway = /inet (\d+\.\d+\.\d+\.\d+)\//.exec(await b().run(['ip', '-4', '-o', 'addr', 'show', 'docker0']))?.[1] ?? '';
-    assert.match(gateway, /^\d+\.\d+\.\d+\.\d+$/);
     await installProject(b(), { config: CONFIG, start: false });
     await b().writeFile('/etc/systemd/system/reconciler.service.d/firewall.conf', DROP_IN);
     await b().run(['systemctl', 'daemon-reload']);
@@ -75,12 +82,21 @@ describe('PublishedPortFirewall in the real-host box', { timeout: 30 * 60_000 },
     assert.match(resource?.conditions.find((c) => c.type === 'Ports/web')?.message ?? '', /8080->8080\/tcp from 198\.18\.9\.0\/24/);
   });
 
+  it('a container re-created with a new address is guarded at its new address', async () => {
+    await b().run(['docker', 'rm', '-f', 'web']);
+    await b().run(['docker', 'run', '-d', '--name', 'spacer', BUSYBOX_IMAGE]); // takes web's old address
+    await b().run(['docker', 'run', '-d', '--name', 'web', '--restart', 'always', '-p', '8080:8080', BUSYBOX_IMAGE, 'sh', '-c', SERVE]);
+    await eventually('enforced at the new address', enforced, WAIT_MS);
+  });
+
   const breakers: [string, (box: Box) => Promise<unknown>][] = [
-    ['firewall-cmd --reload', (x) => x.run(['firewall-cmd', '--reload'], { timeoutMs: 60_000 })],
     ['the jump deleted by hand', (x) => x.run(['iptables', '-D', 'DOCKER-USER', '-j', 'RECONCILE-PUBLISHED'])],
     ['a duplicate ACCEPT rule inserted by hand', (x) => x.run(['iptables', '-I', 'RECONCILE-PUBLISHED', '1', '-j', 'ACCEPT'])],
     ['systemctl restart docker', (x) => x.run(['systemctl', 'restart', 'docker'], { timeoutMs: 180_000 })],
     ['the controller killed (and restarted by systemd)', (x) => x.run(['systemctl', 'kill', '-s', 'KILL', RECONCILER_UNIT])],
+    // Last: once (a reload before any container was started) Docker 20.10 re-created FORWARD with
+    // its jump to DOCKER-USER last (docs/resource-kinds.md, "Known gap"); should that recur, the others still ran.
+    ['firewall-cmd --reload', (x) => x.run(['firewall-cmd', '--reload'], { timeoutMs: 60_000 })],
   ];
   for (const [what, breakIt] of breakers) {
     it(`enforced again after ${what}`, async () => {
@@ -92,10 +108,4 @@ describe('PublishedPortFirewall in the real-host box', { timeout: 30 * 60_000 },
     });
   }
 
-  it('a container re-created with a new address is guarded at its new address', async () => {
-    await b().run(['docker', 'rm', '-f', 'web']);
-    await b().run(['docker', 'run', '-d', '--name', 'spacer', BUSYBOX_IMAGE]); // takes web's old address
-    await b().run(['docker', 'run', '-d', '--name', 'web', '--restart', 'always', '-p', '8080:8080', BUSYBOX_IMAGE, 'sh', '-c', SERVE]);
-    await eventually('enforced at the new address', enforced, WAIT_MS);
-  });
 });
