@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import { importDirection } from './scripts/lint/import-direction.mjs';
+import { noPrototypeLookup } from './scripts/lint/no-prototype-lookup.mjs';
 
 // ---------------------------------------------------------------------------------------------
 // The layer table: one row per folder (or single file), the roles it may import, who may do I/O.
@@ -83,6 +84,39 @@ export default tseslint.config(
     files: ['**/*.ts'],
     // `_name` marks a parameter an interface requires but this implementation ignores (as in tsc).
     rules: { '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }] },
+  },
+  {
+    // No lookup by a user-chosen name can reach Object.prototype (scripts/lint/no-prototype-lookup.mjs).
+    files: ['src/**/*.ts'],
+    plugins: { proto: { rules: { 'no-prototype-lookup': noPrototypeLookup } } },
+    rules: { 'proto/no-prototype-lookup': 'error' },
+  },
+  {
+    // Confinement as a type (src/host/file-system.ts): a write or removal takes a HostPath or a
+    // ConfinedPath, never a string. A HostPath may be made only where a path comes from the
+    // configuration, so no path a container controls (a volume's content, a listing, the pending
+    // record) can be turned into one and written unconfined; and neither brand may be cast.
+    files: ['src/**/*.ts'],
+    ignores: [
+      'src/host/file-system.ts',
+      'src/app/**', 'src/cli/**', 'src/config/**', 'src/status/**',
+      // the record's own path: `<status file>.pending.json`
+      'src/controller/pending-commands.ts',
+      // a location's explicit `path:` (a volume's is a ConfinedPath)
+      'src/files/locate.ts', 'src/files/container-volume-file.ts',
+      // unitPath / dropInDir, the service `files`, an IniValue's `path`
+      'src/resources/systemd-socket-port/**', 'src/resources/firewalld-service-port/**', 'src/resources/ini-value/**',
+    ],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{ group: ['**/host/file-system'], importNames: ['hostPath'], message: 'a HostPath is made only from the configuration (see eslint.config.mjs); inside a volume or a mirrored tree use ConfinedPath' }] }],
+    },
+  },
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/host/file-system.ts'],
+    rules: {
+      'no-restricted-syntax': ['error', { selector: "TSAsExpression > TSTypeReference[typeName.name=/^(HostPath|ConfinedPath)$/]", message: 'HostPath and ConfinedPath are made by hostPath() and ConfinedPath.inside(), never cast' }],
+    },
   },
   {
     // Validators that reject control characters name them in a character class on purpose.

@@ -6,6 +6,9 @@
 #                                          production node_modules installed from package-lock.json
 #   /usr/local/bin/reconcile               -> /opt/reconciler/dist/cli.js (on the PATH)
 #   /etc/systemd/system/reconciler.service the unit (its Documentation= is /opt/reconciler/docs/)
+#   /etc/systemd/system/reconciler.service.d/node.conf
+#                                          only when `node` on the PATH is not /usr/bin/node:
+#                                          ExecStart= with the node this script found and checked
 #   /etc/reconciler/config.yaml            deploy/config.example.yaml, only when there is none yet
 #
 # Usage: deploy/install.sh [--root DIR] [--tarball FILE]
@@ -63,6 +66,20 @@ ln -sfn ../../../opt/reconciler/dist/cli.js "$root/usr/local/bin/reconcile"
 
 install -D -m 0644 "$prefix/deploy/reconciler.service" "$root/etc/systemd/system/reconciler.service"
 install -d -m 0750 "$root/etc/reconciler"
+# The unit runs /usr/bin/node; a node found elsewhere (/usr/local/bin, nvm, a tarball) gets a
+# drop-in with its resolved path, so that the service runs the node checked above.
+node_bin="$(readlink -f "$(command -v node)")"
+dropin_dir="$root/etc/systemd/system/reconciler.service.d"
+if [ "$node_bin" = "$(readlink -f /usr/bin/node 2>/dev/null || true)" ]; then
+  rm -f "$dropin_dir/node.conf"
+else
+  case "$node_bin" in *[[:space:]#%\\]*) die "cannot write a unit for node at $node_bin (spaces or #, %, \\ in its path)" ;; esac
+  install -d -m 0755 "$dropin_dir"
+  { printf '# Written by deploy/install.sh: the node it found on the PATH.\n[Service]\nExecStart=\n'
+    sed -n "s#^ExecStart=/usr/bin/node #ExecStart=$node_bin #p" "$prefix/deploy/reconciler.service"; } >"$dropin_dir/node.conf"
+  chmod 0644 "$dropin_dir/node.conf"
+  echo "node is $node_bin: the unit runs it ($dropin_dir/node.conf)"
+fi
 if [ ! -e "$root/etc/reconciler/config.yaml" ]; then
   install -m 0640 "$prefix/deploy/config.example.yaml" "$root/etc/reconciler/config.yaml"
 fi

@@ -5,7 +5,10 @@ import { join } from 'node:path';
 export const CLI = join(__dirname, '..', 'dist', 'cli.js');
 
 export interface CliRun {
+  /** The exit code; -1 when a signal ended the process. */
   code: number;
+  /** The signal that ended the process: SIGKILL when `timeoutMs` ran out (the program itself never uses SIGKILL). */
+  signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
 }
@@ -16,10 +19,10 @@ export function runCli(args: readonly string[], options: { env?: NodeJS.ProcessE
     execFile(
       process.execPath,
       [CLI, ...args],
-      { encoding: 'utf8', timeout: options.timeoutMs ?? 60_000, env: { ...process.env, ...options.env } },
+      { encoding: 'utf8', timeout: options.timeoutMs ?? 60_000, killSignal: 'SIGKILL', env: { ...process.env, ...options.env } },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-        resolve({ code, stdout, stderr });
+        resolve({ code, signal: error?.signal ?? null, stdout, stderr });
       },
     );
   });

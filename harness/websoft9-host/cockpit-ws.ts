@@ -160,7 +160,7 @@ export interface HttpAnswer {
 }
 
 /** `GET http://127.0.0.1:port/` with a short timeout; null on refusal, reset or timeout. */
-export function httpGet(port: number, timeoutMs = 2000): Promise<HttpAnswer | null> {
+export function httpGet(port: number, timeoutMs = 10_000): Promise<HttpAnswer | null> {
   return new Promise((resolve) => {
     const req = request({ host: '127.0.0.1', port, path: '/', method: 'GET', agent: false, timeout: timeoutMs }, (res) => {
       let body = '';

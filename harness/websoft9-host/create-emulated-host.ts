@@ -70,7 +70,7 @@ export async function createEmulatedHost(options: EmulatedHostOptions = {}): Pro
     }
   };
 
-  const waitHealth = async (status: HealthStatus, timeoutMs = 20_000): Promise<void> => {
+  const waitHealth = async (status: HealthStatus, timeoutMs = 60_000): Promise<void> => {
     if (!withHealth) throw new Error('waitHealth() needs createEmulatedHost({ health: true })');
     let last: string | null = null;
     await waitFor(
@@ -100,7 +100,7 @@ export async function createEmulatedHost(options: EmulatedHostOptions = {}): Pro
   const startApphub = async (): Promise<void> => {
     if ((await inspect('{{.Id}}')) === null) await runContainer();
     else await docker(['start', containerName]);
-    await waitFor(() => 'running', async () => (await inspect('{{.State.Running}}')) === 'true', 20_000);
+    await waitFor(() => 'running', async () => (await inspect('{{.State.Running}}')) === 'true', 60_000);
   };
 
   const setIni = async (text: string, writeOptions: { inPlace?: boolean } = {}): Promise<void> => {

@@ -1,11 +1,13 @@
 import type { Stats } from 'node:fs';
 import { constants } from 'node:fs';
-import { lstat, mkdir, open, readdir, readlink, unlink, type FileHandle } from 'node:fs/promises';
+import { lstat, mkdir, open, readlink, unlink, type FileHandle } from 'node:fs/promises';
 import { isAbsolute, join, relative } from 'node:path';
 import { FileError } from '../core/errors';
 import { unsafePath, type LinkPolicy, type TreeEntry } from '../host/file-system';
 import { isMissing, notRegular, readOpened, READ_FLAGS } from './bounded-read';
 import { replaceIn, syncHandle } from './atomic-write';
+import { readDirBounded, treeBudget } from './bounded-dir';
+import type { Budget } from '../core/budget';
 
 /**
  * Paths confined to a root, without openat(2): Node has none, so every step is taken relative to
@@ -192,13 +194,14 @@ export async function listTreeWithin(root: string, dir: string, policy: LinkPoli
   const walked = await walk(root, dir, policy, { wantDir: true });
   return withWalk(walked, null, async (w) => {
     const entries: TreeEntry[] = [];
-    await listOpened(w.dir, '', entries);
+    await listOpened(w.dir, '', entries, w.shown, treeBudget(w.shown));
     return entries;
   });
 }
 
-async function listOpened(dir: FileHandle, prefix: string, into: TreeEntry[]): Promise<void> {
-  for (const name of (await readdir(dirPath(dir))).sort()) {
+/** Entries are counted (bounded-dir): past a directory's or the tree's cap, TOO_LARGE. */
+async function listOpened(dir: FileHandle, prefix: string, into: TreeEntry[], shown: string, budget: Budget): Promise<void> {
+  for (const name of await readDirBounded(dirPath(dir), join(shown, prefix), budget)) {
     const rel = prefix === '' ? name : `${prefix}/${name}`;
     const info = await lstatOrNull(at(dir, name));
     if (info === null) continue; // removed while listing
@@ -209,7 +212,7 @@ async function listOpened(dir: FileHandle, prefix: string, into: TreeEntry[]): P
         continue;
       }
       try {
-        await listOpened(sub, rel, into);
+        await listOpened(sub, rel, into, shown, budget);
       } finally {
         await sub.close();
       }

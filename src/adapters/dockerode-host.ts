@@ -1,10 +1,12 @@
-import { PassThrough, type Readable } from 'node:stream';
+import { PassThrough, type Duplex, type Readable } from 'node:stream';
 import Docker from 'dockerode';
 import { DockerError } from '../core/errors';
 import type { CommandResult, RunOptions } from '../host/command-runner';
 import type { ContainerInfo, DockerHost, EventFilter } from '../host/docker-host';
 import type { ContainerListing, ContainerQuery } from '../host/container-listing';
 import { listContainers } from './list-containers';
+import { OutputCollector } from './bounded-stream';
+import { killExecProcess } from './exec-process';
 import { readFirstTarFile } from './read-tar-file';
 
 const REQUEST_TIMEOUT_MS = 10_000;
@@ -99,39 +101,69 @@ export class DockerodeHost implements DockerHost {
     }
   }
 
+  /**
+   * A command in a container, bounded like a host command: its output (stdout and stderr
+   * together, OutputCollector) and its time. Past either, or when the pass is abandoned, the
+   * exec's processes are killed (killExecProcess) and its stream destroyed, so nothing it does
+   * keeps the pass, or the process, waiting.
+   */
   async exec(container: string, argv: readonly string[], options: RunOptions): Promise<CommandResult> {
-    const signal = AbortSignal.timeout(options.timeoutMs);
+    if (options.signal?.aborted) return { kind: 'failed', message: 'killed: the pass was abandoned' };
+    const timeout = AbortSignal.timeout(options.timeoutMs);
+    const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
     let exec: Docker.Exec;
-    let stream: NodeJS.ReadableStream;
+    let stream: Duplex;
     try {
       exec = await this.docker.getContainer(container).exec({ Cmd: [...argv], AttachStdout: true, AttachStderr: true });
-      stream = (await exec.start({ hijack: true, stdin: false, abortSignal: signal })) as NodeJS.ReadableStream;
+      stream = (await exec.start({ hijack: true, stdin: false, abortSignal: signal })) as Duplex;
     } catch (error) {
       const e = error as ModemError;
       if (e.statusCode === 404 || e.statusCode === 409) return { kind: 'failed', message: `container ${container} is not running` };
+      if (timeout.aborted) return { kind: 'timed-out', timeoutMs: options.timeoutMs, stderr: '' };
       return { kind: 'failed', message: translate(`exec in ${container}`, error).message };
     }
     const stdout = new PassThrough();
     const stderr = new PassThrough();
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    stdout.on('data', (c: Buffer) => out.push(c));
-    stderr.on('data', (c: Buffer) => err.push(c));
+    let stop: (why: Error) => void = () => undefined;
+    const stopped = new Promise<never>((_, reject) => (stop = reject));
+    stopped.catch(() => undefined); // only ever raced
+    const output = new OutputCollector(`output of docker exec in ${container}`, (error) => stop(error));
+    output.attach(stdout, stderr);
     this.docker.modem.demuxStream(stream, stdout, stderr);
+    const onAbort = (): void => stop(new Error('aborted'));
+    signal.addEventListener('abort', onAbort, { once: true });
     try {
-      await new Promise<void>((resolve, reject) => {
-        stream.on('end', resolve);
-        stream.on('close', resolve);
-        stream.on('error', reject);
-        signal.addEventListener('abort', () => reject(new Error('timeout')), { once: true });
-      });
+      await Promise.race([
+        stopped,
+        new Promise<void>((resolve, reject) => {
+          stream.on('end', resolve);
+          stream.on('close', resolve);
+          stream.on('error', reject);
+        }),
+      ]);
       const info = await exec.inspect({ abortSignal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
-      const stderrText = Buffer.concat(err).toString('utf8');
       if (info.ExitCode === null || info.ExitCode === undefined) return { kind: 'failed', message: 'exec did not report an exit code' };
-      return { kind: 'exited', exitCode: info.ExitCode, stdout: Buffer.concat(out).toString('utf8'), stderr: stderrText };
+      return { kind: 'exited', exitCode: info.ExitCode, stdout: output.stdout(), stderr: output.stderr() };
     } catch {
-      if (signal.aborted) return { kind: 'timed-out', timeoutMs: options.timeoutMs, stderr: Buffer.concat(err).toString('utf8') };
+      await this.killExec(container, exec);
+      if (output.overflow) return { kind: 'failed', message: `${output.overflow.message}; killed` };
+      if (options.signal?.aborted) return { kind: 'failed', message: 'killed: the pass was abandoned' };
+      if (timeout.aborted) return { kind: 'timed-out', timeoutMs: options.timeoutMs, stderr: output.stderr() };
       return { kind: 'failed', message: `exec in ${container} was interrupted` };
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      stream.destroy();
+    }
+  }
+
+  /** The Docker API cannot stop an exec: its processes are killed by pid (see killExecProcess). */
+  private async killExec(container: string, exec: Docker.Exec): Promise<void> {
+    const limit = { abortSignal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) };
+    try {
+      const [info, owner] = await Promise.all([exec.inspect(limit), this.docker.getContainer(container).inspect(limit)]);
+      if (info.Running) await killExecProcess(info.Pid, owner.State.Pid);
+    } catch {
+      // The container is gone, or the daemon does not answer: its stream is closed all the same.
     }
   }
 
@@ -143,7 +175,7 @@ export class DockerodeHost implements DockerHost {
       if ((error as ModemError).statusCode === 404) return null;
       throw translate(`read ${path} in container ${container}`, error);
     }
-    const entry = await readFirstTarFile(archive as Readable, maxBytes);
+    const entry = await readFirstTarFile(archive as Readable, maxBytes, `archive of ${container}:${path}`);
     if (entry.kind === 'too-large') throw new DockerError('FILE_TOO_LARGE', `${container}:${path} is larger than ${maxBytes} bytes`);
     if (entry.kind === 'not-a-file') throw new DockerError('NOT_A_FILE', `${container}:${path} is not a regular file (${entry.type})`);
     return entry.data;

@@ -49,7 +49,7 @@ function labelsOf(raw: Record<string, unknown>, problems: string[]): Record<stri
     } else if (Buffer.byteLength(value) > LISTING_LIMITS.labelValueBytes) {
       problems.push(`label ${key}: value longer than ${LISTING_LIMITS.labelValueBytes} bytes`);
     } else {
-      labels[key] = value;
+      Object.defineProperty(labels, key, { value, enumerable: true, writable: true });
     }
   }
   return labels;

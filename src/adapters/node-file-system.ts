@@ -1,9 +1,10 @@
 import { lstat, readdir, readlink, realpath, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FileError } from '../core/errors';
-import { DEFAULT_MAX_READ_BYTES, type FileSystem, type ReadOptions, type TreeEntry, type TreeOptions, type WriteOptions } from '../host/file-system';
+import { ConfinedPath, DEFAULT_MAX_READ_BYTES, type FilePath, type FileSystem, type ReadOptions, type TreeEntry, type TreeOptions, type WriteOptions } from '../host/file-system';
 import { atomicWrite } from './atomic-write';
 import { readHostFile } from './bounded-read';
+import { readDirBounded, treeBudget } from './bounded-dir';
 import { listTreeWithin, readWithin, removeWithin, writeWithin, type RaceHook } from './confined-files';
 
 function isCode(error: unknown, ...codes: string[]): boolean {
@@ -17,21 +18,22 @@ function fileError(action: string, path: string, error: unknown): FileError {
 }
 
 /**
- * FileSystem on node:fs. Host paths are read and written as named (symlinks followed); paths
- * `within` a root go through adapters/confined-files. See atomicWrite for how files are replaced.
+ * FileSystem on node:fs. Host paths are read and written as named (symlinks followed); a
+ * ConfinedPath always goes through adapters/confined-files (its root travels with it, so no
+ * caller can forget it). See atomicWrite for how files are replaced.
  */
 export class NodeFileSystem implements FileSystem {
   /** `race` runs between each confined check and its use (tests only). */
   constructor(private readonly race?: RaceHook) {}
 
-  async readFile(path: string, options: ReadOptions = {}): Promise<Buffer | null> {
+  async readFile(path: string | ConfinedPath, options: ReadOptions = {}): Promise<Buffer | null> {
     const max = options.maxBytes ?? DEFAULT_MAX_READ_BYTES;
     try {
-      if (options.within !== undefined) return await readWithin(options.within, path, max, options.links ?? 'follow-within', this.race);
+      if (path instanceof ConfinedPath) return await readWithin(path.root, path.path, max, options.links ?? 'follow-within', this.race);
       return await readHostFile(path, max);
     } catch (error) {
       if (isCode(error, 'ENOENT', 'ENOTDIR') && !(error instanceof FileError)) return null;
-      throw fileError('read', path, error);
+      throw fileError('read', String(path), error);
     }
   }
 
@@ -64,39 +66,46 @@ export class NodeFileSystem implements FileSystem {
     }
   }
 
-  async writeFileAtomic(path: string, data: string | Buffer, options: WriteOptions = {}): Promise<void> {
+  async writeFileAtomic(path: FilePath, data: string | Buffer, options: WriteOptions = {}): Promise<void> {
     try {
-      if (options.within !== undefined) await writeWithin(options.within, path, data, options.mode, this.race);
+      if (path instanceof ConfinedPath) await writeWithin(path.root, path.path, data, options.mode, this.race);
       else await atomicWrite(path, data, options.mode);
     } catch (error) {
-      throw fileError('write', path, error);
+      throw fileError('write', String(path), error);
     }
   }
 
-  async remove(path: string, options: { within?: string } = {}): Promise<void> {
+  async remove(path: FilePath): Promise<void> {
     try {
-      if (options.within !== undefined) await removeWithin(options.within, path, this.race);
+      if (path instanceof ConfinedPath) await removeWithin(path.root, path.path, this.race);
       else await rm(path, { force: true });
     } catch (error) {
-      throw fileError('remove', path, error);
+      throw fileError('remove', String(path), error);
     }
   }
 
-  async listTree(dir: string, options: TreeOptions = {}): Promise<TreeEntry[] | null> {
-    if (options.within !== undefined) {
+  async listTree(dir: string | ConfinedPath, options: TreeOptions = {}): Promise<TreeEntry[] | null> {
+    if (dir instanceof ConfinedPath) {
       try {
-        return await listTreeWithin(options.within, dir, options.links ?? 'follow-within');
+        return await listTreeWithin(dir.root, dir.path, options.links ?? 'follow-within');
       } catch (error) {
         if (isCode(error, 'ENOENT') && !(error instanceof FileError)) return null;
-        throw fileError('list', dir, error);
+        throw fileError('list', dir.path, error);
       }
     }
-    const root = await this.listDir(dir);
+    // Bounded like a confined listing (bounded-dir): per directory and for the whole tree.
+    const budget = treeBudget(dir);
+    const list = async (path: string): Promise<string[] | null> =>
+      readDirBounded(path, path, budget).catch((error: unknown) => {
+        if (isCode(error, 'ENOENT', 'ENOTDIR')) return null;
+        throw fileError('list', path, error);
+      });
+    const root = await list(dir);
     if (root === null) return null;
     const entries: TreeEntry[] = [];
     const walk = async (relative: string): Promise<void> => {
-      const names = relative === '' ? root : ((await this.listDir(join(dir, relative))) ?? []);
-      for (const name of names.sort()) {
+      const names = relative === '' ? root : ((await list(join(dir, relative))) ?? []);
+      for (const name of names) {
         const rel = relative === '' ? name : `${relative}/${name}`;
         let info;
         try {

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import { extract } from 'tar-stream';
+import { Budget } from '../core/budget';
 
 /** Room for the tar headers around one small file (pax headers of long names and xattrs). */
 export const ARCHIVE_OVERHEAD_BYTES = 256 * 1024;
@@ -11,15 +12,19 @@ export const ARCHIVE_OVERHEAD_BYTES = 256 * 1024;
 export async function readFirstTarFile(
   stream: Readable,
   maxBytes: number,
+  source = 'archive',
 ): Promise<{ kind: 'file'; data: Buffer } | { kind: 'not-a-file'; type: string } | { kind: 'too-large'; size: number }> {
   const tar = extract();
   // Bound the archive itself, not only the entry: headers (pax, long names) and the entry's
   // data together may not exceed the cap plus room for headers; the stream is cut beyond.
-  const limit = maxBytes + ARCHIVE_OVERHEAD_BYTES;
-  let received = 0;
+  // Only the first entry is ever read (entry count 1): the stream is closed after it.
+  const budget = new Budget(source, maxBytes + ARCHIVE_OVERHEAD_BYTES);
   stream.on('data', (chunk: Buffer) => {
-    received += chunk.length;
-    if (received > limit) tar.destroy(new Error(`archive larger than ${limit} bytes`));
+    try {
+      budget.take(chunk.length);
+    } catch (error) {
+      tar.destroy(error as Error);
+    }
   });
   stream.pipe(tar);
   try {

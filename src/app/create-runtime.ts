@@ -149,6 +149,6 @@ export function createRuntime(config: Config, host: HostDeps, logger: Logger): R
  */
 export function createNotifier(env: NodeJS.ProcessEnv, pid: number): { notifier: ServiceNotifier; watchdogMs: number | null } | null {
   const settings = notifySettingsFromEnv(env, pid);
-  for (const key of ['NOTIFY_SOCKET', 'WATCHDOG_USEC', 'WATCHDOG_PID']) delete env[key];
+  for (const key of ['NOTIFY_SOCKET', 'WATCHDOG_USEC', 'WATCHDOG_PID'] as const) delete env[key];
   return settings ? { notifier: new SystemdNotify(settings.socket), watchdogMs: settings.watchdogMs } : null;
 }

@@ -19,6 +19,7 @@ export interface DaemonPassHooks {
 export function daemonPass(runtime: Runtime, hooks: DaemonPassHooks): (request: PassRequest) => Promise<PassResult> {
   return async (request) => {
     hooks.running(runtime.clock.now());
+    const pending = new PendingCommands(runtime.files, pendingPath(hooks.statusFile));
     try {
       return await runPass(runtime, {
         dryRun: false,
@@ -27,9 +28,10 @@ export function daemonPass(runtime: Runtime, hooks: DaemonPassHooks): (request: 
         ...(request.only ? { only: request.only } : {}),
         ...(request.skip ? { skip: request.skip } : {}),
         retryCommands: hooks.applyFailed(),
-        pending: new PendingCommands(runtime.files, pendingPath(hooks.statusFile)),
+        pending,
       });
     } finally {
+      if (pending.problem !== null) runtime.logger.warn({ record: pendingPath(hooks.statusFile) }, pending.problem);
       hooks.running(null);
     }
   };

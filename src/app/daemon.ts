@@ -1,4 +1,4 @@
-import { merge, of, type Observable, type Subscription } from 'rxjs';
+import { merge, of, type Subscription } from 'rxjs';
 import { readConfig } from '../config/load-config';
 import { enabledResources, type Config } from '../config/schema';
 import { describeError } from '../core/errors';
@@ -10,7 +10,7 @@ import type { HttpServer } from '../host/http-server';
 import { daemonPass } from './daemon-pass';
 import { dockerEventTriggers } from '../triggers/docker-events-source';
 import { fileWatchTriggers, type WatchRepair } from '../triggers/file-watch-source';
-import { firewallReloadTriggers } from '../triggers/firewall-reload-source';
+import { firewallTriggers } from './firewall-triggers';
 import { resyncTriggers } from '../triggers/resync-timer';
 import type { Trigger } from '../triggers/trigger';
 import { iso } from '../status/build-status';
@@ -27,11 +27,9 @@ import { startMetricsServer } from './metrics-server';
 
 /** How long shutdown waits for the pass in progress. */
 export const SHUTDOWN_TIMEOUT_MS = 10_000;
-
 export interface DaemonOptions {
   config: Config;
-  /** Re-read on SIGHUP; undefined = the packaged defaults only. */
-  configPath?: string;
+  configPath?: string; // re-read on SIGHUP; undefined = the packaged defaults only
   statusFile: string;
   host: HostDeps;
   logger: Logger;
@@ -47,7 +45,6 @@ interface Session {
   subscription: Subscription;
   watchAfter: (result: PassResult) => void;
 }
-
 /**
  * The long-running controller: triggers → loop → pass → status, metrics and logs (one
  * PassRecorder). Stats and resource statuses live for the life of the process, across reloads.
@@ -63,6 +60,11 @@ export class Daemon {
   private journal: Journal;
   private recorder: PassRecorder;
   private passStartedAt: number | null = null;
+  /** The reload in progress (one at a time), and whether another SIGHUP came meanwhile. */
+  private reloading: Promise<void> | null = null;
+  private reloadAgain = false;
+  /** What stopping the last session found: whether its pass ended in time, and its loop. */
+  private lastStop: { finished: Promise<boolean>; loop: ReconcileLoop } | null = null;
   private readonly systemd: SystemdNotifications | null;
 
   constructor(private readonly options: DaemonOptions) {
@@ -109,8 +111,28 @@ export class Daemon {
     this.options.logger.info({ statusFile: this.options.statusFile, resources: enabledResources(this.config).map((r) => r.name) }, 'controller started');
   }
 
-  /** SIGHUP: re-read the configuration; a bad file is reported and the old configuration kept. */
-  async reload(): Promise<void> {
+  /**
+   * SIGHUP: re-read the configuration; a bad file is reported and the old configuration kept.
+   * One reload at a time: a SIGHUP during a reload only asks for one more after it, so a burst
+   * is one or two reloads, and there is never more than one session (loop and triggers).
+   */
+  reload(): Promise<void> {
+    if (this.stopping) return Promise.resolve();
+    if (this.reloading) {
+      this.reloadAgain = true;
+      return this.reloading;
+    }
+    const run = async (): Promise<void> => {
+      do {
+        this.reloadAgain = false;
+        await this.reloadOnce();
+      } while (this.reloadAgain && !this.stopping);
+    };
+    this.reloading = run().finally(() => (this.reloading = null));
+    return this.reloading;
+  }
+
+  private async reloadOnce(): Promise<void> {
     let next: Config;
     try {
       next = readConfig(this.options.host.configFiles, this.options.configPath);
@@ -134,10 +156,13 @@ export class Daemon {
   async stop(): Promise<boolean> {
     if (this.stopping) return true;
     this.stopping = true;
-    const loop = this.session?.loop;
     await this.systemd?.stopping();
-    const finished = await this.stopSession();
-    const settled = loop ? await loop.settled(1000) : true;
+    // A reload in progress may be stopping the session (it starts none once stopping): wait for
+    // it, then stop whatever session exists; the last one stopped is the one waited for.
+    await this.reloading;
+    await this.stopSession();
+    const finished = (await this.lastStop?.finished) ?? true;
+    const settled = (await this.lastStop?.loop.settled(1000)) ?? true;
     if (!finished) this.options.logger.warn({ timeoutMs: SHUTDOWN_TIMEOUT_MS, stuck: !settled }, 'pass still running at shutdown; aborted it, exiting anyway');
     await this.recorder.write();
     // Bounded: a dead webhook must not hold the shutdown (TimeoutStopSec).
@@ -160,6 +185,7 @@ export class Daemon {
       afterPass: (result, retry) => this.afterPass(result, retry),
       onPassError: (error) => logger.error({ err: describeError(error) }, 'pass failed unexpectedly'),
       onPassAbandoned: (request, timeoutMs) => void this.abandoned(request.triggers, timeoutMs),
+      sourceContainers: (name) => runtime.sources.get(runtime.resources.find((r) => r.name === name)?.source ?? '')?.containers() ?? [],
     });
     // Only sources some resource reads: an unused profile entry must not cause passes.
     const used = [...runtime.sources.values()].filter((s) => runtime.resources.some((r) => r.source === s.name));
@@ -169,18 +195,14 @@ export class Daemon {
       logger.warn({ problems }, 'file watches were wrong after a pass; repaired');
     };
     const files = fileWatchTriggers({ watcher: host.watcher, clock: host.clock, onError: (error) => logger.warn({ err: describeError(error) }, 'file watch error'), onRepair });
-    const connection = {
-      onConnected: () => this.setDocker(true, 'event stream connected'),
-      onDisconnected: (problem: string, retryInMs: number) => this.setDocker(false, `${problem}; retrying in ${retryInMs}ms`),
-    };
+    const connection = { onConnected: () => this.setDocker(true, 'event stream connected'), onDisconnected: (problem: string, retryInMs: number) => this.setDocker(false, `${problem}; retrying in ${retryInMs}ms`) };
     // Containers sources: one stream per label selector, and network connect/disconnect (addresses).
-    // A resource that follows every container (PublishedPortFirewall): the empty selector.
-    const all = runtime.resources.some((r) => r.allContainers === true) ? [JSON.stringify([])] : [];
+    const all = runtime.resources.some((r) => r.allContainers === true) ? [JSON.stringify([])] : []; // every container: the empty selector
     const selectors = [...new Set([...used.flatMap((s) => (s.labels ? [JSON.stringify(s.labels())] : [])), ...all])].map((l) => ({ labels: JSON.parse(l) as string[] }));
     const byLabel = [...selectors, ...(selectors.length > 0 ? [{ networks: true as const }] : [])].map((selector) => dockerEventTriggers(host.docker, selector, host.clock, connection));
     // No container to follow: no event stream at all (an empty filter would mean "every container").
     const events = [...(containers.length > 0 ? [dockerEventTriggers(host.docker, containers, host.clock, connection)] : []), ...byLabel];
-    const triggers = merge(of(first), files.triggers, ...events, ...this.firewallTriggers(runtime), resyncTriggers(config.timing.resyncInterval, host.clock));
+    const triggers = merge(of(first), files.triggers, ...events, ...firewallTriggers(runtime, host, logger), resyncTriggers(config.timing.resyncInterval, host.clock));
     const subscription = triggers.subscribe({
       next: (trigger) => {
         this.metrics.trigger(trigger.kind);
@@ -192,22 +214,15 @@ export class Daemon {
     return { runtime, loop, subscription, watchAfter: watchAfterPasses(files.watch) };
   }
 
-  /** Firewall reloads, when a resource wants them and a monitor is configured. */
-  private firewallTriggers(runtime: Runtime): Observable<Trigger>[] {
-    const { host, logger } = this.options;
-    const monitor = runtime.config.commands.firewallMonitor;
-    if (!host.lineProcesses || monitor.length === 0 || !runtime.resources.some((r) => r.firewallEvents === true)) return [];
-    const argv = [...runtime.config.commands.prefix, ...monitor];
-    return [firewallReloadTriggers(host.lineProcesses, argv, host.clock, (problem, retryInMs) => logger.warn({ problem, retryInMs }, 'firewall monitor ended; restarting it'))];
-  }
-
   /** Resolves true when no pass was left running. */
   private async stopSession(): Promise<boolean> {
     const session = this.session;
     if (!session) return true;
     this.session = null;
     session.subscription.unsubscribe();
-    return session.loop.stop(SHUTDOWN_TIMEOUT_MS);
+    const finished = session.loop.stop(SHUTDOWN_TIMEOUT_MS);
+    this.lastStop = { finished, loop: session.loop };
+    return finished;
   }
 
   private setDocker(connected: boolean, message: string): void {

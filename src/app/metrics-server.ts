@@ -38,15 +38,15 @@ async function answer(request: HttpRequest, metrics: Metrics, probes: Probes): P
   return { status: 404, headers: text, body: 'not found\n' };
 }
 
-const LISTEN_PROBLEMS: Record<string, string> = {
-  EADDRINUSE: 'the address is already in use (another program, or another reconciler, listens there)',
-  EADDRNOTAVAIL: 'this host has no such address',
-  EACCES: 'permission denied',
-};
+const LISTEN_PROBLEMS = new Map([
+  ['EADDRINUSE', 'the address is already in use (another program, or another reconciler, listens there)'],
+  ['EADDRNOTAVAIL', 'this host has no such address'],
+  ['EACCES', 'permission denied'],
+]);
 
 /** A one-line reason, without a stack: the user picked the address. */
 function listenError(addr: { host: string; port: number }, error: NodeJS.ErrnoException): StartupError {
   const shown = addr.host.includes(':') ? `[${addr.host}]:${addr.port}` : `${addr.host}:${addr.port}`;
-  const why = LISTEN_PROBLEMS[error.code ?? ''] ?? error.message;
+  const why = LISTEN_PROBLEMS.get(error.code ?? '') ?? error.message;
   return new StartupError('METRICS_LISTEN', `cannot serve --metrics-addr ${shown}: ${why}`, { cause: error });
 }

@@ -48,6 +48,7 @@ export async function runOnce(rt: Runtime, options: OnceOptions): Promise<OnceRe
   running.catch(() => undefined); // abandoned: it rejects when it notices the signal
   const pass = await Promise.race([running, timedOut]);
   cancel();
+  if (pending.problem !== null) rt.logger.warn({ record: pendingPath(options.statusFile) }, pending.problem);
   if (pass === null) {
     // Nothing more is started; the follow-up commands stay recorded for the next pass. A pass
     // that does not even stop at its next step is stuck in the kernel (see end-process).
@@ -61,7 +62,7 @@ export async function runOnce(rt: Runtime, options: OnceOptions): Promise<OnceRe
   // pass beside it changes the host like the controller would, but leaves the file alone.
   const controller = options.dryRun ? null : rt.locks.holder(`${options.statusFile}.lock`);
   const status = new ControllerStatus(
-    { mode: 'once', pid: process.pid, startedAt: pass.startedAt, resyncIntervalMs: rt.config.timing.resyncInterval, resources: enabledResources(rt.config).map((r) => r.name) },
+    { mode: 'once', pid: process.pid, startedAt: pass.startedAt, resyncIntervalMs: rt.config.timing.resyncInterval, maxAgeMs: rt.config.status.maxAge, resources: enabledResources(rt.config).map((r) => r.name) },
     previous,
   );
   const recorder = new PassRecorder({

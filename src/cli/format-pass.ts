@@ -1,8 +1,8 @@
-import { createTwoFilesPatch } from 'diff';
 import { displayBytes } from '../core/bytes';
 import type { PassResult, ResourceOutcome } from '../controller/outcome';
 import { describeStep, displayArgv, toolArgv, type CommandSettings } from '../resources/apply-plan';
 import type { FileChange, ObservedValue } from '../resources/plan';
+import { boundedPatch, DiffBudget } from '../status/journal/line-diff';
 
 const show = (value: ObservedValue): string => (value === null ? '-' : Array.isArray(value) ? value.join(',') : String(value));
 
@@ -47,12 +47,15 @@ export function formatSummary(pass: PassResult, commands: CommandSettings): stri
   return [table(rows), ...notes, `${verdict} in ${pass.finishedAt - pass.startedAt}ms`].join('\n') + '\n';
 }
 
-/** The planned changes of a dry run as unified diffs, followed by the commands that would run. */
-export function formatPlanDiff(pass: PassResult, commands: CommandSettings): string {
+/**
+ * The planned changes of a dry run as unified diffs, followed by the commands that would run. The
+ * diffs share one DiffBudget: one too large or too slow to compute is a line of counts instead.
+ */
+export function formatPlanDiff(pass: PassResult, commands: CommandSettings, budget = new DiffBudget()): string {
   const parts: string[] = [];
   for (const o of pass.resources) {
     if (!o.plan) continue;
-    for (const change of o.plan.changes) parts.push(formatChange(change));
+    for (const change of o.plan.changes) parts.push(formatChange(change, budget));
     for (const removal of o.plan.removals ?? []) parts.push(`# ${o.name}: would remove ${removal.path}\n`);
     for (const step of o.plan.commands) {
       const when = !('exec' in step) && step.onlyIf ? ` (if \`${[...toolArgv(commands, step.tool), ...step.onlyIf.args].join(' ')}\` succeeds)` : '';
@@ -64,13 +67,12 @@ export function formatPlanDiff(pass: PassResult, commands: CommandSettings): str
   return parts.join('');
 }
 
-function formatChange(change: FileChange): string {
+function formatChange(change: FileChange, budget: DiffBudget): string {
   const verb = change.before === null ? 'create' : 'change';
   if (change.sensitive) return `# would ${verb} ${change.path} (contents hidden: they hold a secret)\n`;
   if (Buffer.isBuffer(change.after) || Buffer.isBuffer(change.before)) return `# would ${verb} ${change.path} (${change.after.length} bytes)\n`;
-  const from = change.before === null ? '/dev/null' : `a${change.path}`;
   // Contents are byte strings: shown as UTF-8 text.
-  return createTwoFilesPatch(from, `b${change.path}`, displayBytes(change.before ?? ''), displayBytes(change.after), '', '', { context: 3 }).replace(/^=+\n/, '');
+  return boundedPatch(String(change.path), change.before === null ? null : displayBytes(change.before), displayBytes(change.after), budget);
 }
 
 /** Machine-readable result of a pass. */

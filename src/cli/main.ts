@@ -1,6 +1,7 @@
 import { createHostDeps, createJournal, createLocalFiles, createRuntime, loadConfig } from '../app/create-runtime';
 import { createLogger } from '../app/create-logger';
 import { endProcessNow } from '../app/end-process';
+import { logProcessWarnings } from '../app/process-warnings';
 import { runOnce } from '../app/run-once';
 import { describeError, StartupError, UsageError } from '../core/errors';
 import { VERSION } from '../core/version';
@@ -8,8 +9,11 @@ import { readStatusFile } from '../status/status-file';
 import { configCommand } from './config-command';
 import { EXIT } from './exit-codes';
 import { onceOutput } from './once-command';
-import { parseCliArgs, USAGE, type CliArgs } from './parse-args';
+import { parseCliArgs, type CliArgs } from './parse-args';
+import { USAGE } from './usage';
+import { selectResources } from './select-resources';
 import { statusReport } from './status-command';
+import { watchStatus } from './status-watch';
 import { historyReport } from './history-command';
 import { journalPath } from '../status/journal/journal';
 import { readJournal } from '../status/journal/read-journal';
@@ -52,6 +56,11 @@ async function dispatch(args: CliArgs): Promise<number> {
   if (args.command === 'status') {
     // Only the status file path is needed; a broken config still leaves the file readable.
     const statusFile = args.statusFile ?? loadConfig(args.config).status.file;
+    if (args.watchIntervalMs !== undefined) {
+      const stop = new Promise<void>((resolve) => ['SIGINT', 'SIGTERM'].forEach((signal) => process.once(signal, () => resolve())));
+      await watchStatus({ files: createLocalFiles().files, statusFile, intervalMs: args.watchIntervalMs, out: process.stdout, stop });
+      return EXIT.ok;
+    }
     const report = statusReport(await readStatusFile(createLocalFiles().files, statusFile), Date.now(), args.json);
     process.stdout.write(report.stdout);
     return report.exitCode;
@@ -74,9 +83,14 @@ async function dispatch(args: CliArgs): Promise<number> {
     return report.exitCode;
   }
   const logger = createLogger(args.logLevel);
+  // From here on stderr is the log stream: Node's own warnings go through it too.
+  logProcessWarnings(logger);
   if (args.command === 'once') {
+    const targets = args.targets ? selectResources(config, args.targets) : null;
     const host = createHostDeps(config);
-    const runtime = createRuntime(config, host, logger);
+    const built = createRuntime(config, host, logger);
+    // --resource: only those resources run; the status file keeps the others as they were.
+    const runtime = targets ? { ...built, resources: built.resources.filter((r) => targets.has(r.name)) } : built;
     const result = await runOnce(runtime, {
       dryRun: args.dryRun,
       statusFile,

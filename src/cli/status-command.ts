@@ -45,6 +45,9 @@ export function statusReport(read: StatusRead, now: number, json: boolean): { ex
     `controller: ${status.controller.mode} pid ${status.controller.pid}, version ${status.controller.version}` +
       (pass ? `; last pass ${pass.result} ${ago(now, pass.finishedAt)} (${pass.durationMs}ms)` : '; no pass yet'),
   );
-  lines.push(health.healthy ? 'healthy' : `unhealthy: ${health.problems.join('; ')}`);
+  // One problem a line: several at once (stale and two resources failing) stay readable.
+  if (health.healthy) lines.push('healthy');
+  else if (health.problems.length === 1) lines.push(`unhealthy: ${health.problems[0] ?? ''}`);
+  else lines.push(`unhealthy, ${health.problems.length} problems:`, ...health.problems.map((p) => `  ${p}`));
   return { exitCode, stdout: `${lines.join('\n')}\n` };
 }

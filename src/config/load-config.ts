@@ -1,11 +1,13 @@
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { UsageError } from '../core/errors';
 import type { ConfigFiles } from '../host/config-files';
 import { mergeConfig, type Yaml } from './merge-config';
 import { applyResourceOverrides } from './resource-overrides';
-import { configSchema, type Config } from './schema';
+import { crossKeyIssues, type CheckedParts, type Reference } from './cross-key-checks';
+import { describeIssue, inUserWords, userKey, type Wording } from './describe-issue';
+import { configSchema, sections, type Config } from './schema';
 
 /** The packaged default configuration (the Websoft9 host profile). */
 export const DEFAULT_CONFIG_PATH = join(__dirname, '..', '..', 'config', 'default.yaml');
@@ -57,46 +59,56 @@ function readText(files: ConfigFiles, path: string, what: string): string {
   return read.text;
 }
 
-function keyOf(path: readonly PropertyKey[]): string {
-  return path.map(String).join('.') || '(top level)';
+const isMapping = (value: Yaml | undefined): value is { [key: string]: Yaml } => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const text = (value: Yaml | undefined): string | undefined => (typeof value === 'string' ? value : undefined);
+
+/** What a resource names, if its name and kind are text (its source, if that is). */
+function referenceOf(r: Yaml): Reference | undefined {
+  if (!isMapping(r)) return undefined;
+  const [name, kind] = [text(r.name), text(r.kind)];
+  return name !== undefined && kind !== undefined ? { name, kind, source: text(r.source) } : undefined;
 }
 
-/** `resources.1.mode` → `resources.1.mode (resource "cockpit-socket")`, so users find it. */
-function where(path: readonly PropertyKey[], data: Yaml): string {
-  const key = keyOf(path);
-  if (path[0] !== 'resources' || typeof path[1] !== 'number' || typeof data !== 'object' || data === null) return key;
-  const list = (data as { resources?: Yaml }).resources;
-  const item = Array.isArray(list) ? list[path[1]] : undefined;
-  const name = item && typeof item === 'object' && !Array.isArray(item) ? item.name : undefined;
-  return typeof name === 'string' ? `${key} (resource "${name}")` : key;
+/** The parts of invalid data that are valid on their own, for the rules across keys. */
+function checkedParts(data: Yaml): CheckedParts {
+  const top = isMapping(data) ? data : {};
+  const { sources, resources } = top;
+  return {
+    // Unknown keys are reported already; the known ones still take part in the rules.
+    timing: z.object(sections.timing.shape).safeParse(top.timing).data,
+    sources: isMapping(sources) ? Object.fromEntries(Object.entries(sources).map(([k, v]) => [k, sections.sources.valueType.safeParse(v).data])) : undefined,
+    resources: Array.isArray(resources) ? resources.map((r) => sections.resources.element.safeParse(r).data) : undefined,
+    references: Array.isArray(resources) ? resources.map(referenceOf) : undefined,
+  };
 }
 
-function describeIssue(issue: z.core.$ZodIssue, data: Yaml): string {
-  if (issue.code === 'unrecognized_keys') {
-    return issue.keys.map((k) => `${where([...issue.path, k], data)}: unknown key`).join('; ');
-  }
-  return `${where(issue.path, data)}: ${issue.message}`;
-}
-
-/** Validate merged configuration data; errors name every offending key. */
-export function validateConfig(data: Yaml, origin: string): Config {
+/**
+ * Validate merged configuration data. On failure every problem is listed at once, each naming
+ * its key in the user's words (`earlier`: problems found while merging, listed first): the
+ * rules across keys are checked on the parts that are valid, so that one mistake hides no other.
+ */
+export function validateConfig(data: Yaml, origin: string, earlier: readonly string[] = [], wording: Wording = { resourcesByName: false }): Config {
   const parsed = configSchema.safeParse(data);
-  if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((issue) => describeIssue(issue, data));
-  throw new ConfigError(origin, problems, keyOf(parsed.error.issues[0]?.path ?? []));
+  if (parsed.success && earlier.length === 0) return parsed.data;
+  const problems = [...earlier];
+  if (!parsed.success) {
+    problems.push(...parsed.error.issues.flatMap((issue) => describeIssue(configSchema, issue, data, wording)));
+    for (const issue of crossKeyIssues(checkedParts(data))) problems.push(`${userKey(issue.path, data, wording)}: ${inUserWords(issue.message, data, wording)}`);
+  }
+  const unique = [...new Set(problems)];
+  throw new ConfigError(origin, unique, unique[0]?.split(':')[0]);
 }
 
-/** A configuration file merged over the defaults, before validation. */
-function mergeConfigFile(defaults: Yaml, user: Yaml, origin: string): Yaml {
-  if (user === null) return defaults;
-  if (typeof user !== 'object' || Array.isArray(user)) throw new ConfigError(origin, ['the top level must be a mapping of keys']);
+/** A configuration file merged over the defaults, before validation, and the problems found. */
+function mergeConfigFile(defaults: Yaml, user: Yaml, origin: string): { data: Yaml; problems: string[]; wording: Wording } {
+  if (user === null) return { data: defaults, problems: [], wording: { resourcesByName: false } };
+  if (!isMapping(user)) throw new ConfigError(origin, ['the top level must be a mapping of keys']);
   const resources = user.resources;
-  if (typeof resources !== 'object' || resources === null || Array.isArray(resources)) return mergeConfig(defaults, user);
+  if (!isMapping(resources)) return { data: mergeConfig(defaults, user), problems: [], wording: { resourcesByName: false } };
   // The mapping form of `resources:` changes default resources by name (resource-overrides.ts).
-  const base = typeof defaults === 'object' && defaults !== null && !Array.isArray(defaults) ? defaults.resources : undefined;
-  const resolved = applyResourceOverrides(base, resources);
-  if (resolved.problems.length > 0) throw new ConfigError(origin, resolved.problems, resolved.problems[0]?.split(':')[0]);
-  return mergeConfig(defaults, { ...user, resources: resolved.resources });
+  const resolved = applyResourceOverrides(isMapping(defaults) ? defaults.resources : undefined, resources);
+  return { data: mergeConfig(defaults, { ...user, resources: resolved.resources }), problems: resolved.problems, wording: { resourcesByName: true } };
 }
 
 /**
@@ -107,5 +119,6 @@ export function readConfig(files: ConfigFiles, path?: string, defaultsPath: stri
   const defaults = parseYaml(readText(files, defaultsPath, 'default configuration'), defaultsPath);
   if (!path) return validateConfig(defaults, defaultsPath);
   const user = parseYaml(readText(files, path, 'configuration file'), path);
-  return validateConfig(mergeConfigFile(defaults, user, path), path);
+  const merged = mergeConfigFile(defaults, user, path);
+  return validateConfig(merged.data, path, merged.problems, merged.wording);
 }

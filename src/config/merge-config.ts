@@ -1,3 +1,5 @@
+import { ownValue } from '../core/own';
+
 /** Plain YAML data. */
 export type Yaml = null | boolean | number | string | Yaml[] | { [key: string]: Yaml };
 
@@ -11,7 +13,8 @@ export function mergeConfig(base: Yaml, over: Yaml | undefined): Yaml {
   // `docker:` with nothing under it is YAML null: it means "no change", not "delete".
   if (isMapping(base) && over === null) return base;
   if (!isMapping(base) || !isMapping(over)) return over;
-  const out: { [key: string]: Yaml } = { ...base };
-  for (const [key, value] of Object.entries(over)) out[key] = mergeConfig(base[key] ?? null, value);
-  return out;
+  // Built from entries, never `out[key] = …`: a key named `__proto__` stays a key.
+  const merged = new Map(Object.entries(base));
+  for (const [key, value] of Object.entries(over)) merged.set(key, mergeConfig(ownValue(base, key) ?? null, value));
+  return Object.fromEntries(merged);
 }

@@ -93,11 +93,12 @@ function collision(a: Claim, b: Claim): string | null {
 /**
  * Pairs of enabled resources that own the same thing and would undo each other's work on every
  * pass: one socket unit or drop-in directory, one file, one INI key, lines of one file that
- * both select. The later resource is named, with the earlier one in the message.
+ * both select. The later resource is named, with the earlier one in the message. An undefined
+ * entry (a resource that is itself invalid) owns nothing.
  */
-export function ownershipConflicts(resources: readonly ResourceConfig[]): Conflict[] {
+export function ownershipConflicts(resources: readonly (ResourceConfig | undefined)[]): Conflict[] {
   // A switched-off PublishedPortFirewall still runs (it removes its chain): it still owns it.
-  const owned: Owned[] = resources.flatMap((r, index) => (r.enabled || r.kind === 'PublishedPortFirewall' ? claimsOf(r).map((c) => ({ index, name: r.name, ...c })) : []));
+  const owned: Owned[] = resources.flatMap((r, index) => (r?.enabled || r?.kind === 'PublishedPortFirewall' ? claimsOf(r).map((c) => ({ index, name: r.name, ...c })) : []));
   const conflicts: Conflict[] = [];
   const reported = new Set<string>();
   for (const [i, later] of owned.entries()) {

@@ -1,3 +1,4 @@
+import { didYouMean } from '../core/closest';
 import { mergeConfig, type Yaml } from './merge-config';
 
 type Mapping = { [key: string]: Yaml };
@@ -13,7 +14,8 @@ const isMapping = (value: Yaml | undefined): value is Mapping => typeof value ==
  *
  * A name the defaults do not have adds a resource when its `kind` is given, and is refused
  * otherwise (a typo must not pass silently). The list form still replaces the default list.
- * Returns the resulting list and the problems, each naming its key.
+ * Returns the resulting list and the problems, each naming its key; what is refused is left out
+ * and the rest applied, so that the rest of the file is still checked.
  */
 export function applyResourceOverrides(defaults: Yaml | undefined, overrides: Mapping): { resources: Yaml[]; problems: string[] } {
   const base = Array.isArray(defaults) ? defaults : [];
@@ -21,28 +23,24 @@ export function applyResourceOverrides(defaults: Yaml | undefined, overrides: Ma
   const known = base.map(nameOf).filter((n): n is string => n !== undefined);
   const resources = [...base];
   const problems: string[] = [];
-  for (const [name, change] of Object.entries(overrides)) {
+  for (const [name, given] of Object.entries(overrides)) {
     const key = `resources.${name}`;
     const at = known.indexOf(name);
-    if (change !== null && !isMapping(change)) {
+    if (given !== null && !isMapping(given)) {
       problems.push(`${key}: must be a mapping of the keys to change, e.g. { enabled: false }`);
       continue;
     }
-    if (isMapping(change) && change.name !== undefined && change.name !== name) {
-      problems.push(`${key}.name: the key of the mapping is the name ("${name}"); leave name out`);
-      continue;
-    }
+    // A refused name or kind is reported and left out; the rest of the change is still checked.
+    const { name: givenName, kind, ...rest } = given ?? {};
+    if (givenName !== undefined && givenName !== name) problems.push(`${key}.name: the key of the mapping is the name ("${name}"); leave name out`);
     const current = resources[at];
     if (at < 0 || !isMapping(current)) {
-      if (isMapping(change) && change.kind !== undefined) resources.push({ name, ...change });
-      else problems.push(`${key}: no resource "${name}" in the defaults (${known.join(', ')}); to add a resource, give its kind`);
+      if (kind !== undefined) resources.push({ name, kind, ...rest });
+      else problems.push(`${key}: no resource "${name}" in the defaults ${didYouMean(name, known).trim() || `(${known.join(', ')})`}; to add a resource, give its kind`);
       continue;
     }
-    if (isMapping(change) && change.kind !== undefined && change.kind !== current.kind) {
-      problems.push(`${key}.kind: a default resource keeps its kind (${String(current.kind)}); to replace it, list resources: in full`);
-      continue;
-    }
-    resources[at] = mergeConfig(current, change);
+    if (kind !== undefined && kind !== current.kind) problems.push(`${key}.kind: a default resource keeps its kind (${String(current.kind)}); to replace it, list resources: in full`);
+    resources[at] = mergeConfig(current, rest);
   }
   return { resources, problems };
 }

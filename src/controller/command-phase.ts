@@ -1,7 +1,8 @@
 import { describeError } from '../core/errors';
+import { fileErrorCode, pathKey, UNSAFE_PATH, type FilePath } from '../host/file-system';
 import { describeCheck, describeStep, runCheck, runCommandStep, type ActionResult, type ApplyDeps } from '../resources/apply-plan';
 import type { CheckStep, CommandStep, Plan } from '../resources/plan';
-import { undoImages, type PendingCommands, type UndoImage } from './pending-commands';
+import { undoTarget, type PendingCommands } from './pending-commands';
 
 /** A resource whose files this pass has written (or tried to), waiting for its checks and commands. */
 export interface Staged {
@@ -130,13 +131,14 @@ async function putBack(
   deps: ApplyDeps,
   pending: PendingCommands,
 ): Promise<void> {
-  const paths = (s: Staged): string[] => [...s.plan.changes.map((c) => c.path), ...(s.plan.removals ?? []).map((r) => r.path)];
+  const paths = (s: Staged): FilePath[] => [...s.plan.changes.map((c) => c.path), ...(s.plan.removals ?? []).map((r) => r.path)];
+  const keys = (s: Staged): string[] => paths(s).map(pathKey);
   // Two resources editing one file: the bytes before the pass hold neither change.
   for (let grown = true; grown; ) {
     grown = false;
     for (const s of staged) {
       if (rollback.has(s.name)) continue;
-      const partner = staged.find((o) => rollback.has(o.name) && paths(o).some((p) => paths(s).includes(p)));
+      const partner = staged.find((o) => rollback.has(o.name) && keys(o).some((p) => keys(s).includes(p)));
       if (partner) {
         rollback.set(s.name, `${rollback.get(partner.name) ?? ''} (put back with ${partner.name}: they write the same file)`);
         grown = true;
@@ -150,19 +152,25 @@ async function putBack(
     const why = rollback.get(s.name);
     if (why === undefined) continue;
     const problems: string[] = [];
-    for (const image of imagesOf(s, pending)) {
-      if (restored.has(image.path)) continue;
+    let unsafe = false;
+    const { images, damaged } = imagesOf(s, pending);
+    for (const { target, before } of images) {
+      if (restored.has(pathKey(target))) continue;
       try {
-        if (image.before === null) await deps.files.remove(image.path);
-        else await deps.files.writeFileAtomic(image.path, Buffer.from(image.before, 'base64'));
-        restored.add(image.path);
+        // Through the same FileSystem calls as the writes: a ConfinedPath is put back through
+        // the confined walk, so a link swapped in during the check is refused (UnsafePath).
+        if (before === null) await deps.files.remove(target);
+        else await deps.files.writeFileAtomic(target, Buffer.from(before, 'base64'));
+        restored.add(pathKey(target));
       } catch (error) {
-        problems.push(`could not put back ${image.path}: ${describeError(error)}`);
+        unsafe ||= fileErrorCode(error) === UNSAFE_PATH;
+        problems.push(`could not put back ${String(target)}: ${describeError(error)}`);
       }
     }
     const result = results.get(s.name) as PhaseResult;
-    const put = paths(s).length > 0 ? `; put back ${paths(s).join(', ')}` : '';
-    result.failure = { reason: 'CheckFailed', message: `${why}${problems.length > 0 ? `; ${problems.join('; ')}` : put}; not reloaded` };
+    const put = paths(s).length > 0 ? `; put back ${paths(s).map(String).join(', ')}` : '';
+    const notes = damaged.length > 0 ? `; ${damaged.join('; ')}` : '';
+    result.failure = { reason: unsafe ? 'UnsafePath' : 'CheckFailed', message: `${why}${problems.length > 0 ? `; ${problems.join('; ')}` : put}${notes}; not reloaded` };
     result.actions.push({ action: 'put back the files', result: problems.length > 0 ? 'failed' : 'updated' });
     if (problems.length === 0) undone.push(s.name);
   }
@@ -173,9 +181,22 @@ async function putBack(
   }
 }
 
-/** What to put back: the record's images (the bytes before the first unfinished change) first, then this plan's. */
-function imagesOf(s: Staged, pending: PendingCommands): UndoImage[] {
-  const recorded = pending.entry(s.name)?.undo ?? [];
-  const known = new Set(recorded.map((u) => u.path));
-  return [...recorded, ...undoImages(s.plan.changes, s.plan.removals ?? []).filter((u) => !known.has(u.path))];
+/**
+ * What to put back: the record's images (the bytes before the first unfinished change) first,
+ * then this plan's. A recorded image is used only at a path of this resource's own plan (its
+ * files, or inside its scope); any other is a damaged entry, reported and never acted on.
+ */
+function imagesOf(s: Staged, pending: PendingCommands): { images: { target: FilePath; before: string | null }[]; damaged: string[] } {
+  const own = [...s.plan.changes.map((c) => c.path), ...(s.plan.removals ?? []).map((r) => r.path), ...(s.plan.scope ?? [])];
+  const images: { target: FilePath; before: string | null }[] = [];
+  const damaged: string[] = [];
+  for (const image of pending.entry(s.name)?.undo ?? []) {
+    const target = undoTarget(image, own);
+    if (target === null) damaged.push(`damaged record: an undo image names ${image.path}${image.root === null ? '' : ` (root ${image.root})`}, not a file of ${s.name}; not acted on`);
+    else images.push({ target, before: image.before });
+  }
+  const known = new Set(images.map((i) => pathKey(i.target)));
+  for (const c of s.plan.changes) if (!known.has(pathKey(c.path))) images.push({ target: c.path, before: c.before === null ? null : Buffer.from(c.before).toString('base64') });
+  for (const r of s.plan.removals ?? []) if (r.before !== undefined && !known.has(pathKey(r.path))) images.push({ target: r.path, before: r.before.toString('base64') });
+  return { images, damaged };
 }

@@ -24,6 +24,8 @@ export class FlapDetector {
   private readonly corrections = new Map<string, number[]>();
   /** What the last correction was: from which observed value to which desired value. */
   private readonly drift = new Map<string, string>();
+  /** The desired value a resource was flagged Flapping under. */
+  private readonly heldWith = new Map<string, number | string | null>();
 
   constructor(private readonly policy: FlapPolicy = FLAP_POLICY) {}
 
@@ -38,6 +40,7 @@ export class FlapDetector {
     if (recent.length === 0) this.corrections.delete(outcome.name);
     else this.corrections.set(outcome.name, recent);
     if (!wrote || recent.length < this.policy.threshold) return outcome;
+    this.heldWith.set(outcome.name, outcome.desired);
     const seconds = Math.round(this.policy.windowMs / 1000);
     return {
       ...outcome,
@@ -48,9 +51,15 @@ export class FlapDetector {
     };
   }
 
-  /** Forget a resource (removed by a reload). */
+  /** Whether a held resource's desired value is no longer the one it was flagged under (the user changed it). */
+  desiredChanged(name: string, desired: number | string | null): boolean {
+    return this.heldWith.has(name) && desired !== null && this.heldWith.get(name) !== desired;
+  }
+
+  /** Forget a resource (removed by a reload, or released from its hold): its count starts again. */
   forget(name: string): void {
     this.corrections.delete(name);
     this.drift.delete(name);
+    this.heldWith.delete(name);
   }
 }

@@ -59,6 +59,8 @@ export interface PassResult {
   resources: ResourceOutcome[];
   /** Where to watch, as this pass learned it (controller/watch-paths.ts); absent when it observed nothing. */
   watch?: WatchPaths;
+  /** Resources held back (Flapping) and skipped, each with the desired value this pass read for it (null: none). */
+  heldDesired?: ReadonlyMap<string, number | string | null>;
 }
 
 /** failed > unavailable > converged > unchanged. */

@@ -39,6 +39,8 @@ export interface LoopOptions {
   onPassAbandoned?: (request: PassRequest, timeoutMs: number) => void;
   /** Flapping detection; the default policy when absent. */
   flapping?: FlapDetector;
+  /** The containers a resource's desired value comes from: one of them becoming ready releases its hold. */
+  sourceContainers?: (resource: string) => readonly string[];
 }
 
 /**
@@ -79,6 +81,8 @@ export class ReconcileLoop {
   /** Mark work as pending. */
   trigger(trigger: Trigger): void {
     if (this.stopped) return;
+    const ready = trigger.ready;
+    if (ready !== undefined) for (const name of [...this.held.keys()]) if (this.options.sourceContainers?.(name).includes(ready)) this.release(name);
     const now = this.options.clock.now();
     const quiet = !this.running && !this.hasPending() && (this.lastActivityAt === null || now - this.lastActivityAt >= this.options.debounceMs);
     this.lastActivityAt = now;
@@ -209,12 +213,23 @@ export class ReconcileLoop {
         this.flapping.forget(name);
       }
     }
+    // A held resource whose desired value changed (the user set a new one) is reconciled at once.
+    const released = [...(result.heldDesired ?? [])].filter(([name, desired]) => this.flapping.desiredChanged(name, desired)).map(([name]) => name);
+    released.forEach((name) => this.release(name));
+    if (released.length > 0) this.trigger({ kind: 'retry', detail: 'new desired value', only: released });
     this.armRetry();
     try {
       await this.options.afterPass?.(result, this.retry);
     } catch (error) {
       this.options.onPassError?.(error);
     }
+  }
+
+  /** End a Flapping hold: the resource takes part in passes again, its count and backoff start over. */
+  private release(name: string): void {
+    this.held.delete(name);
+    this.retry.delete(name);
+    this.flapping.forget(name);
   }
 
   /** One timer for the earliest due retry; when it fires, the due resources are reconciled. */

@@ -42,9 +42,12 @@ export async function runPass(deps: PassDeps, options: PassOptions): Promise<Pas
   const startedAt = deps.clock.now();
   const signal = options.signal;
   const pending = options.pending ?? new PendingCommands(deps.files, null);
-  await pending.load();
+  await pending.load(new Set(deps.resources.map((r) => r.name)));
+  const damaged = pending.problem;
   const selected = deps.resources.filter((r) => (!options.only || options.only.has(r.name)) && !options.skip?.has(r.name));
-  const names = [...new Set(selected.map((r) => r.source).filter((s): s is string => s !== null))];
+  // Held resources are not reconciled, but their desired value is read: a new one releases them.
+  const held = options.skip ? deps.resources.filter((r) => options.skip?.has(r.name) && (!options.only || options.only.has(r.name))) : [];
+  const names = [...new Set([...selected, ...held].map((r) => r.source).filter((s): s is string => s !== null))];
   const watch = new Map<string, readonly string[]>(); // owner → its watch paths, as this pass learns them
   const values = await Promise.all(names.map((n) => readSource(deps.sources.get(n), n, watch)));
   const desired = new Map(names.map((n, i) => [n, values[i] as Desired]));
@@ -84,8 +87,14 @@ export async function runPass(deps: PassDeps, options: PassOptions): Promise<Pas
   if (!options.dryRun) await forgetSettled(pending, deps.resources, outcomes, !options.only && !options.skip);
 
   const finished: ResourceOutcome[] = [];
-  for (const o of outcomes) finished.push('staged' in o ? await afterApply(o, phase.get(o.staged.name), watch) : o);
+  for (const o of outcomes) finished.push(withRecordProblem('staged' in o ? await afterApply(o, phase.get(o.staged.name), watch) : o, damaged));
+  const shown = (source: string | null): number | string | null => {
+    const d = source === null ? undefined : desired.get(source);
+    return d?.kind === 'value' ? showDesired(d.value) : null;
+  };
+  const heldDesired = new Map(held.map((r) => [r.name, shown(r.source)] as const));
   return {
+    ...(heldDesired.size > 0 ? { heldDesired } : {}),
     startedAt,
     finishedAt: deps.clock.now(),
     triggers: options.triggers,
@@ -94,6 +103,13 @@ export async function runPass(deps: PassDeps, options: PassOptions): Promise<Pas
     resources: finished,
     watch,
   };
+}
+
+/** A damaged pending-commands record is shown on every resource (condition PendingRecord, reason DamagedRecord). */
+function withRecordProblem(outcome: ResourceOutcome, problem: string | null): ResourceOutcome {
+  if (problem === null) return outcome;
+  const condition = { type: 'PendingRecord', status: 'False' as const, reason: 'DamagedRecord', message: problem };
+  return { ...outcome, conditions: [...(outcome.conditions ?? []), condition] };
 }
 
 /** In sync with nothing to run (a kind whose commands are its change), or no longer configured: nothing owed. */

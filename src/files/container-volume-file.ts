@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { describeError } from '../core/errors';
 import type { ContainerInfo, DockerHost } from '../host/docker-host';
+import { ConfinedPath, hostPath, type FilePath } from '../host/file-system';
 
 /** A file a container owns, found on the host through its mount of a named volume (or an explicit path). */
 export interface ContainerVolumeFile {
@@ -10,8 +11,8 @@ export interface ContainerVolumeFile {
   path: string | null;
 }
 
-/** `within`: the volume's host directory, which the file's path must not leave (absent for an explicit `path`). */
-export type FoundFile = { ok: true; path: string; within?: string } | { ok: false; message: string };
+/** `file`: confined to the volume's host directory, or the HostPath of an explicit `path`; `path` for messages and watches. */
+export type FoundFile = { ok: true; path: string; file: FilePath } | { ok: false; message: string };
 
 /**
  * The container when it exists and runs (and, with `healthy`, passes its health check if it has
@@ -42,8 +43,13 @@ export async function findContainerFile(docker: DockerHost, spec: ContainerVolum
   const ready = await readyContainer(docker, spec.container, { healthy: true });
   if (!ready.ok) return ready;
   const { info } = ready;
-  if (spec.path) return { ok: true, path: spec.path };
+  if (spec.path) return { ok: true, path: spec.path, file: hostPath(spec.path) };
   const mount = info.mounts.find((m) => m.type === 'volume' && m.name === spec.volume);
   if (!mount) return { ok: false, message: `container ${spec.container} has no mount of volume ${spec.volume ?? '(none)'}` };
-  return { ok: true, path: join(mount.source, spec.file), within: mount.source };
+  try {
+    const file = ConfinedPath.inside(mount.source, join(mount.source, spec.file));
+    return { ok: true, path: file.path, file };
+  } catch (error) {
+    return { ok: false, message: describeError(error) };
+  }
 }

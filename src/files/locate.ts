@@ -1,15 +1,18 @@
-import { join, normalize } from 'node:path';
+import { join } from 'node:path';
 import { describeError } from '../core/errors';
 import type { DockerHost } from '../host/docker-host';
+import { ConfinedPath, hostPath, type FilePath } from '../host/file-system';
 
 /** Where a file or directory is: a host path, or a path inside a named Docker volume. */
 export type Location = { path: string } | { volume: string; subPath: string };
 
 /**
- * `path` is the host path; `within` the root it must not leave: the volume's mountpoint for a
- * volume (whose content a container controls), absent for a host path the configuration names.
+ * `path` is the host path (for messages and watches). `file`: the location as a file to write:
+ * inside a volume (whose content a container controls) a ConfinedPath to the volume's
+ * mountpoint, else the HostPath the configuration names. `tree`: as a directory tree, confined
+ * to its volume, or (a host path) to the directory itself.
  */
-export type Located = { ok: true; path: string; within?: string } | { ok: false; message: string };
+export type Located = { ok: true; path: string; file: FilePath; tree: ConfinedPath } | { ok: false; message: string };
 
 /** `websoft9_nginx_data:custom_ssl/` or `/etc/cockpit/ws-certs.d`, for messages. */
 export function describeLocation(location: Location): string {
@@ -21,7 +24,7 @@ export function describeLocation(location: Location): string {
  * missing volume is an outcome (TargetAbsent), not an exception.
  */
 export async function locate(location: Location, docker: DockerHost): Promise<Located> {
-  if ('path' in location) return { ok: true, path: location.path };
+  if ('path' in location) return { ok: true, path: location.path, file: hostPath(location.path), tree: ConfinedPath.inside(location.path, location.path) };
   let mountpoint: string | null;
   try {
     mountpoint = await docker.volumeMountpoint(location.volume);
@@ -29,6 +32,11 @@ export async function locate(location: Location, docker: DockerHost): Promise<Lo
     return { ok: false, message: describeError(error) };
   }
   if (mountpoint === null) return { ok: false, message: `volume ${location.volume} does not exist` };
-  // The configuration refuses `..`; normalising keeps `a//b/` tidy for messages and watches.
-  return { ok: true, path: normalize(join(mountpoint, location.subPath)).replace(/\/$/, ''), within: mountpoint };
+  // The configuration refuses `..`; ConfinedPath refuses it again (and normalises `a//b/`).
+  try {
+    const inside = ConfinedPath.inside(mountpoint, join(mountpoint, location.subPath));
+    return { ok: true, path: inside.path, file: inside, tree: inside };
+  } catch (error) {
+    return { ok: false, message: describeError(error) };
+  }
 }

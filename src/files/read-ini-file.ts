@@ -1,5 +1,5 @@
 import { describeError } from '../core/errors';
-import { fileErrorCode, MAX_TEXT_FILE_BYTES, UNSAFE_PATH, type FileSystem, type LinkPolicy } from '../host/file-system';
+import { fileErrorCode, MAX_TEXT_FILE_BYTES, UNSAFE_PATH, type ConfinedPath, type FileSystem, type LinkPolicy } from '../host/file-system';
 import { parseIni, type IniDocument } from './parse-ini';
 
 /** Larger than any real config.ini; protects the controller from hostile files. */
@@ -10,10 +10,9 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 export type IniRead = { ok: true; text: string; ini: IniDocument } | { ok: false; message: string; /** the path was refused */ unsafe?: boolean };
 
-/** Where the INI file is: a host path, and the volume it must stay in (with the link policy: `refuse` when it will be written). */
+/** Where the INI file is: a host path, or a ConfinedPath (with the link policy: `refuse` when it will be written). */
 export interface IniLocation {
-  path: string;
-  within?: string | undefined;
+  path: string | ConfinedPath;
   links?: LinkPolicy;
 }
 
@@ -24,8 +23,8 @@ export interface IniLocation {
  * MAX_INI_BYTES; inside a volume no link may lead out of it (`unsafe`).
  */
 export async function readIniFile(files: FileSystem, where: IniLocation | string): Promise<IniRead> {
-  const { path, within, links } = typeof where === 'string' ? { path: where, within: undefined, links: undefined } : where;
-  const options = { maxBytes: MAX_INI_BYTES, ...(within === undefined ? {} : { within, links: links ?? 'follow-within' }) };
+  const { path, links } = typeof where === 'string' ? { path: where, links: undefined } : where;
+  const options = { maxBytes: MAX_INI_BYTES, links: links ?? 'follow-within' };
   let text: string;
   try {
     const first = await files.readFile(path, options);

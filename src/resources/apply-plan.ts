@@ -105,7 +105,8 @@ export async function writeFiles(plan: Pick<Plan, 'changes' | 'removals'>, files
     const action = `write ${change.path}`;
     try {
       const data = typeof change.after === 'string' ? textToBytes(change.after) : change.after;
-      await files.writeFileAtomic(change.path, data, { ...(change.mode === undefined ? {} : { mode: change.mode }), ...(change.within === undefined ? {} : { within: change.within }) });
+      // A ConfinedPath goes through the confined walk: its root travels with it.
+      await files.writeFileAtomic(change.path, data, change.mode === undefined ? {} : { mode: change.mode });
       actions.push({ action, result: 'updated' });
     } catch (error) {
       return fail(action, describeError(error), error);
@@ -114,7 +115,7 @@ export async function writeFiles(plan: Pick<Plan, 'changes' | 'removals'>, files
   for (const removal of plan.removals ?? []) {
     const action = `remove ${removal.path}`;
     try {
-      await files.remove(removal.path, removal.within === undefined ? {} : { within: removal.within });
+      await files.remove(removal.path);
       actions.push({ action, result: 'updated' });
     } catch (error) {
       return fail(action, describeError(error), error);

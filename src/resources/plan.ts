@@ -1,5 +1,7 @@
 /** Types shared by every resource kind: what observe() saw, what plan() wants, what apply() did. */
 
+import type { FilePath } from '../host/file-system';
+
 /** Observed value for the status file: one port, several, none, or a short text (a fingerprint, a file count). */
 export type ObservedValue = number | string | number[] | null;
 
@@ -9,9 +11,8 @@ export type ObservedValue = number | string | number[] | null;
  * UTF-8 round trip.
  */
 export interface FileChange {
-  path: string;
-  /** The root `path` must not leave (a volume): written without following any link below it. */
-  within?: string;
+  /** A configured host path, or a ConfinedPath (inside a volume or a mirrored tree: written through the confined walk). */
+  path: FilePath;
   before: string | Buffer | null;
   after: string | Buffer;
   /** Mode for a file that is created (an existing file keeps its own). */
@@ -22,11 +23,10 @@ export interface FileChange {
 
 /** A file to delete (DirectoryMirror with `prune`). */
 export interface FileRemoval {
-  path: string;
+  /** As for FileChange. */
+  path: FilePath;
   /** The bytes it had (so that a failed check can put it back); unknown when absent. */
   before?: Buffer;
-  /** As for FileChange. */
-  within?: string;
 }
 
 /** Which configured command a step runs (`commands.systemctl`, `commands.firewallCmd`, `commands.semanage`, `commands.iptablesRestore`, `commands.ip6tablesRestore`). */
@@ -68,6 +68,12 @@ export interface Plan {
   /** Files to delete; none when absent. */
   removals?: FileRemoval[];
   commands: CommandStep[];
+  /**
+   * Where this resource may write besides `changes` and `removals`: a file (HostPath or
+   * ConfinedPath), or a tree (a ConfinedPath: anything below it). A recorded undo image is put
+   * back only at a path inside the plan's own files or scope (see controller/pending-commands).
+   */
+  scope?: FilePath[];
   /** Set when the resource cannot converge whatever is written (reason CannotConverge, or problemReason). */
   problem?: string;
   problemReason?: 'SourceUnreadable' | 'UnsafePath' | 'PortInUse';
@@ -112,6 +118,11 @@ export interface Observation<S> {
 export interface PlanOptions {
   /** Re-run the commands even when the files are already right (the last apply failed). */
   retryCommands: boolean;
+}
+
+/** The plan with `scope` when it runs commands (only then can a check put files back). */
+export function withScope(plan: Plan, scope: readonly FilePath[]): Plan {
+  return plan.commands.length > 0 ? { ...plan, scope: [...scope] } : plan;
 }
 
 /** Helper for plans: no changes, no commands. */

@@ -1,6 +1,6 @@
 import { dirname } from 'node:path';
 import type { DockerHost } from '../host/docker-host';
-import type { FileSystem } from '../host/file-system';
+import type { FilePath, FileSystem } from '../host/file-system';
 import { findContainerFile } from '../files/container-volume-file';
 import type { Desired, DesiredSource } from './desired';
 import { getIniValue } from '../files/parse-ini';
@@ -29,12 +29,12 @@ export class ContainerIniValue implements DesiredSource {
   async read(): Promise<Desired> {
     const found = await findContainerFile(this.docker, this.spec);
     if (!found.ok) return { kind: 'unavailable', message: found.message, watch: this.spec.path ? [dirname(this.spec.path)] : [] };
-    return { ...(await this.readAt(found.path, found.within)), watch: [dirname(found.path)] };
+    return { ...(await this.readAt(found.file)), watch: [dirname(found.path)] };
   }
 
-  private async readAt(path: string, within: string | undefined): Promise<Desired> {
+  private async readAt(path: FilePath): Promise<Desired> {
     const { section, key } = this.spec;
-    const parsed = await readIniFile(this.files, { path, within });
+    const parsed = await readIniFile(this.files, { path });
     if (!parsed.ok) return parsed.unsafe ? { kind: 'unavailable', message: parsed.message, reason: 'UnsafePath' } : unavailable(parsed.message);
     if (!parsed.ini.sections.has(section)) return unavailable(`${path} has no [${section}] section`);
     const raw = getIniValue(parsed.ini, section, key);

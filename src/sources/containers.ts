@@ -38,8 +38,8 @@ export class Containers implements DesiredSource {
     const containers = [...listing.containers].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const env: Record<string, string> = {};
     for (const key of this.spec.env) {
-      const value = this.env[key];
-      if (value !== undefined) env[key] = value;
+      const value = new Map(Object.entries(this.env)).get(key);
+      if (value !== undefined) Object.defineProperty(env, key, { value, enumerable: true, writable: true });
     }
     const value: ContainerSet = { kind: 'containers', containers, env };
     return { kind: 'value', value, origin: `containers with ${this.describe()}` };

@@ -16,6 +16,8 @@ export interface ControllerInfo {
   /** When the controller started (`--once`: when its pass started). */
   startedAt: number;
   resyncIntervalMs: number;
+  /** `--once`: `status.maxAge` (recorded so that `status` judges staleness without the configuration). */
+  maxAgeMs?: number;
   /** The configured (enabled) resources, in configuration order. */
   resources: readonly string[];
 }
@@ -75,10 +77,10 @@ export class ControllerStatus {
 
   /** The status document as it stands (what the status file, `/readyz` and systemd's STATUS= show). */
   document(): StatusFile {
-    const { mode, pid, startedAt, resyncIntervalMs, resources } = this.info;
+    const { mode, pid, startedAt, resyncIntervalMs, maxAgeMs, resources } = this.info;
     return {
       schemaVersion: 1,
-      controller: { version: VERSION, pid, mode, startedAt: iso(startedAt), resyncIntervalMs, ...(this.docker ? { docker: { ...this.docker } } : {}) },
+      controller: { version: VERSION, pid, mode, startedAt: iso(startedAt), resyncIntervalMs, ...(maxAgeMs !== undefined ? { maxAgeMs } : {}), ...(this.docker ? { docker: { ...this.docker } } : {}) },
       lastPass: this.lastPass,
       lastSuccessAt: this.lastSuccessAt,
       stats: { ...this.stats },

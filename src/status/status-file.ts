@@ -1,6 +1,6 @@
 import { describeError } from '../core/errors';
 import type { ConditionStatus, PassResultKind, Reason } from '../controller/outcome';
-import type { FileSystem } from '../host/file-system';
+import { hostPath, type FileSystem } from '../host/file-system';
 import type { ObservedValue } from '../resources/plan';
 
 /** Kubernetes metav1.Condition, as written to the status file. */
@@ -35,6 +35,8 @@ export interface StatusFile {
     mode: 'once' | 'daemon';
     startedAt: string;
     resyncIntervalMs: number;
+    /** `--once` only: `status.maxAge`, past which its status is stale (cron runs it between). */
+    maxAgeMs?: number;
     /** Daemon only: whether the Docker event stream is connected. */
     docker?: { connected: boolean; since: string };
   };
@@ -78,5 +80,5 @@ const STATUS_FILE_MODE = 0o640;
 
 /** Write the status file atomically (readers never see half a file), mode 0640 whatever it was before. */
 export async function writeStatusFile(files: FileSystem, path: string, status: StatusFile): Promise<void> {
-  await files.writeFileAtomic(path, `${JSON.stringify(status, null, 2)}\n`, { mode: STATUS_FILE_MODE });
+  await files.writeFileAtomic(hostPath(path), `${JSON.stringify(status, null, 2)}\n`, { mode: STATUS_FILE_MODE });
 }

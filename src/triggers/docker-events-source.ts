@@ -52,7 +52,9 @@ function wantedEvent(selector: EventSelector, event: Record<string, unknown>, na
   const attrs = attributes(event);
   return selector.labels.every((label) => {
     const eq = label.indexOf('=');
-    return eq < 0 ? typeof attrs[label] === 'string' : attrs[label.slice(0, eq)] === label.slice(eq + 1);
+    const key = eq < 0 ? label : label.slice(0, eq);
+    const value = new Map(Object.entries(attrs)).get(key);
+    return eq < 0 ? typeof value === 'string' : value === label.slice(eq + 1);
   });
 }
 
@@ -102,7 +104,9 @@ export function dockerEventTriggers(
         for await (const event of jsonLines(stream, events.onGarbage)) {
           const name = actorName(event);
           if (!wantedEvent(selector, event, name)) continue;
-          subscriber.next({ kind: 'docker', detail: `${actionOf(event)} ${name ?? ''}`.trim() });
+          const action = actionOf(event);
+          const ready = name !== undefined && ['start', 'restart', 'unpause', 'health_status: healthy'].includes(action);
+          subscriber.next({ kind: 'docker', detail: `${action} ${name ?? ''}`.trim(), ...(ready ? { ready: name } : {}) });
         }
       } catch (error) {
         problem = describeError(error);

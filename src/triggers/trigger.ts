@@ -7,4 +7,6 @@ export interface Trigger {
   detail?: string;
   /** Retry triggers name the resources that are due; other triggers reconcile everything. */
   only?: readonly string[];
+  /** Docker events: the container that became ready (started, restarted, unpaused, healthy). */
+  ready?: string;
 }

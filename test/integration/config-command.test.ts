@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { runCli } from '../../harness/run-cli';
 import { configFiles } from '../support/config-files';
+import { SEVEN_KEYS, SEVEN_MISTAKES } from '../support/seven-mistakes';
 
 const { dir, file } = configFiles('config-command-');
 /** The default profile's resources, in order, as config/default.yaml lists them. */
@@ -29,9 +30,19 @@ describe('reconcile config check|print|schema', () => {
     noStack(run.stderr);
     const lines = run.stderr.trimEnd().split('\n');
     assert.match(lines[0] ?? '', new RegExp(`^reconcile: invalid configuration \\(${path}\\), \\d+ problem\\(s\\):$`));
-    for (const key of ['timing.resyncInterval', 'timing.debounce', 'docker.socket', 'resources.0.mode (resource "cockpit-socket")']) {
+    for (const key of ['timing.resyncInterval', 'timing.debounce', 'docker.socket', 'resources.cockpit-socket.mode']) {
       assert.ok(lines.some((line) => line.startsWith(`  ${key}: `)), `${key} in:\n${run.stderr}`);
     }
+  });
+
+  it('check: seven mistakes are listed in one run, in the words of the file, with hints', async () => {
+    const run = await runCli(['config', 'check', '--config', file(SEVEN_MISTAKES)]);
+    assert.equal(run.code, 64, run.stderr);
+    noStack(run.stderr);
+    const problems = run.stderr.trimEnd().split('\n').slice(1);
+    assert.match(run.stderr, /^reconcile: invalid configuration \(.*\), 7 problem\(s\):\n/);
+    assert.equal(problems.length, 7, run.stderr);
+    for (const key of SEVEN_KEYS) assert.ok(problems.some((p) => p.startsWith(`  ${key}: `)), `${key} in:\n${run.stderr}`);
   });
 
   it('check: an unknown resource name in an override exits 64 naming it', async () => {
@@ -94,11 +105,11 @@ describe('bad input never prints a stack trace', () => {
     it('is one line naming the address, exit 1, and the lock is released', async () => {
       const status = join(dir, 'metrics-status.json');
       const args = ['--metrics-addr', `127.0.0.1:${port}`, '--config', file(ALL_OFF), '--status-file', status, '--log-level', 'silent'];
-      const run = await runCli(args, { timeoutMs: 20_000 });
+      const run = await runCli(args);
       assert.equal(run.code, 1, run.stderr);
       assert.equal(run.stderr, `reconcile: cannot serve --metrics-addr 127.0.0.1:${port}: the address is already in use (another program, or another reconciler, listens there)\n`);
       // The same again: not "another controller holds the lock".
-      assert.equal((await runCli(args, { timeoutMs: 20_000 })).stderr, run.stderr);
+      assert.equal((await runCli(args)).stderr, run.stderr);
     });
   });
 });

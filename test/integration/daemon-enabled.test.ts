@@ -45,7 +45,7 @@ describe('the controller skips resources switched off (enabled: false), and take
   it('enabled again and SIGHUP: the resource is corrected', async () => {
     await host.writeConfig(withFirewalld(host, true));
     daemon.process.kill('SIGHUP');
-    await waitFor('cockpit-firewalld in sync', async () => (await readStatusJson(host.statusPath))?.resources.some((r) => r.name === 'cockpit-firewalld' && r.inSync), 10_000);
+    await waitFor('cockpit-firewalld in sync', async () => (await readStatusJson(host.statusPath))?.resources.some((r) => r.name === 'cockpit-firewalld' && r.inSync));
     for (const file of host.firewalldFiles) assert.match(await readFile(file, 'utf8'), /port="9000"/);
   });
 });

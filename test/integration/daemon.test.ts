@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server, type Socket, connect } from 'node:net';
 import { readFile, rename, rm, writeFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { startDaemon, type DaemonProcess } from '../../harness/daemon-process';
 import { assertDocker } from '../support/docker-required';
@@ -23,6 +23,18 @@ const dropInIs = (host: EmulatedHost, port: number) => async () =>
 
 async function passes(host: EmulatedHost): Promise<number> {
   return (await readStatusJson(host.statusPath))?.stats.passes ?? 0;
+}
+
+/** The pass count once it has not changed for 2 s (the debounce is 100 ms, maxDebounce 1 s). */
+async function quiet(host: EmulatedHost): Promise<number> {
+  let last = await passes(host);
+  let since = Date.now();
+  const settled = await waitFor('no pass for 2 s', async () => {
+    const now = await passes(host);
+    if (now !== last) [last, since] = [now, Date.now()];
+    return Date.now() - since >= 2000 ? { count: now } : null;
+  });
+  return settled?.count ?? last;
 }
 
 async function startOn(host: EmulatedHost, extra: string[] = []): Promise<DaemonProcess> {
@@ -66,19 +78,19 @@ describe('the controller corrects drift when it appears', () => {
   it('a drop-in rewritten with 9090 (by rename, as editors do) is corrected without a resync', async () => {
     await ctx.host.clearCommands();
     await replaceByRename(ctx.host.dropInPath, '[Socket]\nListenStream=\nListenStream=9090\n');
-    await waitFor('listen.conf back on 9000', dropInIs(ctx.host, 9000), 3000);
+    await waitFor('listen.conf back on 9000', dropInIs(ctx.host, 9000));
     await waitFor('the restart', async () => (await ctx.host.commands()).includes('systemctl restart cockpit.socket'));
   });
 
   it('a deleted drop-in is recreated', async () => {
     await rm(ctx.host.dropInPath);
-    await waitFor('listen.conf recreated', dropInIs(ctx.host, 9000), 3000);
+    await waitFor('listen.conf recreated', dropInIs(ctx.host, 9000));
   });
 
   it('a later drop-in overriding the port is corrected', async () => {
     const override = join(ctx.host.dropInDir, 'zz-override.conf');
     await writeFile(override, '[Socket]\nListenStream=9090\n');
-    await waitFor('zz-override.conf on 9000', async () => (await readFile(override, 'utf8')).includes('ListenStream=9000'), 3000);
+    await waitFor('zz-override.conf on 9000', async () => (await readFile(override, 'utf8')).includes('ListenStream=9000'));
     await rm(override);
   });
 
@@ -86,43 +98,44 @@ describe('the controller corrects drift when it appears', () => {
     const [xml] = ctx.host.firewalldFiles as [string];
     await ctx.host.clearCommands();
     await writeFile(xml, (await readFile(xml, 'utf8')).replace('port="9000"', 'port="9090"'));
-    await waitFor('cockpit.xml on 9000', async () => (await readFile(xml, 'utf8')).includes('port="9000"'), 3000);
+    await waitFor('cockpit.xml on 9000', async () => (await readFile(xml, 'utf8')).includes('port="9000"'));
     await waitFor('the reload', async () => (await ctx.host.commands()).includes('firewall-cmd --reload'));
   });
 
   it('a new port in config.ini is applied', async () => {
     await ctx.host.setPort(9443);
-    await waitFor('listen.conf on 9443', dropInIs(ctx.host, 9443), 3000);
+    await waitFor('listen.conf on 9443', dropInIs(ctx.host, 9443));
     await ctx.host.setPort(9000);
-    await waitFor('listen.conf on 9000', dropInIs(ctx.host, 9000), 3000);
+    await waitFor('listen.conf on 9000', dropInIs(ctx.host, 9000));
   });
 
-  it('a storm of thousands of writes ends in sync after a handful of passes, then stays idle', async () => {
+  it('a storm of a thousand writes ends in sync after far fewer passes, then stays idle', async (t) => {
     const before = await passes(ctx.host);
     const started = Date.now();
-    let writes = 0;
-    while (Date.now() - started < 1500) {
-      await writeFile(ctx.host.dropInPath, `[Socket]\nListenStream=\nListenStream=${9100 + (writes % 50)}\n`);
-      writes++;
-    }
-    assert.ok(writes >= 1000, `only ${writes} writes`);
-    await waitFor('listen.conf on 9000 after the storm', dropInIs(ctx.host, 9000), 3000);
-    await new Promise((r) => setTimeout(r, 600));
-    const during = (await passes(ctx.host)) - before;
-    assert.ok(during <= 8, `${during} passes for ${writes} writes`);
-    const settled = await passes(ctx.host);
+    const WRITES = 1000;
+    for (let i = 0; i < WRITES; i++) await writeFile(ctx.host.dropInPath, `[Socket]\nListenStream=\nListenStream=${9100 + (i % 50)}\n`);
+    const stormMs = Date.now() - started;
+    await waitFor('listen.conf on 9000 after the storm', dropInIs(ctx.host, 9000));
+    const settled = await quiet(ctx.host);
+    // Coalesced. On a quiet machine a pass per maxDebounce (1 s) at most: 4 passes for 10,000
+    // writes (bench/ storm, docs/benchmarks.md); on a busy one every stall of the writer or of the
+    // controller longer than the debounce (100 ms) may start one more, so the bound here is loose.
+    // The exact rule is the loop's unit test (reconcile-loop.test.ts, on a fake clock).
+    t.diagnostic(`${settled - before} passes for ${WRITES} writes in ${stormMs} ms`);
+    assert.ok(settled - before >= 1, 'the storm was corrected by a pass');
+    assert.ok(settled - before <= WRITES / 10, `${settled - before} passes for ${WRITES} writes in ${stormMs} ms`);
     await new Promise((r) => setTimeout(r, 1500));
     assert.equal(await passes(ctx.host), settled, 'no pass while idle');
   });
 
   it('a second controller on the same status file is refused', async () => {
-    const second = await runCli(['--config', ctx.host.configPath], { timeoutMs: 10_000 });
+    const second = await runCli(['--config', ctx.host.configPath]);
     assert.equal(second.code, 1);
     assert.match(second.stderr, /another controller \(pid \d+\) is already running/);
   });
 
   it('--once beside a running controller works but leaves the status file to the controller', async () => {
-    const run = await runCli(['--once', '--config', ctx.host.configPath], { timeoutMs: 10_000 });
+    const run = await runCli(['--once', '--config', ctx.host.configPath]);
     assert.equal(run.code, 0, run.stdout + run.stderr);
     assert.match(run.stderr, /a controller is running; the status file is left to it/);
     assert.equal((await readStatusJson(ctx.host.statusPath))?.controller.mode, 'daemon');
@@ -132,7 +145,7 @@ describe('the controller corrects drift when it appears', () => {
 describe('the upgrade that lost the port heals itself', () => {
   const ctx = controllerOnHost();
 
-  it('nothing is written while apphub is down; converged within 2 s of docker start', async () => {
+  it('nothing is written while apphub is down; converged after docker start (its event, not the resync)', async () => {
     await ctx.host.stopApphub();
     await waitFor('DesiredStateUnavailable', async () => readyOf(await readStatusJson(ctx.host.statusPath), 'cockpit-socket')?.reason === 'DesiredStateUnavailable');
     // The package upgrade: vendor unit and drop-in replaced by rename with the default port.
@@ -140,7 +153,9 @@ describe('the upgrade that lost the port heals itself', () => {
     await replaceByRename(ctx.host.dropInPath, '[Socket]\nListenStream=\nListenStream=9090\n');
     await ctx.host.clearCommands();
     const snapshot = await ctx.host.snapshot();
-    await new Promise((r) => setTimeout(r, 1500)); // several backoff retries and file triggers
+    const failures = async (): Promise<number> => (await readStatusJson(ctx.host.statusPath))?.resources.find((r) => r.name === 'cockpit-socket')?.consecutiveFailures ?? 0;
+    const failed = await failures();
+    await waitFor('two more retries with backoff', async () => (await failures()) >= failed + 2);
     assert.deepEqual(await ctx.host.snapshot(), snapshot, 'nothing written while the desired value is unknown');
     assert.deepEqual(await ctx.host.commands(), [], 'no command while the desired value is unknown');
     const down = await readStatusJson(ctx.host.statusPath);
@@ -151,10 +166,9 @@ describe('the upgrade that lost the port heals itself', () => {
     assert.ok((socket?.consecutiveFailures ?? 0) >= 2, 'retried with backoff');
     assert.ok(socket?.nextRetryAt, 'next retry announced');
 
-    const started = Date.now();
+    // The resync is 10 minutes away: only Docker's start event can explain the correction.
     await ctx.host.startApphub();
-    await waitFor('listen.conf back on 9000', dropInIs(ctx.host, 9000), 2000);
-    assert.ok(Date.now() - started < 2000 + 1000); // startApphub itself waits for "running"
+    await waitFor('listen.conf back on 9000', dropInIs(ctx.host, 9000));
     await waitFor('Ready again', async () => readyOf(await readStatusJson(ctx.host.statusPath), 'cockpit-socket')?.status === 'True');
   });
 
@@ -164,7 +178,7 @@ describe('the upgrade that lost the port heals itself', () => {
     await new Promise((r) => setTimeout(r, 500));
     assert.equal(await dropInIs(ctx.host, 9000)(), true, 'not applied while apphub is down');
     await ctx.host.startApphub();
-    await waitFor('listen.conf on 9555', dropInIs(ctx.host, 9555), 2000);
+    await waitFor('listen.conf on 9555', dropInIs(ctx.host, 9555));
   });
 });
 
@@ -179,7 +193,7 @@ describe('health checks and reloads', () => {
     await new Promise((r) => setTimeout(r, 400));
     assert.equal(await dropInIs(ctx.host, 9000)(), true);
     await ctx.host.setHealthy(true);
-    await waitFor('applied after health_status: healthy', dropInIs(ctx.host, 9123), 5000);
+    await waitFor('applied after health_status: healthy', dropInIs(ctx.host, 9123));
   });
 
   it('SIGHUP reloads the configuration; a bad file is reported and the old one kept', async () => {
@@ -188,7 +202,7 @@ describe('health checks and reloads', () => {
     ctx.daemon.process.kill('SIGHUP');
     await waitFor('the reload error in the log', () => /configuration not reloaded/.test(ctx.daemon.stderr()));
     await ctx.host.setPort(9124);
-    await waitFor('still reconciling with the old configuration', dropInIs(ctx.host, 9124), 3000);
+    await waitFor('still reconciling with the old configuration', dropInIs(ctx.host, 9124));
     await writeFile(ctx.host.configPath, good.replace(/resyncInterval: .*/, 'resyncInterval: 5m'));
     ctx.daemon.process.kill('SIGHUP');
     await waitFor('the new resync interval in the status', async () => (await readStatusJson(ctx.host.statusPath))?.controller.resyncIntervalMs === 300_000);
@@ -254,6 +268,7 @@ describe('Docker connection lost and restored', () => {
   after(async () => {
     await daemon?.stop();
     await proxy?.cut();
+    if (proxy) await rm(dirname(proxy.path), { recursive: true, force: true });
     await host?.cleanup();
   });
 
@@ -262,11 +277,11 @@ describe('Docker connection lost and restored', () => {
     await waitFor('docker disconnected in the status', async () => {
       await host.setPort(9600); // a file event forces a pass, so the status is rewritten
       return (await readStatusJson(host.statusPath))?.controller.docker?.connected === false;
-    }, 5000);
+    });
     assert.equal(await dropInIs(host, 9000)(), true, 'nothing applied while Docker is unreachable');
     assert.equal(readyOf(await readStatusJson(host.statusPath), 'cockpit-socket')?.reason, 'DesiredStateUnavailable');
     await proxy.up();
-    await waitFor('listen.conf on 9600 after reconnecting', dropInIs(host, 9600), 5000);
+    await waitFor('listen.conf on 9600 after reconnecting', dropInIs(host, 9600));
     await waitFor('docker connected in the status', async () => (await readStatusJson(host.statusPath))?.controller.docker?.connected === true);
     assert.equal(daemon.process.exitCode, null, 'still running');
   });

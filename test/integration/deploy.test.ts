@@ -61,7 +61,7 @@ async function logsOf(container: string): Promise<string> {
 }
 
 /** Like `waitFor`, but a timeout carries the container's recent logs. */
-async function waitWithLogs<T>(container: () => Promise<string>, what: string, check: () => Promise<T>, timeoutMs: number): Promise<T> {
+async function waitWithLogs<T>(container: () => Promise<string>, what: string, check: () => Promise<T>, timeoutMs?: number): Promise<T> {
   try {
     return await waitFor(what, check, timeoutMs);
   } catch (error: unknown) {
@@ -431,17 +431,17 @@ describe('deploy/: the image, run like docker-compose.yml runs it, corrects an e
   });
 
   it('corrects the drift it finds at start: drop-in written with the port, firewalld files, host commands recorded', async () => {
-    await waitWithLogs(name, 'listen.conf with ListenStream=9000', async () => (await readText(host.dropInPath)) === dropIn(9000), 30_000);
+    await waitWithLogs(name, 'listen.conf with ListenStream=9000', async () => (await readText(host.dropInPath)) === dropIn(9000));
     for (const file of host.firewalldFiles) {
-      await waitWithLogs(name, `${file} on 9000`, async () => (await readText(file)).includes('port="9000"'), 10_000);
+      await waitWithLogs(name, `${file} on 9000`, async () => (await readText(file)).includes('port="9000"'));
     }
     for (const line of ['systemctl daemon-reload', 'systemctl restart cockpit.socket', 'firewall-cmd --reload']) {
-      await waitWithLogs(name, `the recorded command "${line}"`, recorded(host, line), 10_000);
+      await waitWithLogs(name, `the recorded command "${line}"`, recorded(host, line));
     }
   });
 
   it("runs systemctl through commands.prefix (nsenter) in the host's mount namespace, not the container's", async () => {
-    const seen = await waitWithLogs(name, 'the mount namespace of systemctl', async () => (await readText(path.join(host.root, 'systemctl-mntns'))).trim(), 10_000);
+    const seen = await waitWithLogs(name, 'the mount namespace of systemctl', async () => (await readText(path.join(host.root, 'systemctl-mntns'))).trim());
     const namespaces = new Set(seen.split('\n'));
     assert.deepEqual([...namespaces], [OWN_MOUNT_NS], 'every systemctl call ran in the host mount namespace');
     const inside = (await docker(['exec', container, 'readlink', '/proc/self/ns/mnt'])).stdout.trim();
@@ -449,7 +449,7 @@ describe('deploy/: the image, run like docker-compose.yml runs it, corrects an e
   });
 
   it('turns healthy, and `reconcile status` in the container exits 0', async () => {
-    await waitWithLogs(name, 'health status healthy', async () => (await healthOf(container)) === 'healthy', 30_000);
+    await waitWithLogs(name, 'health status healthy', async () => (await healthOf(container)) === 'healthy');
     const { stdout } = await docker(['exec', container, 'node', '/app/dist/cli.js', 'status', '--config', '/etc/reconciler/config.yaml']);
     assert.match(stdout, /cockpit-socket\s+9000\s+9000\s+True\s+/);
     const json = JSON.parse((await docker(['exec', container, 'node', '/app/dist/cli.js', 'status', '--json'])).stdout) as { healthy: boolean };
@@ -459,13 +459,13 @@ describe('deploy/: the image, run like docker-compose.yml runs it, corrects an e
   it('corrects drift that appears while it runs: a drop-in reset to 9090, then a new port in apphub', async () => {
     await fs.writeFile(`${host.dropInPath}.tmp`, dropIn(9090));
     await fs.rename(`${host.dropInPath}.tmp`, host.dropInPath);
-    await waitWithLogs(name, 'listen.conf back on 9000', async () => (await readText(host.dropInPath)) === dropIn(9000), 15_000);
+    await waitWithLogs(name, 'listen.conf back on 9000', async () => (await readText(host.dropInPath)) === dropIn(9000));
     await host.setPort(9100);
-    await waitWithLogs(name, 'listen.conf on 9100', async () => (await readText(host.dropInPath)) === dropIn(9100), 15_000);
+    await waitWithLogs(name, 'listen.conf on 9100', async () => (await readText(host.dropInPath)) === dropIn(9100));
     for (const file of host.firewalldFiles) {
-      await waitWithLogs(name, `${file} on 9100`, async () => (await readText(file)).includes('port="9100"'), 10_000);
+      await waitWithLogs(name, `${file} on 9100`, async () => (await readText(file)).includes('port="9100"'));
     }
-    await waitWithLogs(name, 'healthy again', async () => (await healthOf(container)) === 'healthy', 15_000);
+    await waitWithLogs(name, 'healthy again', async () => (await healthOf(container)) === 'healthy');
   });
 
   it('stops cleanly on `docker stop` (SIGTERM), exit code 0', async (t) => {
@@ -570,9 +570,9 @@ describe('deploy/: stack.yml on a single-node swarm', () => {
       const tasks = stdout.split('\n').filter((line) => line.trim() !== '');
       return tasks.length === nodes && tasks.every((line) => line.split('\t')[1]?.startsWith('Running'));
     }, 60_000);
-    await waitWithLogs(taskContainer, 'listen.conf with ListenStream=9000', async () => (await readText(host.dropInPath)) === dropIn(9000), 30_000);
+    await waitWithLogs(taskContainer, 'listen.conf with ListenStream=9000', async () => (await readText(host.dropInPath)) === dropIn(9000));
     for (const line of ['systemctl daemon-reload', 'systemctl restart cockpit.socket', 'firewall-cmd --reload']) {
-      await waitWithLogs(taskContainer, `the recorded command "${line}"`, recorded(host, line), 10_000);
+      await waitWithLogs(taskContainer, `the recorded command "${line}"`, recorded(host, line));
     }
     const namespaces = new Set((await readText(path.join(host.root, 'systemctl-mntns'))).trim().split('\n'));
     assert.deepEqual([...namespaces], [OWN_MOUNT_NS], 'systemctl ran in the host mount namespace (nsenter --mount=/host/proc/…)');
@@ -582,7 +582,7 @@ describe('deploy/: stack.yml on a single-node swarm', () => {
   });
 
   it('the task turns healthy', async (t) => {
-    await waitWithLogs(taskContainer, 'task health healthy', async () => (await healthOf(await taskContainer())) === 'healthy', 30_000);
+    await waitWithLogs(taskContainer, 'task health healthy', async () => (await healthOf(await taskContainer())) === 'healthy');
     t.diagnostic(`swarm scenario took ${Date.now() - started} ms so far`);
   });
 });

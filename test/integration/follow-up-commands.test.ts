@@ -71,7 +71,7 @@ describe('follow-up commands survive crashes', () => {
     await writeFile(hangFlag(), '');
     await host.clearCommands();
     const controller = start();
-    const sleeper = await waitFor('daemon-reload to hang', async () => Number((await readFile(hangPid(), 'utf8').catch(() => '')).trim()), 20_000);
+    const sleeper = await waitFor('daemon-reload to hang', async () => Number((await readFile(hangPid(), 'utf8').catch(() => '')).trim()));
     // The files are written; without the record nothing would tell a new process that the commands are owed.
     assert.equal(await readFile(host.dropInPath, 'utf8'), `[Socket]\nListenStream=\nListenStream=${port}\n`);
     const record = JSON.parse(await readFile(pendingFile(), 'utf8')) as { resources: Record<string, unknown> };
@@ -110,21 +110,19 @@ describe('follow-up commands survive crashes', () => {
     await rm(hangFlag());
     await host.clearCommands();
     daemon = startDaemon(['--config', host.configPath]);
-    await waitFor('the restart', async () => (await host.commands()).includes('systemctl restart cockpit.socket'), 20_000);
-    await waitFor('the record to go', async () => !(await stat(pendingFile()).catch(() => null)), 10_000);
+    await waitFor('the restart', async () => (await host.commands()).includes('systemctl restart cockpit.socket'));
+    await waitFor('the record to go', async () => !(await stat(pendingFile()).catch(() => null)));
     assert.equal(await daemon.stop(), 0, daemon.stderr());
     await assertRecovered();
   });
 
   it('SIGTERM during daemon-reload: the process ends within its bound, the stand-in is killed, the next pass runs the commands', async () => {
     const { controller, sleeper } = await hangInReload(() => (daemon = startDaemon(['--config', host.configPath])));
-    const t0 = Date.now();
+    // Shutdown waits 10 s for the pass, then kills what it runs, and exits 0 (its 15 s bound would
+    // end it by a signal, and the driver's SIGKILL comes only after a minute).
     const code = await controller.stop('SIGTERM');
-    const took = Date.now() - t0;
     assert.equal(code, 0, controller.stderr());
-    // Shutdown waits 10 s for the pass, then kills what it runs; the bound is 15 s.
-    assert.ok(took < 15_000, `took ${took}ms`);
-    await waitFor('the hanging daemon-reload to be killed', async () => !(await running(sleeper)), 2000);
+    await waitFor('the hanging daemon-reload to be killed', async () => !(await running(sleeper)));
     await rm(hangFlag());
     await host.clearCommands();
     const run = await runCli(['--once', '--config', host.configPath]);

@@ -29,10 +29,15 @@ async function tree(dir: string): Promise<Record<string, string>> {
   return out;
 }
 
-async function timedOnce(host: EmulatedHost): Promise<CliRun & { ms: number }> {
-  const started = Date.now();
-  const run = await runCli(['--once', '--config', host.configPath], { timeoutMs: 30_000 });
-  return { ...run, ms: Date.now() - started };
+/**
+ * `--once`, which must answer without waiting on what the container planted: a read that blocked
+ * would hold the pass until `passTimeout` abandons it (or runCli's SIGKILL after a minute).
+ */
+async function onceUnblocked(host: EmulatedHost): Promise<CliRun> {
+  const run = await runCli(['--once', '--config', host.configPath], { timeoutMs: 60_000 });
+  assert.equal(run.signal, null, `--once ended by ${run.signal}`);
+  assert.doesNotMatch(run.stdout + run.stderr, /pass abandoned/);
+  return run;
 }
 
 describe('a container cannot turn the controller against its host', () => {
@@ -75,7 +80,7 @@ describe('a container cannot turn the controller against its host', () => {
         { name: 'cockpit-certs', kind: 'DirectoryMirror', from: { path: certs }, to: { volume: volumes[1] as string, subPath: 'custom_ssl' }, include: ['*.cert'], prune: true },
       ],
     });
-    const first = await timedOnce(host);
+    const first = await onceUnblocked(host);
     assert.equal(first.code, 0, first.stdout + first.stderr);
   });
 
@@ -90,9 +95,8 @@ describe('a container cannot turn the controller against its host', () => {
   it('custom_var.conf made a symlink to a host file: UnsafePath naming the link, the host file byte-identical, other resources served', async () => {
     await host.setPort(9001);
     await inProxy(`rm ${VAR_DIR}/custom_var.conf && ln -s ${join(hostDir, 'victim.conf')} ${VAR_DIR}/custom_var.conf`);
-    const run = await timedOnce(host);
+    const run = await onceUnblocked(host);
     assert.equal(run.code, 1, run.stdout + run.stderr);
-    assert.ok(run.ms < 5000, `--once took ${run.ms}ms`);
     const refused = await reasonOf('proxy-cockpit-port');
     assert.equal(refused?.reason, 'UnsafePath');
     assert.match(refused?.message ?? '', /custom_var\.conf is a symlink/);
@@ -103,9 +107,8 @@ describe('a container cannot turn the controller against its host', () => {
 
   it('custom_ssl made a symlink to a host directory, with prune: nothing written there, nothing deleted', async () => {
     await inProxy(`rm -r ${DATA_DIR}/custom_ssl && ln -s ${join(hostDir, 'certs')} ${DATA_DIR}/custom_ssl`);
-    const run = await timedOnce(host);
+    const run = await onceUnblocked(host);
     assert.equal(run.code, 1);
-    assert.ok(run.ms < 5000, `--once took ${run.ms}ms`);
     const refused = await reasonOf('cockpit-certs');
     assert.equal(refused?.reason, 'UnsafePath');
     assert.match(refused?.message ?? '', /custom_ssl is a symlink/);
@@ -115,9 +118,8 @@ describe('a container cannot turn the controller against its host', () => {
   it('custom_var.conf made a FIFO or a device: refused at once as not a regular file', async () => {
     for (const [make, kind] of [[`mkfifo ${VAR_DIR}/custom_var.conf`, 'fifo'], [`mknod ${VAR_DIR}/custom_var.conf c 1 5`, 'character device']] as const) {
       await inProxy(`rm -f ${VAR_DIR}/custom_var.conf && ${make}`);
-      const run = await timedOnce(host);
+      const run = await onceUnblocked(host);
       assert.equal(run.code, 1);
-      assert.ok(run.ms < 5000, `--once took ${run.ms}ms with a ${kind}`);
       const refused = await reasonOf('proxy-cockpit-port');
       assert.equal(refused?.reason, 'TargetAbsent');
       assert.match(refused?.message ?? '', new RegExp(`not a regular file \\(${kind}\\)`));
@@ -128,16 +130,14 @@ describe('a container cannot turn the controller against its host', () => {
   it('config.ini made a FIFO, or a symlink to /dev/zero: --once returns at once, nothing written', async () => {
     const before = await host.snapshot();
     await inApphub(`cd ${APPHUB_CONFIG_DIR} && rm config.ini && mkfifo config.ini`);
-    let run = await timedOnce(host);
+    let run = await onceUnblocked(host);
     assert.equal(run.code, 1);
-    assert.ok(run.ms < 5000, `--once took ${run.ms}ms with a FIFO`);
     let refused = await reasonOf('cockpit-socket');
     assert.equal(refused?.reason, 'DesiredStateUnavailable');
     assert.match(refused?.message ?? '', /config\.ini is not a regular file \(fifo\)/);
     await inApphub(`cd ${APPHUB_CONFIG_DIR} && rm config.ini && ln -s /dev/zero config.ini`);
-    run = await timedOnce(host);
+    run = await onceUnblocked(host);
     assert.equal(run.code, 1);
-    assert.ok(run.ms < 5000, `--once took ${run.ms}ms with /dev/zero`);
     refused = await reasonOf('cockpit-socket');
     assert.equal(refused?.reason, 'UnsafePath');
     assert.match(refused?.message ?? '', /config\.ini is a symlink to \/dev\/zero, outside/);
@@ -153,22 +153,22 @@ describe('a container cannot turn the controller against its host', () => {
     // It also deletes the mirrored certificate each time, so that the controller keeps writing (and
     // with prune, listing) while the links come and go.
     await docker(['exec', '-d', proxy, 'sh', '-c', `cd ${DATA_DIR}; while :; do mv custom_ssl d; ln -s ${join(hostDir, 'certs')} custom_ssl; rm -f d/0-self-signed.cert; rm custom_ssl; mv d custom_ssl; done`]);
-    await waitFor('the attacker loop runs', async () => ((await docker(['exec', proxy, 'ps'])).stdout.match(/while :/g) ?? []).length > 0, 5000);
+    await waitFor('the attacker loop runs', async () => ((await docker(['exec', proxy, 'ps'])).stdout.match(/while :/g) ?? []).length > 0);
     const daemon = startDaemon(['--config', host.configPath]);
     try {
-      await waitFor('daemon pass', async () => (await readStatusJson(host.statusPath))?.controller.mode === 'daemon', 10_000);
+      await waitFor('daemon pass', async () => (await readStatusJson(host.statusPath))?.controller.mode === 'daemon');
       const changesBefore = (await readStatusJson(host.statusPath))?.stats.changes ?? 0;
       await host.setPort(9444);
-      await waitFor('socket follows apphub', async () => /ListenStream=9444/.test(await readFile(host.dropInPath, 'utf8').catch(() => '')), 5000);
+      await waitFor('socket follows apphub', async () => /ListenStream=9444/.test(await readFile(host.dropInPath, 'utf8').catch(() => '')));
       // Beside the daemon, `--once` passes one after another: each must write the certificate again.
       const seen: Record<string, number> = {};
       const messages = new Set<string>();
       const started = Date.now();
       const wroteSoFar = (): number => Object.entries(seen).filter(([k]) => k.endsWith('+wrote')).reduce((n, [, v]) => n + v, 0);
       // At least 6 s of racing; on a loaded machine (few passes in 6 s) on until one pass won a write
-      // into the real directory, so the race was really run both ways (at most 30 s).
-      while (Date.now() - started < 6000 || (wroteSoFar() === 0 && Date.now() - started < 30_000)) {
-        const run = await runCli(['--once', '--json', '--config', host.configPath], { timeoutMs: 10_000 });
+      // into the real directory, so the race was really run both ways (at most 90 s).
+      while (Date.now() - started < 6000 || (wroteSoFar() === 0 && Date.now() - started < 90_000)) {
+        const run = await runCli(['--once', '--json', '--config', host.configPath], { timeoutMs: 60_000 });
         const result = JSON.parse(run.stdout) as { resources: { name: string; reason: string; message: string; actions: { result: string }[] }[] };
         const certs = result.resources.find((r) => r.name === 'cockpit-certs');
         const key = `${certs?.reason ?? '?'}${certs?.actions.some((a) => a.result === 'updated') ? '+wrote' : ''}`;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, lstatSync, mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -20,7 +20,10 @@ describe('deploy/install.sh on a clean directory', () => {
     // `npm test` has built dist/; --ignore-scripts packs it as it is (prepack would rebuild).
     const packed = await execFileAsync('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', dir], { cwd: REPO, encoding: 'utf8' });
     const tarball = join(dir, packed.stdout.trim().split('\n').at(-1) ?? '');
-    await execFileAsync(join(REPO, 'deploy', 'install.sh'), ['--root', root, '--tarball', tarball], { encoding: 'utf8', timeout: 300_000 });
+    // install.sh's own `npm ci --omit=dev` is what is tested here, so it runs; prefer-offline lets it
+    // take the packages from npm's cache, which the work tree's `npm ci` filled (no second download).
+    const env = { ...process.env, npm_config_prefer_offline: 'true' };
+    await execFileAsync(join(REPO, 'deploy', 'install.sh'), ['--root', root, '--tarball', tarball], { encoding: 'utf8', timeout: 300_000, env });
   });
 
   it('puts reconcile on the PATH: `reconcile --version` from the installed location', async () => {
@@ -48,5 +51,25 @@ describe('deploy/install.sh on a clean directory', () => {
     assert.equal(lstatSync(config).mode & 0o777, 0o640);
     const check = await execFileAsync(join(root, 'usr', 'local', 'bin', 'reconcile'), ['config', 'check', '--config', config], { encoding: 'utf8' });
     assert.match(check.stdout, /^configuration valid: /);
+  });
+
+  it('node at /usr/bin/node: no drop-in; node elsewhere on the PATH: a drop-in runs that node', async () => {
+    const atUsrBin = existsSync('/usr/bin/node') && realpathSync('/usr/bin/node') === realpathSync(process.execPath);
+    assert.equal(existsSync(join(root, 'etc', 'systemd', 'system', 'reconciler.service.d', 'node.conf')), !atUsrBin, 'a drop-in only for a node elsewhere');
+    // A node found elsewhere (as nvm or /usr/local/bin would put it): a wrapper of this one.
+    const bin = join(dir, 'other-node', 'bin');
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(join(bin, 'node'), `#!/bin/sh\nexec ${process.execPath} "$@"\n`);
+    chmodSync(join(bin, 'node'), 0o755);
+    const other = join(dir, 'other-root');
+    const packed = await execFileAsync('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', dir], { cwd: REPO, encoding: 'utf8' });
+    const tarball = join(dir, packed.stdout.trim().split('\n').at(-1) ?? '');
+    const env = { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}` };
+    const run = await execFileAsync(join(REPO, 'deploy', 'install.sh'), ['--root', other, '--tarball', tarball], { encoding: 'utf8', timeout: 300_000, env });
+    assert.match(run.stdout, /node is .*other-node\/bin\/node: the unit runs it/);
+    const dropIn = readFileSync(join(other, 'etc', 'systemd', 'system', 'reconciler.service.d', 'node.conf'), 'utf8');
+    const unitStart = /^ExecStart=\/usr\/bin\/node (.*)$/m.exec(readFileSync(join(REPO, 'deploy', 'reconciler.service'), 'utf8'))?.[1];
+    assert.ok(unitStart);
+    assert.equal(dropIn, `# Written by deploy/install.sh: the node it found on the PATH.\n[Service]\nExecStart=\nExecStart=${join(bin, 'node')} ${unitStart}\n`);
   });
 });

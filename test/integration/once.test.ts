@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFile, stat, chmod, writeFile, readdir } from 'node:fs/promises';
+import { readFile, rm, stat, chmod, writeFile, readdir } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { assertDocker } from '../support/docker-required';
 import { createEmulatedHost, INI_SECRET, type EmulatedHost } from '../../harness/websoft9-host';
@@ -253,6 +253,7 @@ describe('usage and configuration errors exit 64 naming the key', () => {
       const dir = await mkdtemp(`${tmpdir()}/reconciler-cfg-`);
       await writeFile(`${dir}/c.yaml`, yaml);
       const run = await runCli(['--once', '--config', `${dir}/c.yaml`]);
+      await rm(dir, { recursive: true, force: true });
       assert.equal(run.code, 64, run.stderr);
       assert.match(run.stderr, pattern);
     });

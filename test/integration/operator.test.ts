@@ -188,17 +188,17 @@ describe('Type=notify: READY, STATUS, WATCHDOG and STOPPING on a real notify soc
       const status = await readStatusJson(host.statusPath);
       assert.ok(status?.lastPass, 'READY=1 comes after the first pass wrote the status');
       assert.equal(ready.fields.STATUS, 'in sync (2/2)');
-      await waitFor('three watchdog pings', () => listener.messages().filter((m) => m.fields.WATCHDOG === '1').length >= 3, 10_000);
+      await waitFor('three watchdog pings', () => listener.messages().filter((m) => m.fields.WATCHDOG === '1').length >= 3);
 
       await host.setCommandHook('systemctl', `if [ ! -e '${marker}' ]; then touch '${marker}'; sleep 5; fi`);
       await host.setPort(9001);
-      await waitFor('the pass to hang', () => existsSync(marker), 10_000);
+      await waitFor('the pass to hang', () => existsSync(marker));
       const hungAt = Date.now();
       await new Promise((resolve) => setTimeout(resolve, 4500));
       const during = listener.messages().filter((m) => m.fields.WATCHDOG === '1' && m.at > hungAt + 2500 && m.at < hungAt + 4500);
       assert.deepEqual(during, [], 'no ping while the pass hangs');
       assert.match(daemon.stderr(), /pass hung; watchdog pings stopped/);
-      await listener.waitFor('WATCHDOG', '1', { from: listener.messages().length, timeoutMs: 10_000 });
+      await listener.waitFor('WATCHDOG', '1', { from: listener.messages().length });
       const after = listener.messages().filter((m) => m.fields.WATCHDOG === '1' && m.at > hungAt + 5000);
       assert.ok(after.length >= 1, 'pings resume once the pass is over');
 
@@ -208,7 +208,7 @@ describe('Type=notify: READY, STATUS, WATCHDOG and STOPPING on a real notify soc
 
       const count = listener.messages().length;
       assert.equal(await daemon.stop(), 0, daemon.stderr());
-      const stopping = await listener.waitFor('STOPPING', '1', { from: count, timeoutMs: 5000 });
+      const stopping = await listener.waitFor('STOPPING', '1', { from: count });
       assert.ok(stopping);
     } finally {
       if (daemon.process.exitCode === null) await daemon.stop();

@@ -46,16 +46,14 @@ describe('a pass that hangs (timing.passTimeout)', () => {
   });
   after(async () => host?.cleanup());
 
-  it('--once gives up after the bound: exit 1 within seconds, the hanging command killed, the commands still owed', async () => {
-    const t0 = Date.now();
-    const run = await runCli(['--once', '--config', host.configPath], { timeoutMs: 30_000 });
-    const took = Date.now() - t0;
+  it('--once gives up after the bound: exit 1, the hanging command killed, the commands still owed', async () => {
+    // Killed (code -1) at 50 s, before the commands' own 60 s timeout: only passTimeout can end it.
+    const run = await runCli(['--once', '--config', host.configPath], { timeoutMs: 50_000 });
     assert.equal(run.code, 1, run.stdout + run.stderr);
     assert.match(run.stdout, /pass abandoned: still running after 2000ms/);
-    assert.ok(took < 6000, `took ${took}ms`);
     const pid = await hangPid();
     assert.ok(pid > 0);
-    await waitFor('the hanging daemon-reload to be killed', async () => !(await running(pid)), 2000);
+    await waitFor('the hanging daemon-reload to be killed', async () => !(await running(pid)));
     const record = JSON.parse(await readFile(`${host.statusPath}.pending.json`, 'utf8')) as { resources: Record<string, unknown> };
     assert.ok('cockpit-socket' in record.resources);
   });
@@ -65,18 +63,17 @@ describe('a pass that hangs (timing.passTimeout)', () => {
     const status = await waitFor('an abandoned pass in the status', async () => {
       const s = await readStatusJson(host.statusPath);
       return s?.lastPass?.result === 'abandoned' && s.controller.mode === 'daemon' ? s : null;
-    }, 15_000);
+    });
     assert.ok((status?.stats.failures ?? 0) >= 1);
     assert.match(daemon.stderr(), /pass abandoned: still running after 2000ms/);
     const first = await hangPid();
-    await waitFor('a retry that hangs again', async () => (await hangPid()) !== first && (await hangPid()) > 0, 15_000);
-    const t0 = Date.now();
+    await waitFor('a retry that hangs again', async () => (await hangPid()) !== first && (await hangPid()) > 0);
+    // Exit 0: shutdown ended the pass itself (its bound would end the process by a signal, and
+    // the driver's SIGKILL comes only after a minute).
     const code = await daemon.stop('SIGTERM');
-    const took = Date.now() - t0;
     assert.equal(code, 0, daemon.stderr());
-    assert.ok(took < 15_000, `SIGTERM took ${took}ms`);
     const last = await hangPid();
-    await waitFor('no stand-in left running', async () => !(await running(last)), 2000);
+    await waitFor('no stand-in left running', async () => !(await running(last)));
   });
 });
 
@@ -101,24 +98,19 @@ describe('a pass stuck in the kernel (config.ini a FIFO)', () => {
     await host?.cleanup();
   });
 
-  it('--once ends within a few seconds, not converged', async () => {
-    const t0 = Date.now();
-    const run = await runCli(['--once', '--config', host.configPath], { timeoutMs: 30_000 });
-    const took = Date.now() - t0;
+  it('--once ends by itself, not converged', async () => {
+    const run = await runCli(['--once', '--config', host.configPath], { timeoutMs: 60_000 });
+    // It ended on its own: exit 1, or its own SIGTERM when the stuck read keeps process.exit()
+    // waiting; runCli's SIGKILL would come only after a minute.
+    assert.notEqual(run.signal, 'SIGKILL', 'ended by runCli after a minute');
     assert.notEqual(run.code, 0, run.stdout + run.stderr);
-    assert.ok(took < 8000, `took ${took}ms`);
   });
 
   it('SIGTERM ends the daemon within its bound', async () => {
     daemon = startDaemon(['--config', host.configPath]);
-    await waitFor('a pass to be abandoned or refused', async () => /pass abandoned|not a regular file|DesiredStateUnavailable/.test(daemon?.stderr() ?? ''), 15_000);
-    const t0 = Date.now();
-    daemon.process.kill('SIGTERM');
-    const late = setTimeout(() => daemon?.process.kill('SIGKILL'), 20_000);
-    await daemon.exited;
-    clearTimeout(late);
-    const took = Date.now() - t0;
-    assert.ok(took < 16_000, `SIGTERM took ${took}ms`);
+    await waitFor('a pass to be abandoned or refused', async () => /pass abandoned|not a regular file|DesiredStateUnavailable/.test(daemon?.stderr() ?? ''));
+    // Ends by itself (exit 0, or by its own shutdown bound's SIGTERM); a SIGKILL would be the driver's, after a minute.
+    await daemon.stop('SIGTERM');
     assert.ok(daemon.process.exitCode === 0 || daemon.process.signalCode === 'SIGTERM', `exit ${daemon.process.exitCode} ${daemon.process.signalCode}`);
   });
 });
@@ -141,21 +133,22 @@ describe('a resource another tool keeps changing is Flapping and backed off', ()
 
   it('a fighter rewriting the drop-in every 100 ms does not get Cockpit restarted many times a second', async () => {
     daemon = startDaemon(['--config', host.configPath]);
-    await waitFor('the first pass to converge', async () => (await readStatusJson(host.statusPath))?.resources.every((r) => r.inSync), 15_000);
+    await waitFor('the first pass to converge', async () => (await readStatusJson(host.statusPath))?.resources.every((r) => r.inSync));
     await host.clearCommands();
     // Another tool that wants 9090 and writes it by rename, ten times a second.
     const tmp = `${host.dropInPath}.fighter`;
     fighter = spawn('sh', ['-c', `while :; do printf '[Socket]\\nListenStream=\\nListenStream=9090\\n' > '${tmp}' && mv '${tmp}' '${host.dropInPath}'; sleep 0.1; done`], { stdio: 'ignore' });
-    await waitFor('Flapping', async () => readyOf(await readStatusJson(host.statusPath), 'cockpit-socket')?.reason === 'Flapping', 15_000);
-    const flappingAt = Date.now();
+    await waitFor('Flapping', async () => readyOf(await readStatusJson(host.statusPath), 'cockpit-socket')?.reason === 'Flapping');
+    const restartCount = async (): Promise<number> => (await host.commands()).filter((c) => c === 'systemctl restart cockpit.socket').length;
+    const before = await restartCount();
+    // Counted 6 s into the hold of at least 10 s (a fight would be ~30 restarts), whatever the
+    // firewalld check below takes on a busy machine.
+    const held = new Promise<number>((resolve) => setTimeout(() => void restartCount().then(resolve), 6000));
     // While it is held, the other resources are still reconciled.
     await writeFile(host.firewalldFiles[0] as string, firewalldCockpitXml(9090));
-    await waitFor('firewalld corrected meanwhile', async () => (await readFile(host.firewalldFiles[0] as string, 'utf8')).includes('port="9000"'), 5000);
-    const before = (await host.commands()).filter((c) => c === 'systemctl restart cockpit.socket').length;
-    await new Promise((r) => setTimeout(r, Math.max(0, 8000 - (Date.now() - flappingAt))));
-    const restarts = (await host.commands()).filter((c) => c === 'systemctl restart cockpit.socket').length;
-    // Ten corrections (the first pass's included) make it Flapping; then it waits at least 10 s
-    // (a fight would be ~50 restarts in these 8 s).
+    await waitFor('firewalld corrected meanwhile', async () => (await readFile(host.firewalldFiles[0] as string, 'utf8')).includes('port="9000"'));
+    const restarts = await held;
+    // Ten corrections (the first pass's included) make it Flapping; then it waits at least 10 s.
     assert.ok(before >= 9 && before <= 10, `restarts before: ${before}`);
     assert.equal(restarts, before, 'no restart while held');
     const status = await readStatusJson(host.statusPath);

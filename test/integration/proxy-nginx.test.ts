@@ -73,12 +73,12 @@ describe('the real nginx proxy in front of the real Cockpit', { skip: cockpitWsS
   const status = async (): Promise<StatusJson | null> => readStatusJson(h().statusPath);
   const condition = async (resource: string, type: string) => (await status())?.resources.find((r) => r.name === resource)?.conditions.find((c) => c.type === type);
   const varFile = (name: string): string => path.join(p().varPath, name);
-  const served = async (what: string, check: (cn: string) => boolean = () => true, timeoutMs = 8000): Promise<HttpsAnswer> => {
+  const served = async (what: string, check: (cn: string) => boolean = () => true): Promise<HttpsAnswer> => {
     try {
       return (await waitFor(what, async (): Promise<HttpsAnswer | false> => {
         const answer = await cockpitThroughProxy(p().port);
         return answer !== null && check(answer.certificateCn) ? answer : false;
-      }, timeoutMs)) as HttpsAnswer;
+      })) as HttpsAnswer;
     } catch (error: unknown) {
       throw new Error(`${String(error)}\nnginx:\n${await p().logs()}\n${await hookLogs(h().root)}\ncommands: ${(await h().commands()).join('; ')}\n${daemon?.stderr().slice(-3000) ?? ''}`);
     }
@@ -87,7 +87,7 @@ describe('the real nginx proxy in front of the real Cockpit', { skip: cockpitWsS
   const passNow = async (): Promise<void> => {
     const passes = (await status())?.stats.passes ?? 0;
     daemon?.process.kill('SIGHUP');
-    await waitFor('a pass after SIGHUP', async () => ((await status())?.stats.passes ?? 0) > passes, 8000);
+    await waitFor('a pass after SIGHUP', async () => ((await status())?.stats.passes ?? 0) > passes);
   };
 
   before(async () => {
@@ -145,7 +145,7 @@ describe('the real nginx proxy in front of the real Cockpit', { skip: cockpitWsS
     });
     await host.setCommandHook('systemctl', systemdSocketHook({ unitPath: unitRelative, dropInDir: DROP_IN_DIR }));
     await runSystemctlHook(host.root, ['start', 'cockpit.socket']);
-    await waitFor('Cockpit on the vendor port', () => cockpitAnswers(vendorPort), 5000);
+    await waitFor('Cockpit on the vendor port', () => cockpitAnswers(vendorPort));
   });
 
   after(async () => {
@@ -166,8 +166,8 @@ describe('the real nginx proxy in front of the real Cockpit', { skip: cockpitWsS
 
   it('(2) the controller moves Cockpit and the proxy together; Origins written; Listening True on the real cockpit-ws', async (t: TestContext) => {
     daemon = startDaemon(['--config', h().configPath]);
-    await waitFor('the first pass to converge', async () => (await status())?.resources.every((r) => r.inSync), 15_000);
-    await waitFor('Cockpit on the user’s port', () => cockpitAnswers(userPort), 5000);
+    await waitFor('the first pass to converge', async () => (await status())?.resources.every((r) => r.inSync));
+    await waitFor('Cockpit on the user’s port', () => cockpitAnswers(userPort));
     await served('the login page through nginx (user port)');
     assert.equal(await fs.readFile(varFile('custom_var.conf'), 'utf8'), `set $cockpit_port ${userPort};`, 'no final newline added');
     assert.equal(await fs.readFile(varFile('custom_ssl.conf'), 'utf8'), shippedCustomSsl(CERT_A, KEY_A), 'already right: untouched');
@@ -181,7 +181,7 @@ describe('the real nginx proxy in front of the real Cockpit', { skip: cockpitWsS
 
   it('(3) a package upgrade of cockpit-ws while apphub is down: the login page stays served through nginx', async (t: TestContext) => {
     await h().stopApphub();
-    await waitFor('DesiredStateUnavailable', async () => readyOf(await status(), 'cockpit-socket')?.reason === 'DesiredStateUnavailable', 10_000);
+    await waitFor('DesiredStateUnavailable', async () => readyOf(await status(), 'cockpit-socket')?.reason === 'DesiredStateUnavailable');
     await h().clearCommands();
     let probes = 0;
     let failures = 0;
@@ -212,22 +212,22 @@ describe('the real nginx proxy in front of the real Cockpit', { skip: cockpitWsS
     assert.deepEqual(await h().snapshot(), snapshot, 'nothing written while apphub is down');
     assert.deepEqual(await h().commands(), [], 'no command while apphub is down');
     await h().startApphub();
-    await waitFor('Ready again', async () => readyOf(await status(), 'cockpit-socket')?.status === 'True', 10_000);
+    await waitFor('Ready again', async () => readyOf(await status(), 'cockpit-socket')?.status === 'True');
     await served('the login page through nginx after apphub is back');
     t.diagnostic(`${probes} probes through nginx during the upgrade, ${failures} refused (the postinst restart of cockpit.socket)`);
   });
 
   it('(4) a changed ssl_cert/ssl_key is live after the reload; a hostile path writes nothing', async () => {
     await h().setIni(iniWith(userPort, { docker0: DOCKER0, cert: CERT_B, key: KEY_B }));
-    await served('the renewed certificate through nginx', (cn) => cn === 'reconciler-test-b', 10_000);
+    await served('the renewed certificate through nginx', (cn) => cn === 'reconciler-test-b');
     assert.equal(await fs.readFile(varFile('custom_ssl.conf'), 'utf8'), shippedCustomSsl(CERT_B, KEY_B), 'both lines, no final newline added');
     const before = await fs.readFile(varFile('custom_ssl.conf'), 'utf8');
     await h().setIni(iniWith(userPort, { docker0: DOCKER0, cert: `${CERT_A}; include /etc/passwd`, key: KEY_B }));
-    await waitFor('InvalidDesiredValue', async () => readyOf(await status(), 'proxy-ssl-certificate')?.reason === 'InvalidDesiredValue', 8000);
+    await waitFor('InvalidDesiredValue', async () => readyOf(await status(), 'proxy-ssl-certificate')?.reason === 'InvalidDesiredValue');
     assert.equal(await fs.readFile(varFile('custom_ssl.conf'), 'utf8'), before);
     assert.equal((await cockpitThroughProxy(p().port))?.certificateCn, 'reconciler-test-b');
     await h().setIni(iniWith(userPort, { docker0: DOCKER0, cert: CERT_B, key: KEY_B }));
-    await waitFor('Ready again', async () => readyOf(await status(), 'proxy-ssl-certificate')?.status === 'True', 8000);
+    await waitFor('Ready again', async () => readyOf(await status(), 'proxy-ssl-certificate')?.status === 'True');
   });
 
   it('(5) Listening False when Cockpit is stopped; PortInUse naming the program, and no restart, when another holds the port', async () => {
@@ -240,7 +240,7 @@ describe('the real nginx proxy in front of the real Cockpit', { skip: cockpitWsS
     try {
       await h().clearCommands();
       await h().setIni(iniWith(otherPort, { docker0: DOCKER0, cert: CERT_B, key: KEY_B }));
-      await waitFor('PortInUse', async () => readyOf(await status(), 'cockpit-socket')?.reason === 'PortInUse', 8000);
+      await waitFor('PortInUse', async () => readyOf(await status(), 'cockpit-socket')?.reason === 'PortInUse');
       const listening = await condition('cockpit-socket', 'Listening');
       assert.equal(listening?.reason, 'PortInUse');
       assert.match(listening?.message ?? '', new RegExp(`node \\(pid ${holder.pid ?? -1}\\)`));
@@ -251,7 +251,7 @@ describe('the real nginx proxy in front of the real Cockpit', { skip: cockpitWsS
       await new Promise((r) => holder.once('exit', r));
     }
     await passNow();
-    await waitFor('Cockpit on the new port', () => cockpitAnswers(otherPort), 8000);
+    await waitFor('Cockpit on the new port', () => cockpitAnswers(otherPort));
     await passNow();
     assert.equal((await condition('cockpit-socket', 'Listening'))?.status, 'True');
     await served('the login page through nginx on the new port');
@@ -265,12 +265,12 @@ describe('the real nginx proxy in front of the real Cockpit', { skip: cockpitWsS
     const ready = (await waitFor('CheckFailed', async () => {
       const r = readyOf(await status(), 'proxy-ssl-certificate');
       return r?.reason === 'CheckFailed' ? r : false;
-    }, 10_000)) as ConditionJson;
+    })) as ConditionJson;
     assert.match(ready.message, /missing\.cert/, 'the first line of nginx -t names the file');
     assert.deepEqual(await fs.readFile(varFile('custom_ssl.conf')), before, 'the bytes before this pass are back');
     assert.equal((await cockpitThroughProxy(p().port))?.certificateCn, 'reconciler-test-b', 'nginx still serves the previous certificate');
     assert.equal(reloads(await p().logs()), reloadsBefore, 'no reload was sent');
     await h().setIni(iniWith(userPort, { docker0: DOCKER0, cert: CERT_B, key: KEY_B }));
-    await waitFor('Ready again', async () => readyOf(await status(), 'proxy-ssl-certificate')?.status === 'True', 10_000);
+    await waitFor('Ready again', async () => readyOf(await status(), 'proxy-ssl-certificate')?.status === 'True');
   });
 });

@@ -92,9 +92,9 @@ describe('FileLine: the proxy variable with Cockpit\'s port', () => {
     try {
       await waitFor('first pass', async () => (await readStatusJson(host.statusPath))?.controller.mode === 'daemon');
       await writeFile(varFile, 'set $cockpit_port 9090;\n');
-      await waitFor('line corrected', async () => (await readFile(varFile, 'utf8')) === 'set $cockpit_port 9000;\n', 3000);
+      await waitFor('line corrected', async () => (await readFile(varFile, 'utf8')) === 'set $cockpit_port 9000;\n');
       await host.setPort(9444);
-      await waitFor('line follows apphub', async () => (await readFile(varFile, 'utf8')) === 'set $cockpit_port 9444;\n', 3000);
+      await waitFor('line follows apphub', async () => (await readFile(varFile, 'utf8')) === 'set $cockpit_port 9444;\n');
     } finally {
       assert.equal(await daemon.stop(), 0);
     }
@@ -242,7 +242,7 @@ describe('DirectoryMirror: Cockpit certificates into the proxy volume', () => {
     try {
       await waitFor('first pass', async () => (await readStatusJson(host.statusPath))?.controller.mode === 'daemon');
       await writeFile(join(from, 'later.cert'), 'CERT-LATER\n');
-      await waitFor('later.cert mirrored', async () => (await readFile(join(to, 'later.cert'), 'utf8').catch(() => '')) === 'CERT-LATER\n', 3000);
+      await waitFor('later.cert mirrored', async () => (await readFile(join(to, 'later.cert'), 'utf8').catch(() => '')) === 'CERT-LATER\n');
       const status = await readStatusJson(host.statusPath);
       assert.equal(readyOf(status, 'nowhere')?.reason, 'TargetAbsent');
       assert.equal(readyOf(status, 'cockpit-certs')?.status, 'True');
@@ -339,7 +339,7 @@ describe('ContainerCredentials: Gitea and Portainer credentials into apphub', ()
     const status = await readStatusJson(host.statusPath);
     assert.equal(reason(status, 'gitea-credentials'), 'Applied');
     assert.match(String(status?.resources[0]?.desired), /^sha256:[0-9a-f]{12}$/);
-    keep({ code: 0, stdout: JSON.stringify(status), stderr: '' });
+    keep({ code: 0, signal: null, stdout: JSON.stringify(status), stderr: '' });
   });
 
   it('a second pass is idempotent; a changed password is synced by the controller on the container\'s events', async () => {
@@ -353,7 +353,7 @@ describe('ContainerCredentials: Gitea and Portainer credentials into apphub', ()
       await waitFor('first pass', async () => (await readStatusJson(host.statusPath))?.controller.mode === 'daemon');
       await stack.write(git, '/data/gitea/credential', JSON.stringify({ username: 'websoft9', password: `${GITEA_PASSWORD}-2` }));
       await docker(['restart', '-t', '0', git]); // Gitea rewrites its credential at start
-      await waitFor('new password synced', async () => (await host.readIni()).includes(`user_pwd = ${GITEA_PASSWORD}-2`), 5000).catch((error: Error) => {
+      await waitFor('new password synced', async () => (await host.readIni()).includes(`user_pwd = ${GITEA_PASSWORD}-2`)).catch((error: Error) => {
         throw new Error(`${error.message}\n${daemon.stderr().split(GITEA_PASSWORD).join('<pw>')}`);
       });
       const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();

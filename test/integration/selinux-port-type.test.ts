@@ -47,7 +47,7 @@ describe('SelinuxPortType with a recording semanage stand-in', () => {
   let port = 9000;
   const source: DesiredSource = { name: 'apphub', containers: () => [], read: async () => ({ kind: 'value', value: port, origin: 'test' }) };
   const pass = async () => {
-    const commands: CommandSettings = { prefix: [], systemctl: ['false'], firewallCmd: ['false'], semanage: [path.join(root, 'bin/semanage')], selinuxenabled: [path.join(root, 'bin/selinuxenabled')], timeoutMs: 5000 };
+    const commands: CommandSettings = { prefix: [], systemctl: ['false'], firewallCmd: ['false'], semanage: [path.join(root, 'bin/semanage')], selinuxenabled: [path.join(root, 'bin/selinuxenabled')], timeoutMs: 60_000 };
     const runner = new ExecCommandRunner();
     const resource = new SelinuxPortType({ name: 'cockpit-selinux', kind: 'SelinuxPortType', source: 'apphub', type: 'websm_port_t', protocol: 'tcp' }, runner, commands);
     const result = await runPass(

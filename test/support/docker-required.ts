@@ -9,7 +9,7 @@ let probe: Promise<string | null> | undefined;
 
 /** Resolves to null when `docker info` works, else to a one-line reason. Probed once per process. */
 export async function dockerUnavailableReason(): Promise<string | null> {
-  probe ??= docker(['info', '--format', '{{.ServerVersion}}'], { timeoutMs: 20_000 }).then(
+  probe ??= docker(['info', '--format', '{{.ServerVersion}}'], { timeoutMs: 60_000 }).then(
     () => null,
     (error: unknown) => (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? 'docker info failed',
   );

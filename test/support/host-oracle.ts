@@ -50,13 +50,20 @@ export async function hostIsOn(host: EmulatedHost, port: number): Promise<boolea
   return true;
 }
 
-/** Polls `hostIsOn` every 5 ms; resolves with the time it took, or throws after `withinMs` naming `what`. */
-export async function convergesWithin(host: EmulatedHost, port: number, withinMs: number, what: string): Promise<number> {
+/**
+ * How long a correction may take in a test run with EVENTS_ONLY timings: far below the 10-minute
+ * resync, so a correction within it was caused by events; generous, because the machine may be busy.
+ * How fast corrections are is bench/'s figure (drift → corrected, docs/benchmarks.md).
+ */
+const EVENT_BOUND_MS = 60_000;
+
+/** Polls `hostIsOn` every 5 ms; resolves with the time it took (for diagnostics), or throws after {@link EVENT_BOUND_MS} naming `what`. */
+export async function convergesByEvents(host: EmulatedHost, port: number, what: string): Promise<number> {
   const started = Date.now();
   for (;;) {
     if (await hostIsOn(host, port)) return Date.now() - started;
-    if (Date.now() - started > withinMs) {
-      throw new Error(`${what}: not corrected within ${withinMs} ms (listen ${JSON.stringify(await effectiveListen(host))}, dropIns ${JSON.stringify(await fs.readdir(host.dropInDir).catch(() => null))})`);
+    if (Date.now() - started > EVENT_BOUND_MS) {
+      throw new Error(`${what}: not corrected within ${EVENT_BOUND_MS} ms (listen ${JSON.stringify(await effectiveListen(host))}, dropIns ${JSON.stringify(await fs.readdir(host.dropInDir).catch(() => null))})`);
     }
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
@@ -82,7 +89,7 @@ export interface WatchedController {
 export async function startWatchedController(host: EmulatedHost): Promise<WatchedController> {
   const port = await freePort();
   const daemon = startDaemon(['--config', host.configPath, '--metrics-addr', `127.0.0.1:${port}`]);
-  await waitFor('the first pass to converge', async () => (await readStatusJson(host.statusPath))?.resources.every((r) => r.inSync), 20_000);
+  await waitFor('the first pass to converge', async () => (await readStatusJson(host.statusPath))?.resources.every((r) => r.inSync));
   const metrics = (): Promise<string> =>
     new Promise((resolve, reject) => {
       request({ host: '127.0.0.1', port, path: '/metrics' }, (res) => {

@@ -41,7 +41,7 @@ export class MemoryHost {
 
   readonly fs: FileSystem = {
     readFile: async (path) => {
-      const data = this.files.get(path);
+      const data = this.files.get(String(path));
       return data === undefined ? null : Buffer.from(data);
     },
     listDir: async (path) => {
@@ -52,11 +52,11 @@ export class MemoryHost {
     exists: async (path) => this.files.has(path),
     writeFileAtomic: async (path, data) => {
       this.spend(`write ${path}`, true);
-      this.files.set(path, Buffer.from(data));
+      this.files.set(String(path), Buffer.from(data));
     },
     remove: async (path) => {
       this.spend(`remove ${path}`, true);
-      this.files.delete(path);
+      this.files.delete(String(path));
     },
     listTree: async (): Promise<TreeEntry[] | null> => null,
     realPath: async (path) => (this.files.has(path) ? path : null),

@@ -108,7 +108,7 @@ export async function startNginxProxy(options: { id: string; port: number; docke
       const out = await docker(['logs', name]).catch((error: unknown) => ({ stdout: '', stderr: String(error) }));
       return `${out.stdout}${out.stderr}`;
     };
-    const deadline = Date.now() + 10_000;
+    const deadline = Date.now() + 60_000;
     while ((await httpsGet(options.port)) === null) {
       if (Date.now() > deadline) throw new Error(`nginx did not answer on 127.0.0.1:${options.port}:\n${await logs()}`);
       await delay(100);
@@ -128,7 +128,7 @@ export interface HttpsAnswer {
 }
 
 /** `GET https://127.0.0.1:port/` (self-signed: not verified), null when nothing answered. */
-export function httpsGet(port: number, timeoutMs = 2000): Promise<HttpsAnswer | null> {
+export function httpsGet(port: number, timeoutMs = 10_000): Promise<HttpsAnswer | null> {
   return new Promise((resolve) => {
     const req = request({ host: '127.0.0.1', port, path: '/', method: 'GET', agent: false, rejectUnauthorized: false, timeout: timeoutMs }, (res) => {
       const cn = (res.socket as TLSSocket).getPeerCertificate().subject?.CN;

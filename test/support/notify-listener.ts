@@ -65,7 +65,7 @@ export async function startNotifyListener(dir: string): Promise<NotifyListener> 
     socketPath,
     messages: () => received.filter((m) => !('BARRIER' in m.fields)),
     async waitFor(key, value, options = {}) {
-      const deadline = Date.now() + (options.timeoutMs ?? 20_000);
+      const deadline = Date.now() + (options.timeoutMs ?? 60_000);
       for (;;) {
         const found = received.filter((m) => !('BARRIER' in m.fields)).slice(options.from ?? 0).find((m) => key in m.fields && (value === undefined || m.fields[key] === value));
         if (found) return found;

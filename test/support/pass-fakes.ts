@@ -2,6 +2,7 @@ import type { PassDeps } from '../../src/controller/run-pass';
 import type { Desired, DesiredSource, DesiredValue } from '../../src/sources/desired';
 import type { CommandStep, Observation, Plan, PlanOptions } from '../../src/resources/plan';
 import type { Resource } from '../../src/resources/resource';
+import { hostPath } from '../../src/host/file-system';
 import type { MemoryHost } from './memory-host';
 
 /** `commands.*` of the unit tests' passes: host commands go through `nsenter -t 1 --`. */
@@ -95,7 +96,7 @@ export class FileResource implements Resource<string | null> {
     if (this.script.problem !== undefined) return { changes: [], commands: [], problem: this.script.problem };
     if (this.script.absent !== undefined) return { changes: [], commands: [], absent: this.script.absent };
     const want = String(desired);
-    const changes = state === want ? [] : [{ path: this.path, before: state, after: want }];
+    const changes = state === want ? [] : [{ path: hostPath(this.path), before: state, after: want }];
     const commands = changes.length > 0 || options.retryCommands ? [...(this.script.commands ?? [])] : [];
     return { changes, commands };
   }

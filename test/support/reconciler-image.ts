@@ -48,7 +48,7 @@ let pending: Promise<ReconcilerImage> | undefined;
  * filesystem holding this machine's Node binary (process.execPath) with the shared libraries
  * and loader `ldd` names, a static busybox (/bin/sh, applets, nsenter), /etc/passwd, /tmp, and
  * under /app the project's dist/, config/, package.json and a production-only node_modules
- * (`npm ci --omit=dev` in a temp copy of package.json and package-lock.json, cached by the lock).
+ * (the work tree's `node_modules` without the lock's dev-only packages, cached by the lock).
  * ENTRYPOINT is `node /app/dist/cli.js` as in deploy/Dockerfile; HEALTHCHECK cannot be set by
  * `docker import`, so callers pass {@link HEALTH_CMD} to `docker run --health-cmd`.
  *

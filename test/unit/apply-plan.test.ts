@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FileError } from '../../src/core/errors';
 import type { CommandResult, CommandRunner, RunOptions } from '../../src/host/command-runner';
-import { UNSAFE_PATH, type FileSystem, type TreeEntry } from '../../src/host/file-system';
+import { ConfinedPath, hostPath, UNSAFE_PATH, type FilePath, type FileSystem, type TreeEntry } from '../../src/host/file-system';
 import { applyPlan, describeStep, displayArgv, type ApplyDeps, type ApplyReport, type CommandSettings } from '../../src/resources/apply-plan';
 import type { CommandStep, ExecStep, Plan, ToolStep } from '../../src/resources/plan';
 import { FakeDocker } from '../support/fake-docker';
@@ -19,13 +19,17 @@ class FakeFiles implements FileSystem {
     private readonly failWrite = new Set<string>(),
     private readonly failRemove = new Set<string>(),
   ) {}
-  async writeFileAtomic(path: string, data: string | Buffer, options?: { mode?: number }): Promise<void> {
+  readonly confined = new Set<string>();
+  async writeFileAtomic(target: FilePath, data: string | Buffer, options?: { mode?: number }): Promise<void> {
+    const path = String(target);
+    if (target instanceof ConfinedPath) this.confined.add(`${target.root}:${path}`);
     this.log.push(`write ${path}`);
     if (this.failWrite.has(path)) throw new FileError('EACCES', path, `cannot write ${path}: EACCES`);
     if (path.includes('/swapped/')) throw new FileError(UNSAFE_PATH, path, `${path}: a symlink was swapped in`);
     this.written.set(path, { data, options });
   }
-  async remove(path: string): Promise<void> {
+  async remove(target: FilePath): Promise<void> {
+    const path = String(target);
     this.log.push(`remove ${path}`);
     if (this.failRemove.has(path)) throw new FileError('EBUSY', path, `cannot remove ${path}: EBUSY\nsecond line`);
   }
@@ -86,10 +90,10 @@ describe('applyPlan', () => {
   const plan: Plan = {
     // Commands first in the object: the order of execution is fixed, not the order of keys.
     commands: [DAEMON_RELOAD, NGINX, RESTART],
-    removals: [{ path: '/t/old.pem' }],
+    removals: [{ path: hostPath('/t/old.pem') }],
     changes: [
-      { path: '/t/a.conf', before: null, after: 'A', mode: 0o600 },
-      { path: '/t/b.der', before: Buffer.from('x'), after: Buffer.from([0, 1, 2]) },
+      { path: hostPath('/t/a.conf'), before: null, after: 'A', mode: 0o600 },
+      { path: hostPath('/t/b.der'), before: Buffer.from('x'), after: Buffer.from([0, 1, 2]) },
     ],
   };
 
@@ -213,12 +217,12 @@ describe('applyPlan', () => {
     });
   }
 
-  it('a write refused because a link was swapped in after observe fails with reason UnsafePath, and passes `within`', async () => {
+  it('a write refused because a link was swapped in after observe fails with reason UnsafePath, and passes the ConfinedPath with its root', async () => {
     const { files, deps } = setup();
-    const report = await applyPlan({ changes: [{ path: '/v/ok.conf', before: null, after: 'x', within: '/v' }, { path: '/v/swapped/a.conf', before: null, after: 'y', within: '/v' }], commands: [] }, deps);
+    const report = await applyPlan({ changes: [{ path: ConfinedPath.inside('/v', '/v/ok.conf'), before: null, after: 'x' }, { path: ConfinedPath.inside('/v', '/v/swapped/a.conf'), before: null, after: 'y' }], commands: [] }, deps);
     assert.equal(report.failureReason, 'UnsafePath');
     assert.match(report.failure ?? '', /swapped in/);
-    assert.deepEqual(files.written.get('/v/ok.conf')?.options, { within: '/v' });
+    assert.ok(files.confined.has('/v:/v/ok.conf'));
     const plain = await applyPlan({ changes: [], commands: [] }, deps);
     assert.equal(plain.failureReason, undefined);
   });

@@ -55,11 +55,13 @@ describe('overrides: resources as a mapping by name', () => {
     assert.deepEqual(certs.to, { volume: 'websoft9_nginx_data', subPath: 'ssl' });
   });
 
-  it('an unknown resource name is exit 64 naming it (and listing the known ones)', () => {
+  it('an unknown resource name is exit 64 naming it, with the name meant (or the known ones)', () => {
     const path = file('resources: { cockpit-sockt: { mode: inplace } }\n');
     const error = refusal(() => loadConfig(path), 'resources.cockpit-sockt');
     assert.equal(error.origin, path);
-    assert.match(error.message, /no resource "cockpit-sockt" in the defaults \(cockpit-socket, cockpit-firewalld/);
+    assert.match(error.message, /no resource "cockpit-sockt" in the defaults \(did you mean "cockpit-socket"\?\)/);
+    const far = refusal(() => loadConfig(file('resources: { nginx: { enabled: false } }\n')), 'resources.nginx');
+    assert.match(far.message, /no resource "nginx" in the defaults \(cockpit-socket, cockpit-firewalld/);
   });
 
   it('a new name with a kind adds a resource after the defaults', () => {
@@ -79,7 +81,7 @@ describe('overrides: resources as a mapping by name', () => {
   });
 
   it('a bad value in an override is named with the resource', () => {
-    refusal(() => loadConfig(file('resources: { cockpit-socket: { mode: sideways } }\n')), 'resources.0.mode (resource "cockpit-socket")');
+    refusal(() => loadConfig(file('resources: { cockpit-socket: { mode: sideways } }\n')), 'resources.cockpit-socket.mode');
   });
 
   it('the list form still replaces the default list whole', () => {
@@ -89,7 +91,7 @@ describe('overrides: resources as a mapping by name', () => {
 
   it('switching one of two owners off resolves the conflict', () => {
     const second = '  socket-two: { kind: SystemdSocketPort, source: apphub, unit: cockpit.socket, unitPath: /lib/systemd/system/cockpit.socket, dropInDir: /etc/systemd/system/cockpit.socket.d }\n';
-    refusal(() => loadConfig(file(`resources:\n${second}`)), 'resources.10.unit (resource "socket-two")');
+    refusal(() => loadConfig(file(`resources:\n${second}`)), 'resources.socket-two.unit');
     const config = loadConfig(file(`resources:\n${second}  cockpit-socket: { enabled: false }\n`));
     assert.deepEqual(enabledResources(config).filter((r) => r.kind === 'SystemdSocketPort').map((r) => r.name), ['socket-two']);
   });

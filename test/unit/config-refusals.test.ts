@@ -42,13 +42,13 @@ const line = (name: string, file: string, match: string, template: string): stri
 
 describe('refused: two resources owning one thing (exit 64 naming both)', () => {
   const cases: { name: string; resources: string; key: string; other: string }[] = [
-    { name: 'the same socket unit', resources: socket('two', 'cockpit.socket', '/etc/systemd/system/other.d'), key: 'resources.10.unit (resource "two")', other: 'resource "cockpit-socket" (resources.0.unit)' },
-    { name: 'the same drop-in directory, spelt differently', resources: socket('two', 'other.socket', '/etc/systemd//system/cockpit.socket.d/'), key: 'resources.10.dropInDir (resource "two")', other: 'resource "cockpit-socket" (resources.0.dropInDir)' },
-    { name: 'the same firewalld file', resources: '  fw: { kind: FirewalldServicePort, source: apphub, files: [/srv/x.xml, /etc/firewalld/services/../services/cockpit.xml] }\n', key: 'resources.10.files.1 (resource "fw")', other: 'resource "cockpit-firewalld" (resources.1.files.0)' },
-    { name: 'the same INI key (keys are case-insensitive)', resources: '  creds: { kind: ContainerCredentials, source: proxy-credential, section: gitea, userKey: login, passwordKey: USER_PWD }\n', key: 'resources.10.passwordKey (resource "creds")', other: 'resource "gitea-credentials" (resources.4.passwordKey)' },
-    { name: 'FileLines whose lines the other selects', resources: line('port-comment', './custom_var.conf', 'cockpit_port', '# cockpit_port {value}'), key: 'resources.10.file (resource "port-comment")', other: 'resource "proxy-cockpit-port" (resources.2.file)' },
-    { name: 'a mirror into another mirror\'s directory', resources: "  certs2: { kind: DirectoryMirror, from: { path: /srv/certs }, to: { volume: websoft9_nginx_data, subPath: custom_ssl/extra } }\n", key: 'resources.10.to (resource "certs2")', other: 'resource "cockpit-certs" (resources.3.to)' },
-    { name: 'inplace editing of a unit file another resource rewrites', resources: "  fw: { kind: FirewalldServicePort, source: apphub, files: [/lib/systemd/system/x.socket] }\n" + socket('x', 'x.socket', '/etc/systemd/system/x.socket.d', 'inplace'), key: 'resources.11.unitPath (resource "x")', other: 'resource "fw" (resources.10.files.0)' },
+    { name: 'the same socket unit', resources: socket('two', 'cockpit.socket', '/etc/systemd/system/other.d'), key: 'resources.two.unit', other: 'resource "cockpit-socket" (resources.cockpit-socket.unit)' },
+    { name: 'the same drop-in directory, spelt differently', resources: socket('two', 'other.socket', '/etc/systemd//system/cockpit.socket.d/'), key: 'resources.two.dropInDir', other: 'resource "cockpit-socket" (resources.cockpit-socket.dropInDir)' },
+    { name: 'the same firewalld file', resources: '  fw: { kind: FirewalldServicePort, source: apphub, files: [/srv/x.xml, /etc/firewalld/services/../services/cockpit.xml] }\n', key: 'resources.fw.files.1', other: 'resource "cockpit-firewalld" (resources.cockpit-firewalld.files.0)' },
+    { name: 'the same INI key (keys are case-insensitive)', resources: '  creds: { kind: ContainerCredentials, source: proxy-credential, section: gitea, userKey: login, passwordKey: USER_PWD }\n', key: 'resources.creds.passwordKey', other: 'resource "gitea-credentials" (resources.gitea-credentials.passwordKey)' },
+    { name: 'FileLines whose lines the other selects', resources: line('port-comment', './custom_var.conf', 'cockpit_port', '# cockpit_port {value}'), key: 'resources.port-comment.file', other: 'resource "proxy-cockpit-port" (resources.proxy-cockpit-port.file)' },
+    { name: 'a mirror into another mirror\'s directory', resources: "  certs2: { kind: DirectoryMirror, from: { path: /srv/certs }, to: { volume: websoft9_nginx_data, subPath: custom_ssl/extra } }\n", key: 'resources.certs2.to', other: 'resource "cockpit-certs" (resources.cockpit-certs.to)' },
+    { name: 'inplace editing of a unit file another resource rewrites', resources: "  fw: { kind: FirewalldServicePort, source: apphub, files: [/lib/systemd/system/x.socket] }\n" + socket('x', 'x.socket', '/etc/systemd/system/x.socket.d', 'inplace'), key: 'resources.x.unitPath', other: 'resource "fw" (resources.fw.files.0)' },
   ];
   for (const c of cases) {
     it(c.name, () => {
@@ -67,7 +67,7 @@ describe('refused: two resources owning one thing (exit 64 naming both)', () => 
   });
   it('a match that does not compile, beside another FileLine on its file, is named (no SyntaxError)', () => {
     const problems = problemsOf(`resources:\n  proxy-cockpit-port: { match: '(' }\n${line('two', 'custom_var.conf', '^x', 'x {value}')}`);
-    assert.ok(problems.some((p) => p.startsWith('resources.2.match (resource "proxy-cockpit-port"): is not a valid regular expression')), problems.join('\n'));
+    assert.ok(problems.some((p) => p.startsWith('resources.proxy-cockpit-port.match: is not a valid regular expression')), problems.join('\n'));
   });
   it('allowed: a resource switched off owns nothing', () => {
     accepted(`resources:\n${socket('two', 'cockpit.socket', '/etc/systemd/system/cockpit.socket.d')}  cockpit-socket: { enabled: false }\n`);

@@ -68,6 +68,9 @@ describe('validateConfig: resource kinds, bad configurations name the resource a
     { name: 'FileLine: template of two lines', resource: { ...FILE_LINE, template: 'set $a {value};\nset $b 1;' }, key: 'template', message: /one line/ },
     { name: 'FileLine: ContainerFile source', resource: { ...FILE_LINE, source: 'gitea-credential' }, key: 'source', message: /a FileLine needs a ContainerIniValue source, "gitea-credential" is a ContainerFile/ },
     { name: 'FileLine: unknown source', resource: { ...FILE_LINE, source: 'nope' }, key: 'source', message: /names no source under "sources" \("nope"\)/ },
+    // A prototype key is not a source (issue 15: config.sources[name] found Object's constructor).
+    { name: 'FileLine: source named constructor', resource: { ...FILE_LINE, source: 'constructor' }, key: 'source', message: /names no source under "sources" \("constructor"\)/ },
+    { name: 'FileLine: source named toString', resource: { ...FILE_LINE, source: 'toString' }, key: 'source', message: /names no source under "sources" \("toString"\)/ },
     { name: 'FileLine: afterChange exec without command', resource: { ...FILE_LINE, afterChange: { exec: { container: 'websoft9-proxy', command: [] } } }, key: 'afterChange.exec.command', message: /needs at least the program name/ },
     { name: 'FileLine: afterChange exec in a bad container name', resource: { ...FILE_LINE, afterChange: { exec: { container: 'a/b', command: ['nginx'] } } }, key: 'afterChange.exec.container', message: /Docker name/ },
     { name: 'FileLine: afterChange both kinds', resource: { ...FILE_LINE, afterChange: { exec: { container: 'c', command: ['x'] }, systemctl: ['reload', 'x'] } }, key: 'afterChange', message: /./ },
@@ -83,7 +86,7 @@ describe('validateConfig: resource kinds, bad configurations name the resource a
     { name: 'DirectoryMirror: missing to', resource: without(MIRROR, 'to'), key: 'to', message: /./ },
     { name: 'DirectoryMirror: empty include', resource: { ...MIRROR, include: [] }, key: 'include', message: /./ },
     { name: 'DirectoryMirror: empty include pattern', resource: { ...MIRROR, include: ['*.pem', ''] }, key: 'include.1', message: /./ },
-    { name: 'DirectoryMirror: prune not a boolean', resource: { ...MIRROR, prune: 'yes' }, key: 'prune', message: /boolean/ },
+    { name: 'DirectoryMirror: prune not a boolean', resource: { ...MIRROR, prune: 'yes' }, key: 'prune', message: /expected true or false, got the text "yes".*write true/ },
     { name: 'DirectoryMirror: takes no source', resource: { ...MIRROR, source: 'apphub' }, key: 'source', message: /unknown key/ },
     { name: 'DirectoryMirror: afterChange systemctl without arguments', resource: { ...MIRROR, afterChange: { systemctl: [] } }, key: 'afterChange.systemctl', message: /needs at least one argument/ },
     // ContainerCredentials
@@ -105,7 +108,7 @@ describe('validateConfig: resource kinds, bad configurations name the resource a
     { name: 'PublishedPortFirewall: allowFrom as a string', resource: { ...FIREWALL, allowFrom: '198.18.9.0/24' }, key: 'allowFrom', message: /array/ },
     { name: 'PublishedPortFirewall: takes no source', resource: { ...FIREWALL, source: 'apphub' }, key: 'source', message: /unknown key/ },
     // Common
-    { name: 'unknown kind', resource: { ...FILE_LINE, kind: 'FileLines' }, key: 'kind', message: /./ },
+    { name: 'unknown kind', resource: { ...FILE_LINE, kind: 'FileLines' }, key: 'kind', message: /unknown kind "FileLines" \(did you mean "FileLine"\?\)/ },
     { name: 'duplicate name', resource: { ...CREDS, name: 'gitea-credentials' }, key: 'name', message: /duplicate resource name "gitea-credentials"/ },
   ];
   for (const c of cases) {

@@ -16,6 +16,7 @@ import { journalEntries, type JournalEntry } from '../../src/status/journal/jour
 import { Journal } from '../../src/status/journal/journal';
 import { filterJournal, parseJournal, readJournal } from '../../src/status/journal/read-journal';
 import { applyPlan, type CommandSettings } from '../../src/resources/apply-plan';
+import { ConfinedPath, hostPath } from '../../src/host/file-system';
 import type { Plan } from '../../src/resources/plan';
 
 const SECRET = 'hunter2-PASSWORD-never-shown';
@@ -32,7 +33,7 @@ function pass(resources: ResourceOutcome[], over: Partial<PassResult> = {}): Pas
 }
 
 const socketPlan: Plan = {
-  changes: [{ path: '/etc/systemd/system/cockpit.socket.d/listen.conf', before: '[Socket]\nListenStream=\nListenStream=9090\n', after: '[Socket]\nListenStream=\nListenStream=9000\n' }],
+  changes: [{ path: hostPath('/etc/systemd/system/cockpit.socket.d/listen.conf'), before: '[Socket]\nListenStream=\nListenStream=9090\n', after: '[Socket]\nListenStream=\nListenStream=9000\n' }],
   commands: [{ tool: 'systemctl', args: ['daemon-reload'] }],
 };
 
@@ -83,7 +84,7 @@ describe('journal entries', () => {
 
   it('masks secrets: a sensitive file is hidden, an exec secret and its echo in stderr are ***', async () => {
     const plan: Plan = {
-      changes: [{ path: '/v/config.ini', before: `[gitea]\nuser_pwd = old\n`, after: `[gitea]\nuser_pwd = ${SECRET}\n`, sensitive: true }],
+      changes: [{ path: ConfinedPath.inside('/v', '/v/config.ini'), before: `[gitea]\nuser_pwd = old\n`, after: `[gitea]\nuser_pwd = ${SECRET}\n`, sensitive: true }],
       commands: [{ exec: { container: 'apphub', argv: ['apphub', 'setconfig', '--value', SECRET] }, secrets: [SECRET] }],
     };
     const files = { writeFileAtomic: async () => undefined } as unknown as FileSystem;

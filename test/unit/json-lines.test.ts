@@ -15,7 +15,7 @@ function collect(stream: PassThrough): { done: Promise<Record<string, unknown>[]
 }
 
 /** Fails instead of hanging the test run when the generator never finishes. */
-function within<T>(promise: Promise<T>, ms = 1000): Promise<T> {
+function within<T>(promise: Promise<T>, ms = 30_000): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`did not finish within ${ms} ms`)), ms);

@@ -33,7 +33,7 @@ function fakeProc(files: Record<string, string>, links: Record<string, string>):
     throw new Error('unused');
   };
   return {
-    readFile: async (p) => (p in files ? Buffer.from(files[p] as string) : null),
+    readFile: async (p) => (String(p) in files ? Buffer.from(files[String(p)] as string) : null),
     listDir: async (p) => {
       const names = new Set([...Object.keys(files), ...Object.keys(links)].filter((k) => k.startsWith(`${p}/`)).map((k) => k.slice(p.length + 1).split('/')[0] as string));
       return names.size === 0 ? null : [...names];

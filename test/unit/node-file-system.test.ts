@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { NodeFileSystem } from '../../src/adapters/node-file-system';
+import { hostPath } from '../../src/host/file-system';
 import { FileError } from '../../src/core/errors';
 
 const fs = new NodeFileSystem();
@@ -21,7 +22,7 @@ describe('NodeFileSystem.writeFileAtomic', () => {
     await writeFile(path, 'old\n');
     await chmod(path, 0o640);
     if (process.getuid?.() === 0) await chown(path, 4321, 4322);
-    await fs.writeFileAtomic(path, 'new\n');
+    await fs.writeFileAtomic(hostPath(path), 'new\n');
     assert.equal(await readFile(path, 'utf8'), 'new\n');
     const after = await stat(path);
     assert.equal(after.mode & 0o777, 0o640);
@@ -31,7 +32,7 @@ describe('NodeFileSystem.writeFileAtomic', () => {
 
   it('creates missing parent directories for a new file', async () => {
     const path = join(dir, 'a', 'b', 'listen.conf');
-    await fs.writeFileAtomic(path, 'x');
+    await fs.writeFileAtomic(hostPath(path), 'x');
     assert.equal(await readFile(path, 'utf8'), 'x');
   });
 
@@ -40,7 +41,7 @@ describe('NodeFileSystem.writeFileAtomic', () => {
     const link = join(dir, 'link.xml');
     await writeFile(target, 'old');
     await symlink(target, link);
-    await fs.writeFileAtomic(link, 'new');
+    await fs.writeFileAtomic(hostPath(link), 'new');
     assert.equal(await readFile(target, 'utf8'), 'new');
     assert.ok((await import('node:fs')).lstatSync(link).isSymbolicLink());
   });
@@ -74,7 +75,7 @@ describe('a failing atomic write leaves the old file intact and no temp file', {
     await writeFile(path, 'old content\n');
     await chmod(path, 0o600);
     const huge = 'x'.repeat(1024 * 1024);
-    await assert.rejects(fs.writeFileAtomic(path, huge), (error: unknown) => error instanceof FileError && /ENOSPC/.test(error.message));
+    await assert.rejects(fs.writeFileAtomic(hostPath(path), huge), (error: unknown) => error instanceof FileError && /ENOSPC/.test(error.message));
     assert.equal(await readFile(path, 'utf8'), 'old content\n');
     assert.equal((await stat(path)).mode & 0o777, 0o600);
     assert.deepEqual(await readdir(dir), ['cockpit.xml']);

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { acquirePidLock } from '../../src/adapters/pid-lock';
 import { LockedError } from '../../src/core/errors';
 
@@ -12,6 +12,7 @@ let n = 0;
 const lockPath = (): string => join(dir, `status-${n++}.json.lock`);
 
 describe('acquirePidLock', () => {
+  after(() => rmSync(dir, { recursive: true, force: true }));
   it('takes a free lock, refuses a second holder, and releases', () => {
     const path = lockPath();
     const lock = acquirePidLock(path);

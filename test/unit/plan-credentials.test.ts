@@ -3,9 +3,10 @@ import { describe, it } from 'node:test';
 import { isEmptyPlan, type ExecStep, type Plan } from '../../src/resources/plan';
 import { planCredentials, type CredentialsSettings, type CredentialsState } from '../../src/resources/container-credentials/plan-credentials';
 import { getIniValue, parseIni } from '../../src/files/parse-ini';
+import { ConfinedPath } from '../../src/host/file-system';
 import type { Credentials } from '../../src/sources/desired';
 
-const PATH = '/var/lib/docker/volumes/websoft9_apphub_config/_data/config.ini';
+const PATH = ConfinedPath.inside('/var/lib/docker/volumes/websoft9_apphub_config/_data', 'config.ini');
 const CLI: CredentialsSettings = {
   container: 'websoft9-apphub',
   section: 'gitea',

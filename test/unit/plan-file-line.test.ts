@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isEmptyPlan, type CommandStep, type Plan } from '../../src/resources/plan';
+import { ConfinedPath } from '../../src/host/file-system';
 import { currentLine, planFileLine, renderLine, setLine, type FileLineSettings, type FileLineState } from '../../src/resources/file-line/plan-file-line';
 
 // The default profile's entry (config/default.yaml, proxy-cockpit-port).
@@ -8,7 +9,7 @@ const MATCH = /^\s*set\s+\$cockpit_port\s/;
 const TEMPLATE = 'set $cockpit_port {value};';
 const RELOAD: CommandStep = { exec: { container: 'websoft9-proxy', argv: ['nginx', '-s', 'reload'] } };
 const SETTINGS: FileLineSettings = { match: MATCH, template: TEMPLATE, after: [RELOAD] };
-const PATH = '/var/lib/docker/volumes/websoft9_nginx_var/_data/custom_var.conf';
+const PATH = ConfinedPath.inside('/var/lib/docker/volumes/websoft9_nginx_var/_data', 'custom_var.conf');
 const noRetry = { retryCommands: false };
 const retry = { retryCommands: true };
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isEmptyPlan, type CommandStep, type Plan } from '../../src/resources/plan';
+import { ConfinedPath } from '../../src/host/file-system';
 import { filesInSync, planMirror, type MirrorFile, type MirrorState } from '../../src/resources/directory-mirror/plan-mirror';
 
 const FROM = '/etc/cockpit/ws-certs.d';
@@ -15,7 +16,7 @@ const file = (path: string, data: string | Buffer, mode = 0o644): MirrorFile => 
 const state = (source: MirrorFile[], target: MirrorFile[], extra: Partial<Found> = {}): Found => ({
   found: true,
   from: FROM,
-  to: TO,
+  to: ConfinedPath.inside(TO, TO),
   source,
   target,
   targetSymlinks: [],
@@ -29,8 +30,9 @@ function applied(s: Found, plan: Plan): Found {
   const target = new Map(s.target.map((f) => [f.path, f]));
   let symlinks = [...s.targetSymlinks];
   for (const change of plan.changes) {
-    assert.ok(change.path.startsWith(`${TO}/`), `write outside the target: ${change.path}`);
-    const rel = change.path.slice(TO.length + 1);
+    assert.ok(change.path instanceof ConfinedPath && change.path.root === TO, `not confined to the target: ${String(change.path)}`);
+    assert.ok(change.path.path.startsWith(`${TO}/`), `write outside the target: ${change.path.path}`);
+    const rel = change.path.path.slice(TO.length + 1);
     assert.ok(!symlinks.includes(rel), `write through a symlink: ${rel}`);
     const before = target.get(rel);
     assert.deepEqual(change.before, before?.data ?? null);
@@ -38,7 +40,8 @@ function applied(s: Found, plan: Plan): Found {
     target.set(rel, { path: rel, data: change.after as Buffer, mode: change.mode ?? before?.mode ?? 0o644 });
   }
   for (const removal of plan.removals ?? []) {
-    const rel = removal.path.slice(TO.length + 1);
+    assert.ok(removal.path instanceof ConfinedPath && removal.path.root === TO, `not confined to the target: ${String(removal.path)}`);
+    const rel = removal.path.path.slice(TO.length + 1);
     target.delete(rel);
     symlinks = symlinks.filter((p) => p !== rel);
   }
@@ -168,8 +171,10 @@ describe('planMirror', () => {
       }
       assert.equal(plan.problem, undefined);
       assert.equal(plan.absent, undefined);
-      assert.deepEqual(plan.changes, c.writes ?? []);
-      assert.deepEqual((plan.removals ?? []).map((r) => r.path).sort(), [...(c.removes ?? [])].sort());
+      // Every write and removal is confined to the target tree's root.
+      for (const p of [...plan.changes, ...(plan.removals ?? [])].map((x) => x.path)) assert.ok(p instanceof ConfinedPath && p.root === TO, `not confined: ${String(p)}`);
+      assert.deepEqual(plan.changes.map((x) => ({ ...x, path: String(x.path) })), c.writes ?? []);
+      assert.deepEqual((plan.removals ?? []).map((r) => String(r.path)).sort(), [...(c.removes ?? [])].sort());
       assert.deepEqual(plan.commands, c.commands);
     });
   }

@@ -55,9 +55,9 @@ function applied(before: SocketState, plan: Plan): SocketState {
     const after = textOf(change.after) as string;
     assert.equal(textOf(change.before), current?.text ?? null, `before of ${change.path} is what is on disk`);
     assert.notEqual(after, textOf(change.before), `a change to ${change.path} changes something`);
-    if (change.path === unitFile?.path) unitFile = { path: change.path, text: after };
-    else if (current) dropIns[dropIns.indexOf(current)] = { path: change.path, text: after };
-    else dropIns.push({ path: change.path, text: after });
+    if (change.path === unitFile?.path) unitFile = { path: String(change.path), text: after };
+    else if (current) dropIns[dropIns.indexOf(current)] = { path: String(change.path), text: after };
+    else dropIns.push({ path: String(change.path), text: after });
   }
   const name = (p: string): string => p.slice(p.lastIndexOf('/') + 1);
   dropIns.sort((a, b) => compareNames(name(a.path), name(b.path)));

@@ -5,6 +5,7 @@ import { runPass, type PassOptions } from '../../src/controller/run-pass';
 import type { ResourceOutcome } from '../../src/controller/outcome';
 import type { ToolStep } from '../../src/resources/plan';
 import { MemoryHost } from '../support/memory-host';
+import type { FilePath } from '../../src/host/file-system';
 import { FileResource, fixedSource, passDeps, valueSource, type FileResourceScript } from '../support/pass-fakes';
 
 // The outcome chain of one pass (controller/run-pass.ts), with fakes and no Docker: a source
@@ -73,7 +74,7 @@ describe('runPass: the desired value', () => {
     assert.deepEqual(host.log, []);
   });
 
-  it('a source shared by two resources is read once per pass; a skipped resource\'s source is not read', async () => {
+  it('a source shared by two resources is read once per pass; a skipped (held) resource is not observed, its desired value is read and reported', async () => {
     const host = new MemoryHost();
     const apphub = valueSource(9000);
     const other = valueSource('x', 'other');
@@ -81,7 +82,9 @@ describe('runPass: the desired value', () => {
     const result = await runPass(passDeps(host, resources, [apphub, other]), { ...PASS, skip: new Set(['c']) });
     assert.deepEqual(result.resources.map((o) => o.name), ['a', 'b']);
     assert.equal(apphub.reads, 1);
-    assert.equal(other.reads, 0);
+    // Read so that a new desired value can release a Flapping hold (reconcile-loop.ts).
+    assert.equal(other.reads, 1);
+    assert.deepEqual([...(result.heldDesired ?? [])], [['c', 'x']]);
     assert.equal(resources[2]?.observed, 0);
   });
 });
@@ -144,7 +147,7 @@ describe('runPass: apply and verify', () => {
 
   it('the follow-up commands cannot be recorded: nothing is written (ApplyFailed)', async () => {
     const { host, deps } = setup();
-    const files = { ...host.fs, writeFileAtomic: async (path: string, data: string | Buffer) => (path === '/pending.json' ? Promise.reject(new Error('EROFS')) : host.fs.writeFileAtomic(path, data)) };
+    const files = { ...host.fs, writeFileAtomic: async (path: FilePath, data: string | Buffer) => (path === '/pending.json' ? Promise.reject(new Error('EROFS')) : host.fs.writeFileAtomic(path, data)) };
     const pending = new PendingCommands(files, '/pending.json');
     const result = await runPass({ ...deps, files }, { ...PASS, pending });
     const o = result.resources[0] as ResourceOutcome;

@@ -72,11 +72,12 @@ describe('parseUnitFile', () => {
     });
   }
 
-  it('copes with a huge file quickly', () => {
+  it('copes with a huge file (super-linear work would not end in tens of seconds)', () => {
     const text = `[Socket]\n${'X-Junk=aaaaaaaaaaaaaaaa\n'.repeat(200_000)}${'\\\n'.repeat(100_000)}ListenStream=9000\n`;
     const started = Date.now();
     const unit = parseUnitFile(text);
-    assert.ok(Date.now() - started < 3000);
+    // A bound for a blow-up (quadratic on 300k lines is many minutes), not a speed: bench/parsers.ts times it.
+    assert.ok(Date.now() - started < 30_000);
     // 100k lines holding only a backslash join into blanks in front of the last line, as in systemd.
     assert.deepEqual(listenStreamAssignments(unit).map(seen), [['Socket', 'ListenStream', '9000', 200_001, 300_001]]);
     assert.equal(unit.assignments.length, 200_001);

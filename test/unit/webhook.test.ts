@@ -42,14 +42,16 @@ class HookServer {
   }
 }
 
-const FAST = { timeoutMs: 300, retryDelaysMs: [50, 100] };
+/** A server that answers is given ample time on a busy machine; one that never answers times out fast. */
+const ANSWERED = { timeoutMs: 20_000, retryDelaysMs: [50, 100] };
+const UNANSWERED = { timeoutMs: 1000, retryDelaysMs: [50, 100] };
 
 describe('journal webhook against a local HTTP server', () => {
   const server = new HookServer();
   before(() => server.start());
   after(() => server.stop());
 
-  const hook = (failures: string[]) => new Webhook({ url: server.url, poster: new FetchHttpPoster(), clock: systemClock, ...FAST, onFailure: (p) => failures.push(p) });
+  const hook = (failures: string[], timing = ANSWERED) => new Webhook({ url: server.url, poster: new FetchHttpPoster(), clock: systemClock, ...timing, onFailure: (p) => failures.push(p) });
 
   it('success: one POST of the JSON entry, no failure', async () => {
     server.bodies.length = 0;
@@ -61,7 +63,7 @@ describe('journal webhook against a local HTTP server', () => {
     const failures: string[] = [];
     const webhook = hook(failures);
     webhook.send('{"resource":"a"}');
-    assert.equal(await webhook.flush(5000), true);
+    assert.equal(await webhook.flush(60_000), true);
     assert.deepEqual(server.bodies, ['{"resource":"a"}']);
     assert.equal(contentType, 'application/json');
     assert.deepEqual(failures, []);
@@ -74,7 +76,7 @@ describe('journal webhook against a local HTTP server', () => {
     const failures: string[] = [];
     const webhook = hook(failures);
     webhook.send('{"resource":"b"}');
-    assert.equal(await webhook.flush(5000), true);
+    assert.equal(await webhook.flush(60_000), true);
     assert.deepEqual(server.bodies, ['{"resource":"b"}', '{"resource":"b"}']);
     assert.deepEqual(failures, []);
   });
@@ -83,9 +85,9 @@ describe('journal webhook against a local HTTP server', () => {
     server.bodies.length = 0;
     server.handler = () => undefined; // never answers
     const failures: string[] = [];
-    const webhook = hook(failures);
+    const webhook = hook(failures, UNANSWERED);
     webhook.send('{"resource":"c"}');
-    assert.equal(await webhook.flush(10_000), true);
+    assert.equal(await webhook.flush(60_000), true);
     assert.equal(server.bodies.length, 3, 'first try and two retries');
     assert.deepEqual(failures, ['timed out after 3 attempts']);
   });
@@ -114,7 +116,7 @@ describe('journal webhook against a local HTTP server', () => {
       while (server.bodies.length === 0) await new Promise((r) => setTimeout(r, 10));
       assert.equal(webhook.pending, 1);
       release();
-      assert.equal(await journal.flush(5000), true);
+      assert.equal(await journal.flush(60_000), true);
       assert.match(await metrics.text(), /^reconciler_journal_webhook_failures_total 1$/m);
     } finally {
       release();

@@ -42,13 +42,13 @@ export class ContainerCredentials implements Resource<CredentialsState> {
     if (!found.ok) return { state: { found: false, message: found.message }, watch: this.spec.path ? [dirname(this.spec.path)] : [], value: null, summary: found.message };
     const watch = [dirname(found.path)];
     // With the `ini` method the file is written: no symlink at all inside the volume.
-    const read = await readIniFile(this.files, { path: found.path, within: found.within, links: this.spec.method === 'ini' ? 'refuse' : 'follow-within' });
+    const read = await readIniFile(this.files, { path: found.file, links: this.spec.method === 'ini' ? 'refuse' : 'follow-within' });
     if (!read.ok) return { state: { found: false, message: read.message, ...(read.unsafe ? { unsafe: true } : {}) }, watch, value: null, summary: read.message };
     const username = getIniValue(read.ini, this.spec.section, this.spec.userKey);
     const password = getIniValue(read.ini, this.spec.section, this.spec.passwordKey);
     const value = username !== undefined && password !== undefined ? fingerprint(username, password) : null;
     return {
-      state: { found: true, path: found.path, within: found.within, text: read.text, username, password },
+      state: { found: true, path: found.file, text: read.text, username, password },
       watch,
       value,
       summary: value === null ? `[${this.spec.section}] has no credentials` : `[${this.spec.section}] credentials ${value}`,

@@ -1,3 +1,4 @@
+import type { FilePath } from '../../host/file-system';
 import { utf8ToByteString } from '../../core/bytes';
 import { setIniValue } from '../../files/set-ini-value';
 import type { Credentials } from '../../sources/desired';
@@ -7,9 +8,8 @@ import type { CommandStep, Plan, PlanOptions } from '../plan';
 export type CredentialsState =
   | {
       found: true;
-      path: string;
-      /** The volume config.ini is in (its path must not leave it). */
-      within?: string | undefined;
+      /** config.ini: a ConfinedPath inside its volume, or the HostPath of an explicit `path`. */
+      path: FilePath;
       /** The file as validated UTF-8 text (decoding and encoding it again gives the same bytes). */
       text: string;
       username: string | undefined;
@@ -47,8 +47,7 @@ export function planCredentials(desired: Credentials, state: CredentialsState, s
     if (wrong.length === 0) return { changes: [], commands: [] };
     const after = pairs.reduce((text, [key, value]) => setIniValue(text, settings.section, key, value), state.text);
     // FileChange contents are byte strings: the UTF-8 bytes of the text (validated when read).
-    const change = { path: state.path, before: utf8ToByteString(state.text), after: utf8ToByteString(after), sensitive: true };
-    return { changes: [state.within === undefined ? change : { ...change, within: state.within }], commands: [] };
+    return { changes: [{ path: state.path, before: utf8ToByteString(state.text), after: utf8ToByteString(after), sensitive: true }], commands: [] };
   }
   const commands: CommandStep[] = pairs.map(([key, value]) => ({
     exec: { container: settings.container, argv: [...settings.cli, '--section', settings.section, '--key', key, '--value', value] },

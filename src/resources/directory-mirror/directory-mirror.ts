@@ -3,7 +3,7 @@ import picomatch from 'picomatch';
 import { describeError } from '../../core/errors';
 import type { DesiredValue } from '../../sources/desired';
 import type { DockerHost } from '../../host/docker-host';
-import { fileErrorCode, NOT_REGULAR, TOO_LARGE, UNSAFE_PATH, type FileSystem, type LinkPolicy, type TreeEntry } from '../../host/file-system';
+import { ConfinedPath, fileErrorCode, NOT_REGULAR, TOO_LARGE, UNSAFE_PATH, type FileSystem, type LinkPolicy, type TreeEntry } from '../../host/file-system';
 import { afterChangeContainers, afterChangeSteps } from '../after-change';
 import { describeLocation, locate } from '../../files/locate';
 import type { Observation, Plan, PlanOptions } from '../plan';
@@ -64,28 +64,30 @@ export class DirectoryMirror implements Resource<MirrorState> {
     if (!from.ok) return { state: { found: false, message: `source ${from.message}` }, watch };
     if (!to.ok) return { state: { found: false, message: `target ${to.message}` }, watch };
     // Each tree is confined: to its volume, or (a host path) to the directory itself.
-    const fromRoot = from.within ?? from.path;
-    const toRoot = to.within ?? to.path;
     try {
-      return { state: await this.readTrees(from.path, fromRoot, to.path, toRoot), watch };
+      return { state: await this.readTrees(from.tree, to.tree), watch };
     } catch (error) {
       if (fileErrorCode(error) === UNSAFE_PATH) return { state: { found: false, message: describeError(error), unsafe: true }, watch };
+      // A listing past its entry cap (bounded-dir): refused as a whole, nothing mirrored.
+      if (fileErrorCode(error) === TOO_LARGE) return { state: { found: false, message: `${describeError(error)}; nothing mirrored`, tooLarge: true }, watch };
       throw error;
     }
   }
 
-  private async readTrees(fromPath: string, fromRoot: string, toPath: string, toRoot: string): Promise<MirrorState> {
-    const sourceEntries = await this.files.listTree(fromPath, { within: fromRoot, links: 'follow-within' });
+  private async readTrees(from: ConfinedPath, to: ConfinedPath): Promise<MirrorState> {
+    const fromPath = from.path;
+    const sourceEntries = await this.files.listTree(from, { links: 'follow-within' });
     if (sourceEntries === null) return { found: false, message: `source ${describeLocation(this.spec.from)} does not exist` };
     // The target is written and pruned: no symlink on the way to it (links: refuse).
-    const targetEntries = (await this.files.listTree(toPath, { within: toRoot, links: 'refuse' })) ?? [];
+    const targetEntries = (await this.files.listTree(to, { links: 'refuse' })) ?? [];
 
     const root = (await this.files.realPath(fromPath)) ?? fromPath;
     const source: MirrorFile[] = [];
     const skipped: { path: string; why: string }[] = [];
     const unreadable: { path: string; why: string }[] = [];
+    const byRealPath = new Map(sourceEntries.map((e) => [join(root, e.path), e]));
     for (const entry of sourceEntries.filter((e) => this.matches(e.path))) {
-      const read = await this.readSourceEntry(fromPath, fromRoot, root, sourceEntries, entry);
+      const read = await this.readSourceEntry(from, root, byRealPath, entry);
       if ('file' in read) source.push(read.file);
       else if ('skip' in read) skipped.push({ path: entry.path, why: read.skip });
       else unreadable.push({ path: entry.path, why: read.unreadable });
@@ -95,42 +97,46 @@ export class DirectoryMirror implements Resource<MirrorState> {
     // must block writes of `sub/a.key` through it. Only included ones are pruned.
     const targetSymlinks = targetEntries.filter((e) => e.type === 'symlink').map((e) => e.path);
     const prunableSymlinks = targetSymlinks.filter((p) => this.matches(p));
-    for (const entry of targetEntries.filter((e) => this.matches(e.path))) {
-      if (entry.type !== 'file') continue;
-      const data = await this.files.readFile(join(toPath, entry.path), { within: toRoot, links: 'refuse', maxBytes: MAX_MIRROR_FILE_BYTES });
+    // Only the target files the plan compares are read: one the source does not have is only
+    // ever deleted (prune), so its name is enough, whatever a container drops there.
+    const wanted = new Set(source.map((f) => f.path));
+    const extra: string[] = [];
+    for (const entry of targetEntries.filter((e) => e.type === 'file' && this.matches(e.path))) {
+      if (!wanted.has(entry.path)) {
+        extra.push(entry.path);
+        continue;
+      }
+      const data = await this.files.readFile(to.child(entry.path), { links: 'refuse', maxBytes: MAX_MIRROR_FILE_BYTES });
       if (data !== null) target.push({ path: entry.path, data, mode: entry.mode });
     }
-    return { found: true, from: fromPath, to: toPath, within: toRoot, source, target, targetSymlinks, prunableSymlinks, skipped, unreadable };
+    return { found: true, from: fromPath, to, source, target, extra, targetSymlinks, prunableSymlinks, skipped, unreadable };
   }
 
-  /** `tree` is the whole source listing (relative to `dir`, confined to `within`, whose real path is `root`). */
+  /** `byRealPath`: the whole source listing (relative to `dir`, whose real path is `root`) by real path. */
   private async readSourceEntry(
-    dir: string,
-    within: string,
+    dir: ConfinedPath,
     root: string,
-    tree: readonly TreeEntry[],
+    byRealPath: ReadonlyMap<string, TreeEntry>,
     entry: TreeEntry,
   ): Promise<{ file: MirrorFile } | { skip: string } | { unreadable: string }> {
-    let full = join(dir, entry.path);
-    let confinedTo = within;
+    let full = dir.child(entry.path);
     let links: LinkPolicy = 'follow-within';
     let mode = entry.mode;
     if (entry.type === 'other') return { skip: 'not a regular file' };
     if (entry.type === 'symlink') {
-      const real = await this.files.realPath(full);
+      const real = await this.files.realPath(full.path);
       if (real === null) return { skip: 'dangling symlink' };
       if (!real.startsWith(root + sep)) return { skip: 'symlink points outside the source tree' };
-      const targetEntry = tree.find((e) => join(root, e.path) === real);
+      const targetEntry = byRealPath.get(real);
       if (!targetEntry || targetEntry.type !== 'file') return { skip: 'symlink does not point to a regular file' };
       mode = targetEntry.mode;
       // Read the resolved path below the tree's real root, links refused: a link changed since
       // realpath() is refused (UnsafePath), never followed out.
-      full = real;
-      confinedTo = root;
+      full = ConfinedPath.inside(root, real);
       links = 'refuse';
     }
     try {
-      const data = await this.files.readFile(full, { within: confinedTo, links, maxBytes: MAX_MIRROR_FILE_BYTES });
+      const data = await this.files.readFile(full, { links, maxBytes: MAX_MIRROR_FILE_BYTES });
       if (data === null) return { skip: 'removed while reading' };
       return { file: { path: entry.path, data, mode } };
     } catch (error) {

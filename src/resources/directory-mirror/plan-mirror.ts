@@ -1,5 +1,6 @@
+import type { ConfinedPath } from '../../host/file-system';
 import { join } from 'node:path';
-import type { CommandStep, FileChange, FileRemoval, Plan, PlanOptions } from '../plan';
+import { withScope, type CommandStep, type FileChange, type FileRemoval, type Plan, type PlanOptions } from '../plan';
 
 /** A regular file of the mirrored set (relative path, bytes, permission bits). */
 export interface MirrorFile {
@@ -9,15 +10,23 @@ export interface MirrorFile {
 }
 
 export type MirrorState =
-  | { found: false; message: string; /** refused: a symlink in the way (reason UnsafePath) */ unsafe?: boolean }
+  | {
+      found: false;
+      message: string;
+      /** refused: a symlink in the way (reason UnsafePath) */
+      unsafe?: boolean;
+      /** refused: a listing past its entry cap (reason CannotConverge) */
+      tooLarge?: boolean;
+    }
   | {
       found: true;
       from: string;
-      to: string;
-      /** The root no write or deletion below `to` may leave (the volume, or `to` itself); none in older states. */
-      within?: string;
+      /** The target tree, confined to its volume (or, a host path, to itself): every write and deletion stays below its root. */
+      to: ConfinedPath;
       source: MirrorFile[];
       target: MirrorFile[];
+      /** Target files (matching `include`) the source does not have: only their names, never read. */
+      extra?: string[];
       /** Target entries that are symlinks: never written through. */
       targetSymlinks: string[];
       /** Target symlinks that match `include` (pruned with `prune`); all of targetSymlinks when absent. */
@@ -35,7 +44,10 @@ function sameFile(target: MirrorFile | undefined, source: MirrorFile): boolean {
 
 /** Pure: the writes (and, with prune, deletions) that make the target's files equal the source's. */
 export function planMirror(state: MirrorState, settings: { prune: boolean; after: CommandStep[] }, options: PlanOptions): Plan {
-  if (!state.found) return state.unsafe ? { changes: [], commands: [], problem: state.message, problemReason: 'UnsafePath' } : { changes: [], commands: [], absent: state.message };
+  if (!state.found) {
+    if (state.unsafe) return unsafe(state.message);
+    return state.tooLarge ? { changes: [], commands: [], problem: state.message } : { changes: [], commands: [], absent: state.message };
+  }
   if (state.unreadable.length > 0) {
     const first = state.unreadable[0] as { path: string; why: string };
     return { changes: [], commands: [], problem: `cannot read ${join(state.from, first.path)}: ${first.why}`, problemReason: 'SourceUnreadable' };
@@ -43,21 +55,25 @@ export function planMirror(state: MirrorState, settings: { prune: boolean; after
   // A symlink at the file's path or at one of its parent directories would be written through;
   // one that prune would delete is refused as well: nothing is written or deleted at a link.
   const blocked = state.targetSymlinks.find((link) => state.source.some((f) => f.path === link || f.path.startsWith(`${link}/`)));
-  if (blocked !== undefined) return unsafe(`${join(state.to, blocked)} is a symlink; refusing to write through it`);
+  if (blocked !== undefined) return unsafe(`${join(state.to.path, blocked)} is a symlink; refusing to write through it`);
   const wanted = new Set(state.source.map((f) => f.path));
   const prunedLink = settings.prune ? (state.prunableSymlinks ?? state.targetSymlinks).find((p) => !wanted.has(p)) : undefined;
-  if (prunedLink !== undefined) return unsafe(`${join(state.to, prunedLink)} is a symlink; refusing to delete it (remove it by hand)`);
-  const within = state.within === undefined ? {} : { within: state.within };
+  if (prunedLink !== undefined) return unsafe(`${join(state.to.path, prunedLink)} is a symlink; refusing to delete it (remove it by hand)`);
   const target = new Map(state.target.map((f) => [f.path, f]));
   const changes: FileChange[] = [];
   for (const file of state.source) {
     const current = target.get(file.path);
     if (sameFile(current, file)) continue;
-    changes.push({ path: join(state.to, file.path), before: current?.data ?? null, after: file.data, mode: file.mode, ...within });
+    changes.push({ path: state.to.child(file.path), before: current?.data ?? null, after: file.data, mode: file.mode });
   }
-  const removals: FileRemoval[] = settings.prune ? state.target.filter((f) => !wanted.has(f.path)).map((f) => ({ path: join(state.to, f.path), ...within })) : [];
+  const unwanted: FileRemoval[] = [
+    ...state.target.filter((f) => !wanted.has(f.path)).map((f) => ({ path: state.to.child(f.path), before: f.data })),
+    // Never read (a container may drop any number there): deleted without an undo image.
+    ...(state.extra ?? []).map((path) => ({ path: state.to.child(path) })),
+  ];
+  const removals: FileRemoval[] = settings.prune ? unwanted : [];
   const changed = changes.length > 0 || removals.length > 0;
-  return { changes, removals, commands: changed || options.retryCommands ? settings.after : [] };
+  return withScope({ changes, removals, commands: changed || options.retryCommands ? settings.after : [] }, [state.to]);
 }
 
 function unsafe(problem: string): Plan {

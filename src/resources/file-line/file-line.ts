@@ -43,7 +43,7 @@ export class FileLine implements Resource<FileLineState> {
     let bytes: Buffer | null;
     try {
       // The file is written: inside a volume, no symlink at all (links: refuse).
-      bytes = await this.files.readFile(where.path, { maxBytes: MAX_TEXT_FILE_BYTES, ...(where.within === undefined ? {} : { within: where.within, links: 'refuse' as const }) });
+      bytes = await this.files.readFile(where.file, { maxBytes: MAX_TEXT_FILE_BYTES, links: 'refuse' });
     } catch (error) {
       // Refusals are outcomes (UnsafePath, TargetAbsent "not a regular file"); I/O errors are ObserveFailed.
       const code = fileErrorCode(error);
@@ -58,7 +58,7 @@ export class FileLine implements Resource<FileLineState> {
     const text = bytesToText(bytes);
     const found = currentLine(text, this.settings.match);
     const line = found === null ? null : displayBytes(found);
-    return { state: { found: true, path: where.path, within: where.within, text }, watch, value: line, summary: line ?? 'no matching line' };
+    return { state: { found: true, path: where.file, text }, watch, value: line, summary: line ?? 'no matching line' };
   }
 
   plan(desired: DesiredValue | null, state: FileLineState, options: PlanOptions): Plan {

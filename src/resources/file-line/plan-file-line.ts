@@ -1,11 +1,12 @@
-import type { Plan, PlanOptions, CommandStep } from '../plan';
+import type { FilePath } from '../../host/file-system';
+import { withScope, type Plan, type PlanOptions, type CommandStep } from '../plan';
 
 /**
  * The target file as observed: where it is (and the volume it must stay in), its bytes as a
  * byte string (core/bytes), or why it is not there (`unsafe`: refused, reason UnsafePath).
  */
 export type FileLineState =
-  | { found: true; path: string; within?: string | undefined; text: string }
+  | { found: true; /** A HostPath the configuration names, or a ConfinedPath inside the volume. */ path: FilePath; text: string }
   | { found: false; message: string; unsafe?: boolean };
 
 export interface FileLineSettings {
@@ -31,9 +32,8 @@ export function planFileLine(value: string, state: FileLineState, settings: File
   const after = setLine(state.text, settings.match, line);
   // A line that `match` does not find again would be added (or rewritten) on every pass.
   if (setLine(after, settings.match, line) !== after) return { changes: [], commands: [], problem: `\`match\` does not find the line the template gives (${line}); it would be written on every pass` };
-  if (after === state.text) return { changes: [], commands: options.retryCommands ? settings.after : [] };
-  const change = { path: state.path, before: state.text, after };
-  return { changes: [state.within === undefined ? change : { ...change, within: state.within }], commands: settings.after };
+  if (after === state.text) return withScope({ changes: [], commands: options.retryCommands ? settings.after : [] }, [state.path]);
+  return withScope({ changes: [{ path: state.path, before: state.text, after }], commands: settings.after }, [state.path]);
 }
 
 /** The text with the matching lines set to `line` (or `line` appended). */

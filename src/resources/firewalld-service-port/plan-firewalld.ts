@@ -1,3 +1,5 @@
+// The service files are listed by the configuration (`files`): host paths.
+import { hostPath } from '../../host/file-system';
 import type { CommandStep, FileChange, Plan, PlanOptions } from '../plan';
 import { parseServicePorts, setServicePort } from './service-xml';
 
@@ -21,7 +23,7 @@ export function planFirewalld(port: number, state: FirewalldState, options: Plan
     const parsed = parseServicePorts(file.text);
     if (!parsed.ok) return { changes: [], commands: [], problem: `${file.path}: ${parsed.problem}` };
     const inSync = parsed.tcpPorts.length > 0 && parsed.tcpPorts.every((p) => p === String(port));
-    if (!inSync) changes.push({ path: file.path, before: file.text, after: setServicePort(file.text, port) });
+    if (!inSync) changes.push({ path: hostPath(file.path), before: file.text, after: setServicePort(file.text, port) });
   }
   const reload = changes.length > 0 || options.retryCommands;
   return { changes, commands: reload ? [RELOAD_FIREWALLD] : [] };

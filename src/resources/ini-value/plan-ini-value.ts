@@ -1,4 +1,6 @@
-import type { CommandStep, Plan, PlanOptions } from '../plan';
+// The key file is named by the configuration (`path`): a host path.
+import { hostPath } from '../../host/file-system';
+import { withScope, type CommandStep, type Plan, type PlanOptions } from '../plan';
 import { getKeyFileValue, parseKeyFile, setKeyFileValue } from './key-file';
 
 /** Larger than any real cockpit.conf: a bigger file is refused, not edited. */
@@ -46,8 +48,9 @@ export function planIniValue(value: string, state: IniValueState, settings: IniV
   const parsed = parseKeyFile(before.toString('latin1'));
   if (!parsed.ok) return { changes: [], commands: [], problem: `${state.path} line ${parsed.line} ${parsed.problem}; not editing a file GLib would not read` };
   if (getKeyFileValue(parsed.lines, settings.section, settings.key) === wanted && state.bytes !== null) {
-    return { changes: [], commands: options.retryCommands ? settings.after : [] };
+    return withScope({ changes: [], commands: options.retryCommands ? settings.after : [] }, [hostPath(state.path)]);
   }
   const after = Buffer.from(setKeyFileValue(parsed.lines, settings.section, settings.key, wanted), 'latin1');
-  return { changes: [{ path: state.path, before: state.bytes, after, ...(state.bytes === null ? { mode: 0o644 } : {}) }], commands: settings.after };
+  const path = hostPath(state.path);
+  return withScope({ changes: [{ path, before: state.bytes, after, ...(state.bytes === null ? { mode: 0o644 } : {}) }], commands: settings.after }, [path]);
 }

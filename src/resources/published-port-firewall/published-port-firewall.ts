@@ -25,7 +25,7 @@ export function publishedContainers(docker: DockerHost): ListContainers {
     const listing = await docker.listContainers({ labels: [] });
     if (listing.truncated) throw new Error(`more than ${LISTING_LIMITS.containers} containers: the listing was cut short; nothing changed`);
     return listing.containers.map((c) => {
-      const lost = c.problems.find((p) => p.startsWith(`label ${ALLOW_FROM_LABEL}:`) || (!(ALLOW_FROM_LABEL in c.labels) && p.includes('the rest left out')));
+      const lost = c.problems.find((p) => p.startsWith(`label ${ALLOW_FROM_LABEL}:`) || (!Object.hasOwn(c.labels, ALLOW_FROM_LABEL) && p.includes('the rest left out')));
       return {
         name: c.name,
         labels: c.labels,

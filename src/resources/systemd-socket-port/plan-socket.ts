@@ -1,3 +1,5 @@
+// Unit and drop-in paths come from the configuration (unitPath, dropInDir): host paths.
+import { hostPath } from '../../host/file-system';
 import { type CommandStep, type FileChange, type Plan, type PlanOptions } from '../plan';
 import {
   classifyListen,
@@ -91,11 +93,11 @@ function planDropIn(port: number, state: SocketState, settings: SocketSettings):
   const text = ['[Socket]', 'ListenStream=', ...wanted.map((v) => `ListenStream=${formatListen(v)}`), ''].join('\n');
   const existing = state.dropIns.find((d) => d.path === settings.dropInPath);
   const changes: FileChange[] = [];
-  if (existing?.text !== text) changes.push({ path: settings.dropInPath, before: existing?.text ?? null, after: text });
+  if (existing?.text !== text) changes.push({ path: hostPath(settings.dropInPath), before: existing?.text ?? null, after: text });
   // Drop-ins sorting after ours still win; fix their ports where they name one.
   for (const later of state.dropIns.filter((d) => basename(d.path) > ownName)) {
     const rewritten = rewritePorts(later.text, port);
-    if (rewritten !== later.text) changes.push({ path: later.path, before: later.text, after: rewritten });
+    if (rewritten !== later.text) changes.push({ path: hostPath(later.path), before: later.text, after: rewritten });
   }
   return changes;
 }
@@ -105,7 +107,7 @@ function planInPlace(port: number, state: SocketState): FileChange[] {
   const changes: FileChange[] = [];
   for (const file of files) {
     const rewritten = rewritePorts(file.text, port);
-    if (rewritten !== file.text) changes.push({ path: file.path, before: file.text, after: rewritten });
+    if (rewritten !== file.text) changes.push({ path: hostPath(file.path), before: file.text, after: rewritten });
   }
   const after = applyChanges(state, changes);
   if (listenPorts(effectiveOf(after)).length === 0) {
@@ -113,7 +115,7 @@ function planInPlace(port: number, state: SocketState): FileChange[] {
     const text = appendToSection(parseUnitFile(unit.text), 'Socket', 'ListenStream', String(port));
     const index = changes.findIndex((c) => c.path === unit.path);
     if (index >= 0) (changes[index] as FileChange).after = text;
-    else changes.push({ path: unit.path, before: unit.text, after: text });
+    else changes.push({ path: hostPath(unit.path), before: unit.text, after: text });
   }
   return changes;
 }
@@ -137,7 +139,7 @@ function applyChanges(state: SocketState, changes: FileChange[]): SocketState {
   const dropIns = state.dropIns.map(textOf);
   for (const change of changes) {
     const known = change.path === state.unit?.path || dropIns.some((d) => d.path === change.path);
-    if (!known) dropIns.push({ path: change.path, text: change.after.toString() });
+    if (!known) dropIns.push({ path: String(change.path), text: change.after.toString() });
   }
   dropIns.sort((a, b) => compareNames(basename(a.path), basename(b.path)));
   return { unit: state.unit ? textOf(state.unit) : null, dropIns };

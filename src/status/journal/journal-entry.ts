@@ -1,7 +1,7 @@
-import { diffLines } from 'diff';
 import type { PassResult, ResourceOutcome } from '../../controller/outcome';
 import type { FileChange, ObservedValue } from '../../resources/plan';
 import { displayBytes } from '../../core/bytes';
+import { boundedLineDiff, DiffBudget } from './line-diff';
 
 /** What one file change did: line counts and (for text that holds no secret) the changed lines. */
 export interface JournalFile {
@@ -12,6 +12,8 @@ export interface JournalFile {
   removed?: number;
   /** The changed lines, `+`/`-` prefixed, at most {@link MAX_DIFF_LINES} of {@link MAX_LINE} characters. */
   lines?: string[];
+  /** The diff was too large to compute (or the pass's diff time was spent): counts only, no lines. */
+  omitted?: string;
   /** Binary contents: the new size. */
   bytes?: number;
   /** The contents hold a secret: nothing of them is recorded. */
@@ -59,16 +61,18 @@ function textOf(value: string | Buffer | null): string | null {
   return value === null ? '' : Buffer.isBuffer(value) ? null : displayBytes(value);
 }
 
-function describeChange(change: FileChange, result: JournalFile['result']): JournalFile {
-  const base = { path: change.path, action: change.before === null ? ('create' as const) : ('change' as const), result };
+function describeChange(change: FileChange, result: JournalFile['result'], budget: DiffBudget): JournalFile {
+  const base = { path: String(change.path), action: change.before === null ? ('create' as const) : ('change' as const), result };
   if (change.sensitive) return { ...base, hidden: true };
   const before = textOf(change.before);
   const after = textOf(change.after);
   if (before === null || after === null) return { ...base, bytes: change.after.length };
+  const diff = boundedLineDiff(before, after, budget);
+  if ('summary' in diff) return { ...base, added: diff.summary.added, removed: diff.summary.removed, omitted: diff.summary.text };
   let added = 0;
   let removed = 0;
   const lines: string[] = [];
-  for (const part of diffLines(before, after)) {
+  for (const part of diff.parts) {
     if (!part.added && !part.removed) continue;
     const partLines = part.value.replace(/\n$/, '').split('\n');
     if (part.added) added += partLines.length;
@@ -84,7 +88,7 @@ function actionResult(o: ResourceOutcome, action: string): JournalFile['result']
 }
 
 /** The journal entry of one outcome (call for those {@link isJournaled} accepts). */
-function journalEntry(pass: PassResult, o: ResourceOutcome): JournalEntry {
+function journalEntry(pass: PassResult, o: ResourceOutcome, budget: DiffBudget): JournalEntry {
   const plan = o.plan ?? { changes: [], commands: [] };
   const fileActions = new Set([...plan.changes.map((c) => `write ${c.path}`), ...(plan.removals ?? []).map((r) => `remove ${r.path}`)]);
   return {
@@ -99,8 +103,8 @@ function journalEntry(pass: PassResult, o: ResourceOutcome): JournalEntry {
     reason: o.reason,
     message: o.message,
     files: [
-      ...plan.changes.map((c) => describeChange(c, actionResult(o, `write ${c.path}`))),
-      ...(plan.removals ?? []).map((r) => ({ path: r.path, action: 'remove' as const, result: actionResult(o, `remove ${r.path}`) })),
+      ...plan.changes.map((c) => describeChange(c, actionResult(o, `write ${c.path}`), budget)),
+      ...(plan.removals ?? []).map((r) => ({ path: String(r.path), action: 'remove' as const, result: actionResult(o, `remove ${r.path}`) })),
     ],
     // The action labels are already masked (describeStep); commands not attempted are not listed.
     commands: o.actions
@@ -114,8 +118,11 @@ function journalEntry(pass: PassResult, o: ResourceOutcome): JournalEntry {
   };
 }
 
-/** The entries of a pass: one per resource that changed something or whose apply failed. Dry runs have none. */
-export function journalEntries(pass: PassResult): JournalEntry[] {
+/**
+ * The entries of a pass: one per resource that changed something or whose apply failed. Dry runs
+ * have none. All their diffs share one DiffBudget: hostile contents cost at most its time.
+ */
+export function journalEntries(pass: PassResult, budget = new DiffBudget()): JournalEntry[] {
   if (pass.dryRun) return [];
-  return pass.resources.filter(isJournaled).map((o) => journalEntry(pass, o));
+  return pass.resources.filter(isJournaled).map((o) => journalEntry(pass, o, budget));
 }

@@ -52,9 +52,15 @@ export class Journal {
     return run;
   }
 
-  /** Wait for the webhook queue to drain, at most `timeoutMs` (a one-off pass before it exits). */
+  /**
+   * Wait for the webhook queue to drain, at most `timeoutMs` (a one-off pass before it exits, a
+   * shutdown); past it, whatever is left is dropped and nothing stays open (see Webhook.close).
+   */
   async flush(timeoutMs: number): Promise<boolean> {
     await this.chain;
-    return this.options.webhook ? this.options.webhook.flush(timeoutMs) : true;
+    if (!this.options.webhook) return true;
+    const done = await this.options.webhook.flush(timeoutMs);
+    if (!done) this.options.webhook.close();
+    return done;
   }
 }

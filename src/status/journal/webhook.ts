@@ -31,6 +31,8 @@ export class Webhook {
   private readonly timeoutMs: number;
   private readonly delays: readonly number[];
   private readonly maxQueue: number;
+  /** Aborted by close(): the exchange in flight and the wait before a retry end at once. */
+  private readonly closed = new AbortController();
 
   constructor(private readonly options: WebhookOptions) {
     this.timeoutMs = options.timeoutMs ?? 5000;
@@ -40,6 +42,7 @@ export class Webhook {
 
   /** Queue one JSON body; returns at once. */
   send(body: string): void {
+    if (this.closed.signal.aborted) return;
     if (this.queue.length >= this.maxQueue) {
       this.options.onFailure?.(`queue full (${this.maxQueue} entries); entry dropped`);
       return;
@@ -63,8 +66,21 @@ export class Webhook {
     return done;
   }
 
+  /**
+   * Give up on everything queued or in flight (counted as failures) and hold nothing open: the
+   * request in flight is aborted, no retry is waited for. A one-off pass calls it when its flush
+   * bound has passed, so a webhook that never answers cannot keep the process alive.
+   */
+  close(): void {
+    if (this.closed.signal.aborted) return;
+    const dropped = this.queue.length;
+    this.queue.length = 0;
+    this.closed.abort();
+    for (let i = 0; i < dropped; i++) this.options.onFailure?.('closed before it was delivered; dropped');
+  }
+
   private async drain(): Promise<void> {
-    while (this.queue.length > 0) {
+    while (this.queue.length > 0 && !this.closed.signal.aborted) {
       const body = this.queue[0] as string;
       await this.deliver(body);
       this.queue.shift();
@@ -74,10 +90,26 @@ export class Webhook {
   private async deliver(body: string): Promise<void> {
     let problem: string | null = null;
     for (let attempt = 0; attempt <= this.delays.length; attempt++) {
-      if (attempt > 0) await new Promise<void>((resolve) => this.options.clock.setTimer(resolve, this.delays[attempt - 1] as number));
-      problem = problemOf(await this.options.poster.postJson(this.options.url, body, { timeoutMs: this.timeoutMs }));
-      if (problem === null) return;
+      if (attempt > 0 && !(await this.wait(this.delays[attempt - 1] as number))) return;
+      problem = problemOf(await this.options.poster.postJson(this.options.url, body, { timeoutMs: this.timeoutMs, signal: this.closed.signal }));
+      if (problem === null || this.closed.signal.aborted) return;
     }
     this.options.onFailure?.(`${problem} after ${this.delays.length + 1} attempts`);
+  }
+
+  /** Wait before a retry; false when closed meanwhile. */
+  private wait(ms: number): Promise<boolean> {
+    const signal = this.closed.signal;
+    return new Promise<boolean>((resolve) => {
+      const cancel = this.options.clock.setTimer(() => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(true);
+      }, ms);
+      const onAbort = (): void => {
+        cancel();
+        resolve(false);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
   }
 }
