@@ -16,7 +16,10 @@ export class ExecCommandRunner implements CommandRunner {
     if (!file) return Promise.resolve({ kind: 'failed', message: 'empty command' });
     if (options.signal?.aborted) return Promise.resolve({ kind: 'failed', message: 'killed: the pass was abandoned' });
     return new Promise((resolve) => {
-      const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+      // `input` (an iptables-restore transaction), then end of input; a command that exits without reading it must not fail the write (EPIPE).
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(options.input ?? '');
       let ended: Ended | null = null;
       // Killed, and its pipes closed: a grandchild holding them open must not keep us waiting.
       const end = (why: Ended): void => {

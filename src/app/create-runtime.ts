@@ -8,6 +8,7 @@ import { NodeFileSystem } from '../adapters/node-file-system';
 import { NodeHttpServers } from '../adapters/node-http-server';
 import { pidLocks } from '../adapters/pid-lock';
 import { systemClock } from '../adapters/system-clock';
+import { SpawnLineProcesses } from '../adapters/spawn-line-processes';
 import { SystemdNotify } from '../adapters/systemd-notify';
 import type { ServiceNotifier } from '../host/service-notifier';
 import { notifySettingsFromEnv } from './systemd-notifications';
@@ -25,6 +26,7 @@ import type { DockerHost } from '../host/docker-host';
 import type { ConfigFiles } from '../host/config-files';
 import type { FileSystem } from '../host/file-system';
 import type { HttpServers } from '../host/http-server';
+import type { LineProcesses } from '../host/line-process';
 import type { ProcessLocks } from '../host/process-lock';
 import type { PassDeps } from '../controller/run-pass';
 import { createResource } from '../resources/create-resource';
@@ -50,6 +52,8 @@ export interface HostDeps {
   httpServers: HttpServers;
   /** Configuration files (re-read on SIGHUP). */
   configFiles: ConfigFiles;
+  /** Long-running monitors (the firewall trigger's `commands.firewallMonitor`); none: no such trigger. */
+  lineProcesses?: LineProcesses;
 }
 
 /** A configuration turned into live objects. */
@@ -75,6 +79,7 @@ export function createHostDeps(config: Config): HostDeps {
     locks: pidLocks,
     httpServers: new NodeHttpServers(),
     configFiles: new NodeConfigFiles(),
+    lineProcesses: new SpawnLineProcesses(),
   };
 }
 
@@ -117,6 +122,10 @@ export function createRuntime(config: Config, host: HostDeps, logger: Logger): R
     firewallCmd: config.commands.firewallCmd,
     semanage: config.commands.semanage,
     selinuxenabled: config.commands.selinuxenabled,
+    iptablesSave: config.commands.iptablesSave,
+    iptablesRestore: config.commands.iptablesRestore,
+    ip6tablesSave: config.commands.ip6tablesSave,
+    ip6tablesRestore: config.commands.ip6tablesRestore,
     timeoutMs: config.commands.timeout,
   };
   const running = systemctlShow(host.runner, commands);
@@ -126,7 +135,8 @@ export function createRuntime(config: Config, host: HostDeps, logger: Logger): R
     logger,
     ...host,
     sources,
-    // `enabled: false` resources are configured but never built: nothing observes or writes them.
+    // `enabled: false` resources are configured but never built: nothing observes or writes them
+    // (but a PublishedPortFirewall, which runs to remove its chain: see enabledResources).
     resources: enabledResources(config).map((spec) => createResource(spec, host.files, host.docker, extras)),
     commands,
   };

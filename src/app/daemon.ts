@@ -10,6 +10,7 @@ import type { HttpServer } from '../host/http-server';
 import { daemonPass } from './daemon-pass';
 import { dockerEventTriggers } from '../triggers/docker-events-source';
 import { fileWatchTriggers, type WatchRepair } from '../triggers/file-watch-source';
+import { firewallTriggers } from './firewall-triggers';
 import { resyncTriggers } from '../triggers/resync-timer';
 import type { Trigger } from '../triggers/trigger';
 import { iso } from '../status/build-status';
@@ -26,7 +27,6 @@ import { startMetricsServer } from './metrics-server';
 
 /** How long shutdown waits for the pass in progress. */
 export const SHUTDOWN_TIMEOUT_MS = 10_000;
-
 export interface DaemonOptions {
   config: Config;
   configPath?: string; // re-read on SIGHUP; undefined = the packaged defaults only
@@ -45,7 +45,6 @@ interface Session {
   subscription: Subscription;
   watchAfter: (result: PassResult) => void;
 }
-
 /**
  * The long-running controller: triggers → loop → pass → status, metrics and logs (one
  * PassRecorder). Stats and resource statuses live for the life of the process, across reloads.
@@ -198,11 +197,12 @@ export class Daemon {
     const files = fileWatchTriggers({ watcher: host.watcher, clock: host.clock, onError: (error) => logger.warn({ err: describeError(error) }, 'file watch error'), onRepair });
     const connection = { onConnected: () => this.setDocker(true, 'event stream connected'), onDisconnected: (problem: string, retryInMs: number) => this.setDocker(false, `${problem}; retrying in ${retryInMs}ms`) };
     // Containers sources: one stream per label selector, and network connect/disconnect (addresses).
-    const selectors = [...new Set(used.flatMap((s) => (s.labels ? [JSON.stringify(s.labels())] : [])))].map((l) => ({ labels: JSON.parse(l) as string[] }));
+    const all = runtime.resources.some((r) => r.allContainers === true) ? [JSON.stringify([])] : []; // every container: the empty selector
+    const selectors = [...new Set([...used.flatMap((s) => (s.labels ? [JSON.stringify(s.labels())] : [])), ...all])].map((l) => ({ labels: JSON.parse(l) as string[] }));
     const byLabel = [...selectors, ...(selectors.length > 0 ? [{ networks: true as const }] : [])].map((selector) => dockerEventTriggers(host.docker, selector, host.clock, connection));
     // No container to follow: no event stream at all (an empty filter would mean "every container").
     const events = [...(containers.length > 0 ? [dockerEventTriggers(host.docker, containers, host.clock, connection)] : []), ...byLabel];
-    const triggers = merge(of(first), files.triggers, ...events, resyncTriggers(config.timing.resyncInterval, host.clock));
+    const triggers = merge(of(first), files.triggers, ...events, ...firewallTriggers(runtime, host, logger), resyncTriggers(config.timing.resyncInterval, host.clock));
     const subscription = triggers.subscribe({
       next: (trigger) => {
         this.metrics.trigger(trigger.kind);

@@ -60,6 +60,8 @@ export function formatPlanDiff(pass: PassResult, commands: CommandSettings, budg
     for (const step of o.plan.commands) {
       const when = !('exec' in step) && step.onlyIf ? ` (if \`${[...toolArgv(commands, step.tool), ...step.onlyIf.args].join(' ')}\` succeeds)` : '';
       parts.push(`# ${o.name}: would run: ${displayArgv(commands, step).join(' ')}${when}\n`);
+      // The exact rules a firewall transaction adds (+) and removes (-).
+      if (!('exec' in step)) for (const line of step.preview ?? []) parts.push(`${line}\n`);
     }
   }
   return parts.join('');

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { containerCredentials, containerFile, containerIniValue, containersSource, directoryMirror, fileLine, firewalldServicePort, iniValue, name, selinuxPortType, systemdSocketPort, template } from './kind-schemas';
+import { containerCredentials, containerFile, containerIniValue, containersSource, directoryMirror, fileLine, firewalldServicePort, iniValue, name, selinuxPortType, systemdSocketPort, template, publishedPortFirewall } from './kind-schemas';
 import { sections } from './schema';
 
 /** A change to one default resource: any of its keys but the name (`{ enabled: false }`). */
@@ -9,6 +9,7 @@ const resourceChange = z.union([
   fileLine.omit({ name: true }).partial(),
   iniValue.omit({ name: true }).partial(),
   selinuxPortType.omit({ name: true }).partial(),
+  publishedPortFirewall.omit({ name: true }).partial(),
   directoryMirror.omit({ name: true }).partial(),
   containerCredentials.omit({ name: true }).partial(),
   template.omit({ name: true }).partial(),

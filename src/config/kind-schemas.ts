@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseCidr } from '../core/cidr';
 import { VALUE_TYPES } from '../core/value-type';
 
 // The shapes of every source and resource kind, without cross-field rules, so that the file
@@ -183,4 +184,16 @@ export const selinuxPortType = z.strictObject({
   source: z.string().min(1),
   type: z.string().regex(/^[a-z0-9_]+_t$/, 'must be an SELinux type such as websm_port_t').default('websm_port_t'),
   protocol: z.enum(['tcp', 'udp']).default('tcp'),
+});
+
+/** An IPv4 or IPv6 block (`198.18.9.0/24`, `2001:db8:9::/48`) or a single address. */
+const cidr = z.string().refine((c) => parseCidr(c) !== null, 'must be an IPv4 or IPv6 CIDR such as 198.18.9.0/24 or 2001:db8:9::/48');
+
+export const publishedPortFirewall = z.strictObject({
+  ...common,
+  kind: z.literal('PublishedPortFirewall'),
+  /** A published port without the label: open to anyone (allow), or only to allowFrom (deny). */
+  default: z.enum(['allow', 'deny']).default('allow'),
+  /** Sources every published port accepts. */
+  allowFrom: z.array(cidr).max(64, 'must list at most 64 blocks').default([]),
 });

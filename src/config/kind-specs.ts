@@ -9,6 +9,7 @@ import type {
   fileLine,
   firewalldServicePort,
   iniValue,
+  publishedPortFirewall,
   selinuxPortType,
   systemdSocketPort,
   template,
@@ -46,6 +47,8 @@ export type SelinuxPortTypeSpec = ResourceSpec<typeof selinuxPortType>;
 
 /** A Template resource, parsed. */
 export type TemplateSpec = ResourceSpec<typeof template>;
+/** A PublishedPortFirewall resource, parsed. */
+export type PublishedPortFirewallSpec = ResourceSpec<typeof publishedPortFirewall>;
 
 /** What to run after a resource changed something (configuration key `afterChange`). */
 export type AfterChange = NonNullable<FileLineSpec['afterChange']>;

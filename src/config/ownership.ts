@@ -46,6 +46,9 @@ function claimsOf(r: ResourceConfig): { key: (string | number)[]; claim: Claim }
     case 'IniValue':
       // GLib key files: groups and keys are case-sensitive.
       return [{ key: ['key'], claim: { what: 'ini', id: `the key ${r.key} of [${r.section}] in ${clean(r.path)}` } }];
+    case 'PublishedPortFirewall':
+      // One chain and one jump per host: two resources would rewrite each other's rules.
+      return [{ key: ['kind'], claim: { what: 'unit', id: 'the iptables chain RECONCILE-PUBLISHED and its jump from DOCKER-USER' } }];
     case 'SelinuxPortType':
       // The port is known only at run time; two of them with different types would be seen there.
       return [{ key: ['type'], claim: { what: 'unit', id: `the SELinux type of the ${r.protocol} port of source ${r.source}` } }];
@@ -96,7 +99,8 @@ function collision(a: Claim, b: Claim): string | null {
  * entry (a resource that is itself invalid) owns nothing.
  */
 export function ownershipConflicts(resources: readonly (ResourceConfig | undefined)[]): Conflict[] {
-  const owned: Owned[] = resources.flatMap((r, index) => (r?.enabled ? claimsOf(r).map((c) => ({ index, name: r.name, ...c })) : []));
+  // A switched-off PublishedPortFirewall still runs (it removes its chain): it still owns it.
+  const owned: Owned[] = resources.flatMap((r, index) => (r?.enabled || r?.kind === 'PublishedPortFirewall' ? claimsOf(r).map((c) => ({ index, name: r.name, ...c })) : []));
   const conflicts: Conflict[] = [];
   const reported = new Set<string>();
   for (const [i, later] of owned.entries()) {

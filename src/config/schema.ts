@@ -15,16 +15,17 @@ import {
   iniValue,
   name,
   nonEmptyArgv,
+  publishedPortFirewall,
   selinuxPortType,
   systemdSocketPort,
   template,
 } from './kind-schemas';
 import { crossKeyIssues } from './cross-key-checks';
 
-export const RESOURCE_KINDS = ['SystemdSocketPort', 'FirewalldServicePort', 'FileLine', 'IniValue', 'DirectoryMirror', 'ContainerCredentials', 'SelinuxPortType', 'Template'] as const;
+export const RESOURCE_KINDS = ['SystemdSocketPort', 'FirewalldServicePort', 'FileLine', 'IniValue', 'DirectoryMirror', 'ContainerCredentials', 'SelinuxPortType', 'Template', 'PublishedPortFirewall'] as const;
 export const SOURCE_KINDS = ['ContainerIniValue', 'ContainerFile', 'Containers'] as const;
 
-const resource = z.discriminatedUnion('kind', [systemdSocketPort, firewalldServicePort, fileLine.superRefine(checkFileLine), iniValue, directoryMirror, containerCredentials, selinuxPortType, template]);
+const resource = z.discriminatedUnion('kind', [systemdSocketPort, firewalldServicePort, fileLine.superRefine(checkFileLine), iniValue, directoryMirror, containerCredentials, selinuxPortType, template, publishedPortFirewall]);
 
 /** The sections of the configuration, each complete (after defaults are merged). */
 export const sections = {
@@ -55,6 +56,12 @@ export const sections = {
     firewallCmd: nonEmptyArgv,
     semanage: nonEmptyArgv,
     selinuxenabled: nonEmptyArgv,
+    iptablesSave: nonEmptyArgv,
+    iptablesRestore: nonEmptyArgv,
+    ip6tablesSave: nonEmptyArgv,
+    ip6tablesRestore: nonEmptyArgv,
+    /** A long-running command whose output lines announce firewall reloads (firewalld's `Reloaded` signal); [] for none. */
+    firewallMonitor: commandArgv,
     timeout: duration,
   }),
   listenCheck: z.strictObject({ procNet: procNetPath }),
@@ -72,7 +79,11 @@ export type ResourceConfig = Config['resources'][number];
 export type SourceConfig = Config['sources'][string];
 export type Timing = Config['timing'];
 
-/** The resources that run: those not switched off with `enabled: false`. */
+/**
+ * The resources that run: those not switched off with `enabled: false` — and switched-off
+ * PublishedPortFirewall ones, which run to remove their chain and jump (what they leave
+ * behind would otherwise keep filtering).
+ */
 export function enabledResources(config: Config): ResourceConfig[] {
-  return config.resources.filter((r) => r.enabled);
+  return config.resources.filter((r) => r.enabled || r.kind === 'PublishedPortFirewall');
 }

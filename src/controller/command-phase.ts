@@ -26,7 +26,7 @@ export interface PhaseResult {
 /** Identity of a step for deduplication (its check is collected separately). */
 function stepKey(step: CommandStep): string {
   if ('exec' in step) return JSON.stringify(['exec', step.exec.container, step.exec.argv]);
-  return JSON.stringify(['tool', step.tool, step.args, step.onlyIf ?? null]);
+  return JSON.stringify(['tool', step.tool, step.args, step.onlyIf ?? null, step.input ?? null]);
 }
 
 /**

@@ -173,6 +173,8 @@ async function planResource(
   if (plan.notApplicable) return { ...planned, inSync: true, ready: 'True', reason: 'NotApplicable', message: plan.notApplicable, failed: false };
   if (plan.absent) return { ...planned, inSync: false, ready: 'False', reason: 'TargetAbsent', message: plan.absent, failed: true };
   if (isEmptyPlan(plan) && plan.leftOut) return { ...planned, inSync: false, ready: 'False', reason: plan.leftOut.reason, message: plan.leftOut.message, failed: true };
+  // The rest is in place; the refused part is closed, and said so (Ready False, retried).
+  if (isEmptyPlan(plan) && plan.invalidDesired) return { ...planned, inSync: true, ready: 'False', reason: 'InvalidDesiredValue', message: plan.invalidDesired, failed: true };
   if (isEmptyPlan(plan)) return { ...planned, inSync: true, ready: 'True', reason: 'InSync', message: observation.summary, failed: false };
   if (dryRun) {
     return { ...planned, inSync: plan.changes.length === 0, ready: 'False', reason: 'DriftDetected', message: describePlan(plan), failed: false };
@@ -212,6 +214,7 @@ async function verify(
       return { ...seen, ...before, observed: after.value, inSync: false, ready: 'False', reason: 'ApplyFailed', message: 'still out of sync after applying (changed again by another writer, or the change did not take); retrying', failed: true };
     }
     if (again.leftOut) return { ...seen, ...before, observed: after.value, inSync: false, ready: 'False', reason: again.leftOut.reason, message: [again.leftOut.message, ...notes].join('; '), failed: true };
+    if (again.invalidDesired) return { ...seen, ...before, observed: after.value, inSync: true, ready: 'False', reason: 'InvalidDesiredValue', message: again.invalidDesired, failed: true };
     const message = [after.summary, ...notes].join('; ');
     return { ...seen, ...before, observed: after.value, inSync: true, ready: 'True', reason: 'Applied', message, failed: false };
   } catch (error) {

@@ -9,6 +9,8 @@ export interface RunOptions {
   timeoutMs: number;
   /** Kills the command when aborted (an abandoned pass, shutdown). */
   signal?: AbortSignal;
+  /** Written to the command's standard input, which is then closed (none: stdin is closed at once). */
+  input?: string;
 }
 
 /** Runs argv directly (never through a shell). Implemented by adapters/exec-command-runner. */

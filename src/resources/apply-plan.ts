@@ -15,6 +15,11 @@ export interface CommandSettings {
   semanage?: string[];
   /** SelinuxPortType only; `[selinuxenabled]` when not given. */
   selinuxenabled?: string[];
+  /** PublishedPortFirewall only; `[iptables-save]`, `[iptables-restore]`, `[ip6tables-save]`, `[ip6tables-restore]` when not given. */
+  iptablesSave?: string[];
+  iptablesRestore?: string[];
+  ip6tablesSave?: string[];
+  ip6tablesRestore?: string[];
   timeoutMs: number;
 }
 
@@ -50,11 +55,19 @@ export function commandArgv(settings: CommandSettings, tool: Tool, args: readonl
 }
 
 /** The configured argv of a tool (without the prefix). */
-export function toolArgv(settings: CommandSettings, tool: Tool | 'selinuxenabled'): string[] {
-  if (tool === 'semanage') return settings.semanage ?? ['semanage'];
-  if (tool === 'selinuxenabled') return settings.selinuxenabled ?? ['selinuxenabled'];
-  return settings[tool];
+export function toolArgv(settings: CommandSettings, tool: Tool | 'selinuxenabled' | 'iptablesSave' | 'ip6tablesSave'): string[] {
+  if (tool === 'systemctl' || tool === 'firewallCmd') return settings[tool];
+  return settings[tool] ?? [DEFAULT_PROGRAM[tool]];
 }
+
+const DEFAULT_PROGRAM = {
+  semanage: 'semanage',
+  selinuxenabled: 'selinuxenabled',
+  iptablesSave: 'iptables-save',
+  iptablesRestore: 'iptables-restore',
+  ip6tablesSave: 'ip6tables-save',
+  ip6tablesRestore: 'ip6tables-restore',
+} as const;
 
 /** A short label for a step with secrets masked, e.g. `systemctl restart cockpit.socket`. */
 export function describeStep(settings: CommandSettings, step: CommandStep): string {
@@ -174,5 +187,5 @@ function withoutOutput(result: CommandResult): CommandResult {
 function runStep(step: CommandStep, deps: ApplyDeps): Promise<CommandResult> {
   const options = runOptions(deps);
   if ('exec' in step) return deps.docker.exec(step.exec.container, step.exec.argv, options);
-  return deps.runner.run(commandArgv(deps.commands, step.tool, step.args), options);
+  return deps.runner.run(commandArgv(deps.commands, step.tool, step.args), step.input === undefined ? options : { ...options, input: step.input });
 }

@@ -9,6 +9,7 @@ import { IniValue } from './ini-value/ini-value';
 import type { CommandRunner } from '../host/command-runner';
 import type { CommandSettings } from './apply-plan';
 import type { Resource } from './resource';
+import { PublishedPortFirewall, publishedContainers } from './published-port-firewall/published-port-firewall';
 import { SelinuxPortType } from './selinux-port-type/selinux-port-type';
 import type { RunningStateQuery } from './systemd-socket-port/running-state';
 import { SystemdSocketPort, type ListenCheckSettings } from './systemd-socket-port/systemd-socket-port';
@@ -41,5 +42,7 @@ export function createResource(spec: ResourceConfig, files: FileSystem, docker: 
       return new ContainerCredentials(spec, files, docker);
     case 'Template':
       return new Template(spec, files);
+    case 'PublishedPortFirewall':
+      return new PublishedPortFirewall(spec, publishedContainers(docker), extras.runner, extras.commands);
   }
 }

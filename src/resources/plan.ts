@@ -46,8 +46,8 @@ export interface FileRemoval {
   before?: Buffer;
 }
 
-/** Which configured command a step runs (`commands.systemctl`, `commands.firewallCmd` or `commands.semanage`). */
-export type Tool = 'systemctl' | 'firewallCmd' | 'semanage';
+/** Which configured command a step runs (`commands.systemctl`, `commands.firewallCmd`, `commands.semanage`, `commands.iptablesRestore`, `commands.ip6tablesRestore`). */
+export type Tool = 'systemctl' | 'firewallCmd' | 'semanage' | 'iptablesRestore' | 'ip6tablesRestore';
 
 /**
  * A command that must exit 0 after the files are written and before the step runs (`nginx -t`):
@@ -63,6 +63,10 @@ export interface ToolStep {
   /** Run only when this check exits 0 (e.g. `firewall-cmd --state`); otherwise skipped. */
   onlyIf?: { args: string[]; otherwise: string };
   check?: CheckStep;
+  /** Bytes for the command's standard input (an `iptables-restore` transaction). */
+  input?: string;
+  /** What the step changes, one line each, for dry-run output (e.g. `+ -A CHAIN ...`). */
+  preview?: string[];
 }
 
 /** A command run inside a container through the Docker exec API (argv, no shell). */
@@ -98,6 +102,11 @@ export interface Plan {
   leftOut?: { reason: 'InvalidDesiredValue' | 'CheckFailed'; message: string };
   /** See PartedChange; at most one per plan. */
   parts?: PartedChange;
+  /**
+   * Set when part of the desired state was refused (one container's bad label) and the plan
+   * closes that part instead: the plan is applied, and Ready is False with InvalidDesiredValue.
+   */
+  invalidDesired?: string;
 }
 
 /** A condition besides Ready that a resource reports on every pass (e.g. `Listening`). */

@@ -25,6 +25,10 @@ export interface Resource<S = unknown> {
   readonly source: string | null;
   /** Containers whose events should trigger a pass (besides the source's). */
   containers(): string[];
+  /** Set when every container's events (and network connects and disconnects) should trigger a pass. */
+  readonly allContainers?: boolean;
+  /** Set when firewall reloads (`commands.firewallMonitor`) should trigger a pass. */
+  readonly firewallEvents?: boolean;
   /** `desired`: the source's value when it is known (kinds may observe what depends on it, e.g. who listens on the port). */
   observe(desired?: DesiredValue | null): Promise<Observation<S>>;
   /** Pure. `desired` is null only for resources without a source. */

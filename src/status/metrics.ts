@@ -5,7 +5,7 @@ import type { TriggerKind } from '../triggers/trigger';
 import { everyInSync } from './in-sync';
 
 const RESULTS: PassResultKind[] = ['unchanged', 'converged', 'failed', 'unavailable', 'abandoned'];
-const TRIGGER_KINDS: TriggerKind[] = ['startup', 'file', 'docker', 'docker-connected', 'resync', 'signal', 'retry'];
+const TRIGGER_KINDS: TriggerKind[] = ['startup', 'file', 'docker', 'docker-connected', 'resync', 'signal', 'retry', 'firewall'];
 
 /** The controller's Prometheus metrics, on a registry of its own (no global state). */
 export class Metrics {

@@ -1,5 +1,5 @@
 /** Why a pass runs. Triggers decide *when* a pass runs, never *what* it does. */
-export type TriggerKind = 'startup' | 'file' | 'docker' | 'docker-connected' | 'resync' | 'signal' | 'retry' | 'once';
+export type TriggerKind = 'startup' | 'file' | 'docker' | 'docker-connected' | 'resync' | 'signal' | 'retry' | 'once' | 'firewall';
 
 export interface Trigger {
   kind: TriggerKind;

@@ -39,6 +39,7 @@ const FILE_LINE: { [key: string]: Yaml } = {
 };
 const MIRROR: { [key: string]: Yaml } = { name: 'certs', kind: 'DirectoryMirror', from: { path: '/etc/cockpit/ws-certs.d' }, to: { volume: 'websoft9_nginx_data', subPath: 'custom_ssl' } };
 const CREDS: { [key: string]: Yaml } = { name: 'proxy-creds', kind: 'ContainerCredentials', source: 'proxy-credential', section: 'nginx_proxy_manager' };
+const FIREWALL: { [key: string]: Yaml } = { name: 'published-ports', kind: 'PublishedPortFirewall', default: 'deny', allowFrom: ['198.18.9.0/24', '2001:db8:9::/48'] };
 
 /** `without(FILE_LINE, 'volume', 'file')`: the resource with those keys left out. */
 function without(resource: { [key: string]: Yaml }, ...keys: string[]): { [key: string]: Yaml } {
@@ -99,6 +100,13 @@ describe('validateConfig: resource kinds, bad configurations name the resource a
     { name: 'ContainerCredentials: file with ..', resource: { ...CREDS, file: '../config.ini' }, key: 'file', message: /no \.\./ },
     { name: 'ContainerCredentials: relative path', resource: { ...CREDS, path: 'config.ini' }, key: 'path', message: /absolute path/ },
     { name: 'ContainerCredentials: unknown key', resource: { ...CREDS, password: 'x' }, key: 'password', message: /unknown key/ },
+    // PublishedPortFirewall
+    { name: 'PublishedPortFirewall: unknown default', resource: { ...FIREWALL, default: 'reject' }, key: 'default', message: /./ },
+    { name: 'PublishedPortFirewall: rule syntax in allowFrom', resource: { ...FIREWALL, allowFrom: ['198.18.9.0/24', '1.2.3.4 -j ACCEPT'] }, key: 'allowFrom.1', message: /must be an IPv4 or IPv6 CIDR/ },
+    { name: 'PublishedPortFirewall: prefix too long', resource: { ...FIREWALL, allowFrom: ['10.0.0.0/33'] }, key: 'allowFrom.0', message: /must be an IPv4 or IPv6 CIDR/ },
+    { name: 'PublishedPortFirewall: a name in allowFrom', resource: { ...FIREWALL, allowFrom: ['localhost'] }, key: 'allowFrom.0', message: /must be an IPv4 or IPv6 CIDR/ },
+    { name: 'PublishedPortFirewall: allowFrom as a string', resource: { ...FIREWALL, allowFrom: '198.18.9.0/24' }, key: 'allowFrom', message: /array/ },
+    { name: 'PublishedPortFirewall: takes no source', resource: { ...FIREWALL, source: 'apphub' }, key: 'source', message: /unknown key/ },
     // Common
     { name: 'unknown kind', resource: { ...FILE_LINE, kind: 'FileLines' }, key: 'kind', message: /unknown kind "FileLines" \(did you mean "FileLine"\?\)/ },
     { name: 'duplicate name', resource: { ...CREDS, name: 'gitea-credentials' }, key: 'name', message: /duplicate resource name "gitea-credentials"/ },
@@ -181,6 +189,15 @@ describe('validateConfig: valid resources of the new kinds', () => {
     assert.ok(new RegExp(line.match).test('set $cockpit_port 9000;'));
     assert.deepEqual(config.sources['portainer-credential'], { kind: 'ContainerFile', container: 'websoft9-deployment', path: '/data/credential', format: 'password', username: 'admin' });
     assert.deepEqual(config.sources['gitea-credential'], { kind: 'ContainerFile', container: 'websoft9-git', path: '/data/gitea/credential', format: 'json' });
+  });
+
+  it('PublishedPortFirewall: defaults; one per configuration, a switched-off one included', () => {
+    const firewall = resourceOf(validate({ name: 'fw', kind: 'PublishedPortFirewall' }), 'fw');
+    assert.deepEqual(firewall, { name: 'fw', kind: 'PublishedPortFirewall', enabled: true, default: 'allow', allowFrom: [] });
+    for (const enabled of [true, false]) {
+      const twice = mergeConfig(DEFAULTS, { resources: [{ ...FIREWALL, enabled }, { ...FIREWALL, name: 'second' }] });
+      assert.throws(() => validateConfig(twice, ORIGIN), /resources\.1\.kind \(resource "second"\): the iptables chain RECONCILE-PUBLISHED and its jump from DOCKER-USER is also owned by resource "published-ports"/);
+    }
   });
 
   it('ContainerCredentials defaults', () => {

@@ -1,0 +1,69 @@
+import { Observable } from 'rxjs';
+import type { Clock } from '../host/clock';
+import type { LineProcesses } from '../host/line-process';
+import { DEFAULT_RECONNECT, type ReconnectPolicy } from './docker-events-source';
+import type { Trigger } from './trigger';
+
+/**
+ * Passes after a firewall reload besides the one at once: Docker re-creates its chains on the
+ * same signal (DOCKER-USER comes back empty but for RETURN), maybe after our pass has run.
+ */
+export const FOLLOW_UP_MS = [1000, 3000];
+
+/** What a monitor's line says: firewalld's `Reloaded` signal as `dbus-monitor` prints it. */
+export function isReloadLine(line: string): boolean {
+  return /\bmember=Reloaded\b/.test(line);
+}
+
+/**
+ * Firewall triggers from a long-running monitor (`commands.firewallMonitor`, by default
+ * `dbus-monitor --system` watching firewalld's `Reloaded` signal): one trigger when a reload is
+ * announced and one after each of FOLLOW_UP_MS. The monitor is started again with backoff when
+ * it ends (firewalld or D-Bus restarted, or the program is missing); the resync covers the gap.
+ */
+export function firewallReloadTriggers(
+  processes: LineProcesses,
+  argv: readonly string[],
+  clock: Clock,
+  onProblem: (problem: string, retryInMs: number) => void,
+  policy: ReconnectPolicy = DEFAULT_RECONNECT,
+): Observable<Trigger> {
+  return new Observable<Trigger>((subscriber) => {
+    let closed = false;
+    let delay = policy.initialMs;
+    const timers = new Set<() => void>();
+    let current: { stop(): void } | null = null;
+    const later = (ms: number, run: () => void): void => {
+      const cancel = clock.setTimer(() => {
+        timers.delete(cancel);
+        run();
+      }, ms);
+      timers.add(cancel);
+    };
+    const start = (): void => {
+      const startedAt = clock.now();
+      current = processes.start(
+        argv,
+        (line) => {
+          if (closed || !isReloadLine(line)) return;
+          subscriber.next({ kind: 'firewall', detail: 'firewall reloaded' });
+          for (const ms of FOLLOW_UP_MS) later(ms, () => subscriber.next({ kind: 'firewall', detail: `firewall reloaded ${ms}ms ago` }));
+        },
+        (problem) => {
+          current = null;
+          if (closed) return;
+          if (clock.now() - startedAt >= policy.stableMs) delay = policy.initialMs;
+          onProblem(problem, delay);
+          later(delay, start);
+          delay = Math.min(policy.maxMs, delay * 2);
+        },
+      );
+    };
+    start();
+    return () => {
+      closed = true;
+      for (const cancel of timers) cancel();
+      current?.stop();
+    };
+  });
+}

@@ -1,0 +1,154 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { docker } from '../../harness/docker-cli';
+import { ensureBusyboxImage } from '../../harness/busybox-image';
+import { ExecCommandRunner } from '../../src/adapters/exec-command-runner';
+import { applyPlan, type CommandSettings } from '../../src/resources/apply-plan';
+import { isEmptyPlan } from '../../src/resources/plan';
+import { ALLOW_FROM_LABEL } from '../../src/resources/published-port-firewall/allow-label';
+import type { FirewallContainer } from '../../src/resources/published-port-firewall/firewall-rules';
+import { PublishedPortFirewall } from '../../src/resources/published-port-firewall/published-port-firewall';
+import { FakeDocker } from '../support/fake-docker';
+import { removeLabelled } from '../support/cleanup';
+import { dockerSkip } from '../support/docker-required';
+
+// The kind's observe and apply against the real iptables-save and iptables-restore (nf_tables and
+// legacy, IPv4 and IPv6) — inside the network namespace of a throwaway container, never the
+// host's own: every command goes through `commands.prefix` = nsenter into that namespace, as a
+// containerised controller reaches the host's. No packets here (that is the box's test).
+
+const RUN = randomUUID().slice(0, 8);
+const runner = new ExecCommandRunner();
+let pid = '';
+
+/** What Docker sets up: DOCKER-USER, jumped to from FORWARD, ending in RETURN; plus a rule of the user's own. */
+const DOCKER_SETUP = (source: string): string => `*filter\n:DOCKER-USER - [0:0]\n-A FORWARD -j DOCKER-USER\n-A DOCKER-USER -s ${source} -j DROP\n-A DOCKER-USER -j RETURN\nCOMMIT\n`;
+
+async function inNetns(argv: string[], input?: string): Promise<string> {
+  const result = await runner.run(['nsenter', '-t', pid, '-n', '--', ...argv], { timeoutMs: 20_000, ...(input === undefined ? {} : { input }) });
+  assert.ok(result.kind === 'exited' && result.exitCode === 0, `${argv.join(' ')}: ${JSON.stringify(result)}`);
+  return result.stdout;
+}
+
+function settings(flavour: 'nft' | 'legacy'): CommandSettings {
+  return {
+    prefix: ['nsenter', '-t', pid, '-n', '--'],
+    systemctl: ['false'],
+    firewallCmd: ['false'],
+    iptablesSave: [`iptables-${flavour}-save`],
+    iptablesRestore: [`iptables-${flavour}-restore`],
+    ip6tablesSave: [`ip6tables-${flavour}-save`],
+    ip6tablesRestore: [`ip6tables-${flavour}-restore`],
+    timeoutMs: 20_000,
+  };
+}
+
+/** Everything in the filter table but our chain and our jump (and the generated-on comments). */
+const foreign = (saved: string): string =>
+  saved.split('\n').filter((l) => !l.startsWith('#') && !l.includes('RECONCILE-PUBLISHED')).join('\n');
+
+const web: FirewallContainer = { name: 'web', labels: { [ALLOW_FROM_LABEL]: '203.0.113.0/24' }, ports: [{ privatePort: 80, publicPort: 8080, protocol: 'tcp' }], addresses: ['172.30.0.2', 'fd00:30::2'] };
+const db: FirewallContainer = { name: 'db', labels: {}, ports: [{ privatePort: 5432, publicPort: 5432, protocol: 'tcp' }, { privatePort: 53, publicPort: 5353, protocol: 'udp' }], addresses: ['172.30.0.3'] };
+
+describe('PublishedPortFirewall against real iptables in a test network namespace', async () => {
+  const skip = await dockerSkip();
+  before(async () => {
+    if (skip !== false) return;
+    const image = await ensureBusyboxImage();
+    const id = (await docker(['run', '-d', '--network', 'none', '--label', `reconciler.test.fw=${RUN}`, image])).stdout.trim();
+    pid = (await docker(['inspect', '-f', '{{.State.Pid}}', id])).stdout.trim();
+    assert.match(pid, /^[1-9][0-9]*$/);
+  });
+  after(async () => {
+    await removeLabelled({ labels: { 'reconciler.test.fw': RUN } });
+  });
+
+  for (const flavour of ['nft', 'legacy'] as const) {
+    it(`${flavour}: creates, keeps, corrects and removes its chain and jump, touching nothing else`, { skip }, async () => {
+      const commands = settings(flavour);
+      await inNetns([`iptables-${flavour}-restore`, '--noflush'], DOCKER_SETUP('10.99.0.0/16'));
+      await inNetns([`ip6tables-${flavour}-restore`, '--noflush'], DOCKER_SETUP('fd99::/16'));
+      const before = await inNetns([`iptables-${flavour}-save`, '-t', 'filter']);
+      let containers = [web, db];
+      const spec = { name: 'published-ports', kind: 'PublishedPortFirewall' as const, default: 'deny' as const, allowFrom: ['198.18.9.0/24', '2001:db8:9::/48'], enabled: true };
+      const firewall = new PublishedPortFirewall(spec, async () => containers, runner, commands);
+      const deps = { files: undefined as never, runner, docker: new FakeDocker(), commands };
+      const converge = async (resource = firewall): Promise<string[]> => {
+        const seen = await resource.observe();
+        const plan = resource.plan(null, seen.state);
+        const report = await applyPlan(plan, deps);
+        assert.equal(report.failure, undefined, report.failure);
+        const again = await resource.observe();
+        assert.ok(isEmptyPlan(resource.plan(null, again.state)), 'in sync after one apply');
+        return plan.commands.flatMap((c) => ('preview' in c ? (c.preview ?? []) : []));
+      };
+
+      const first = await converge();
+      assert.ok(first.includes('ipv4 + :RECONCILE-PUBLISHED (chain)') && first.includes('ipv6 + :RECONCILE-PUBLISHED (chain)'));
+      const saved = await inNetns([`iptables-${flavour}-save`, '-t', 'filter']);
+      assert.match(saved, /-A DOCKER-USER -j RECONCILE-PUBLISHED\n-A DOCKER-USER -s 10\.99\.0\.0\/16 -j DROP\n-A DOCKER-USER -j RETURN/);
+      assert.match(saved, /-A RECONCILE-PUBLISHED -s 198\.18\.9\.0\/24 -d 172\.30\.0\.2\/32 -p tcp -m tcp --dport 80 -m conntrack --ctstate DNAT -j RETURN/);
+      assert.match(saved, /-A RECONCILE-PUBLISHED -d 172\.30\.0\.3\/32 -p udp -m udp --dport 53 -m conntrack --ctstate DNAT -j DROP/);
+      assert.match(await inNetns([`ip6tables-${flavour}-save`, '-t', 'filter']), /-A RECONCILE-PUBLISHED -s 2001:db8:9::\/48 -d fd00:30::2\/128 -p tcp -m tcp --dport 80 -m conntrack --ctstate DNAT -j RETURN/);
+      assert.equal(foreign(saved), foreign(before), 'nothing outside the chain and the jump changed');
+      assert.deepEqual(await converge(), [], 'a second pass changes nothing');
+
+      // Drift by hand: the jump deleted, a rule doubled, the jump doubled further down.
+      await inNetns([`iptables-${flavour}`, '-D', 'DOCKER-USER', '-j', 'RECONCILE-PUBLISHED']);
+      await inNetns([`iptables-${flavour}`, '-I', 'DOCKER-USER', '2', '-j', 'RECONCILE-PUBLISHED']);
+      await inNetns([`iptables-${flavour}`, '-A', 'DOCKER-USER', '-j', 'RECONCILE-PUBLISHED']);
+      await inNetns([`iptables-${flavour}`, '-I', 'RECONCILE-PUBLISHED', '2', '-d', '172.30.0.2/32', '-p', 'tcp', '--dport', '80', '-j', 'ACCEPT']);
+      const fixed = await converge();
+      assert.ok(fixed.includes('ipv4 - -A RECONCILE-PUBLISHED -d 172.30.0.2/32 -p tcp -m tcp --dport 80 -j ACCEPT'), fixed.join('\n'));
+      assert.ok(fixed.includes('ipv4 - -A DOCKER-USER -j RECONCILE-PUBLISHED (rule 2 of DOCKER-USER)'), fixed.join('\n'));
+      assert.equal(foreign(await inNetns([`iptables-${flavour}-save`, '-t', 'filter'])), foreign(before));
+
+      // A container re-created with another address.
+      containers = [{ ...web, addresses: ['172.30.0.9'] }, db];
+      const moved = await converge();
+      assert.ok(moved.some((p) => p.startsWith('ipv4 + ') && p.includes('172.30.0.9/32')) && moved.some((p) => p.startsWith('ipv4 - ') && p.includes('172.30.0.2/32')));
+
+      // Switched off: chain and jump gone in both families, the rest as it was.
+      const off = new PublishedPortFirewall({ ...spec, enabled: false }, async () => containers, runner, commands);
+      await converge(off);
+      const end = await inNetns([`iptables-${flavour}-save`, '-t', 'filter']);
+      assert.ok(!end.includes('RECONCILE-PUBLISHED'));
+      assert.equal(foreign(end), foreign(before));
+      assert.ok(!(await inNetns([`ip6tables-${flavour}-save`, '-t', 'filter'])).includes('RECONCILE-PUBLISHED'));
+    });
+  }
+
+  it('the chain is never seen half-written or empty while it is rewritten (nft)', { skip }, async () => {
+    const commands = settings('nft');
+    const a = [web, db];
+    const b = [{ ...web, addresses: ['172.30.0.7'] }, { ...db, addresses: ['172.30.0.8'] }];
+    let containers = a;
+    const firewall = new PublishedPortFirewall({ name: 'p', kind: 'PublishedPortFirewall', default: 'deny', allowFrom: ['198.18.9.0/24'], enabled: true }, async () => containers, runner, commands);
+    const deps = { files: undefined as never, runner, docker: new FakeDocker(), commands };
+    const chainOf = (saved: string): string => saved.split('\n').filter((l) => l.startsWith('-A RECONCILE-PUBLISHED')).join('\n');
+    const apply = async (): Promise<string> => {
+      const seen = await firewall.observe();
+      await applyPlan(firewall.plan(null, seen.state), deps);
+      return chainOf(await inNetns(['iptables-nft-save', '-t', 'filter']));
+    };
+    const chainA = await apply();
+    containers = b;
+    const chainB = await apply();
+    assert.notEqual(chainA, chainB);
+    let stop = false;
+    const seen: string[] = [];
+    const watcher = (async () => {
+      while (!stop && seen.length < 400) seen.push(chainOf(await inNetns(['iptables-nft-save', '-t', 'filter'])));
+    })();
+    for (let i = 0; i < 10; i++) {
+      containers = i % 2 === 0 ? a : b;
+      await apply();
+    }
+    stop = true;
+    await watcher;
+    assert.ok(seen.length > 0);
+    const odd = seen.filter((s) => s !== chainA && s !== chainB);
+    assert.deepEqual(odd, [], 'every snapshot is one whole chain or the other');
+  });
+});
