@@ -97,3 +97,32 @@ describe('jsonLines', () => {
     assert.deepEqual(await within(done), [{ a: 1 }]);
   });
 });
+
+describe('jsonLines bounds', () => {
+  it('drops a line longer than the bound as it arrives, and carries on with the next', async () => {
+    const stream = new PassThrough();
+    const garbage: string[] = [];
+    const done = (async () => {
+      const out: Record<string, unknown>[] = [];
+      for await (const value of jsonLines(stream, (line) => garbage.push(line), 64)) out.push(value);
+      return out;
+    })();
+    stream.write('{"a":1}\n{"huge":"');
+    for (let i = 0; i < 100; i += 1) stream.write('x'.repeat(1000));
+    stream.write('"}\n{"b":2}\n{"c":"');
+    stream.end(`${'y'.repeat(100)}"}\n{"d":4}`);
+    assert.deepEqual(await within(done), [{ a: 1 }, { b: 2 }, { d: 4 }]);
+    assert.deepEqual(garbage, ['a line of more than 64 bytes (dropped)', 'a line of more than 64 bytes (dropped)']);
+  });
+
+  it('a garbage line is reported by its first 200 characters only', async () => {
+    const stream = new PassThrough();
+    const garbage: string[] = [];
+    const done = (async () => {
+      for await (const value of jsonLines(stream, (line) => garbage.push(line))) void value;
+    })();
+    stream.end(`${'z'.repeat(5000)}\n`);
+    await within(done);
+    assert.deepEqual(garbage, ['z'.repeat(200)]);
+  });
+});
