@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 
 /** A Docker event is a few KB even with many labels; a longer line is dropped, never buffered whole. */
-export const MAX_JSON_LINE_BYTES = 1024 * 1024;
+const MAX_JSON_LINE_BYTES = 1024 * 1024;
 
 /**
  * Split a newline-delimited JSON stream (Docker's event stream) into objects, whatever the chunk
