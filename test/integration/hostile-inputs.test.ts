@@ -271,7 +271,7 @@ describe('a container or a peer cannot exhaust the controller (bounds)', () => {
   });
 });
 
-describe('class 7: a burst of SIGHUPs is one or two reloads, never two loops', () => {
+describe('class 7: a burst of SIGHUPs is coalesced into fewer reloads, never two loops', () => {
   let host: EmulatedHost;
   let daemon: DaemonProcess | null = null;
 
