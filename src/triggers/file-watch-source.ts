@@ -42,6 +42,8 @@ export interface FileWatch {
   watch(paths: readonly string[]): void;
   /** The directories watched now, sorted (ready or starting). */
   watched(): string[];
+  /** Every watch is ready: from now on a change under a path of interest arrives as an event. */
+  settled(): boolean;
 }
 
 interface Watch extends LiveWatch {
@@ -209,5 +211,6 @@ export function fileWatchTriggers(options: FileWatchOptions): FileWatch {
       for (const dir of [...live.keys()]) stop(dir);
     };
   });
-  return { triggers, watch, watched: () => [...live.keys()].sort() };
+  const settled = (): boolean => !syncQueued && [...live.values()].every((w) => w.ready);
+  return { triggers, watch, watched: () => [...live.keys()].sort(), settled };
 }

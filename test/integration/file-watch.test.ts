@@ -65,7 +65,9 @@ describe('file-watch source (real files, real chokidar)', () => {
     const deadline = Date.now() + EVENT_WAIT_MS;
     while (Date.now() < deadline && JSON.stringify(source.watched()) !== JSON.stringify(expectedDirectories([unit, dropInDir, xml]))) await sleep(5);
     assert.deepEqual(source.watched(), expectedDirectories([unit, dropInDir, xml]), `${what}: the watched directories`);
-    await sleep(30); // the new watches are ready
+    // The new watches are ready (a change made before then is the "watching" trigger's pass's, not an event's).
+    while (Date.now() < deadline && !source.settled()) await sleep(5);
+    assert.ok(source.settled(), `${what}: the watches are ready`);
     if (existsSync(dropInDir)) {
       const probe = join(dropInDir, 'probe.conf');
       const since = Date.now();
