@@ -120,7 +120,9 @@ describe('the Websoft9 profile against the real programs of the box (cockpit-ws 
 
   it('a new docker0_ip: Origins follows it and the real cockpit.service is restarted; the new origin is accepted, the old one refused', async () => {
     const moved = '172.17.0.9';
+    assert.equal(await cockpitSocketStatus(b(), COCKPIT, PROXY_ORIGIN), 101, 'cockpit-ws runs (socket-activated) and accepts the proxy');
     const { MainPID: before } = await b().unitProperties('cockpit.service', ['MainPID']);
+    assert.notEqual(before, '0');
     await writeBoxApphubIni(b(), USER_PORT, { ...MIRRORED, docker0: moved });
     await eventually('the new origin accepted', async () => (await cockpitSocketStatus(b(), COCKPIT, `http://${moved}:9000`)) === 101, WAIT_MS);
     assert.equal(await cockpitSocketStatus(b(), COCKPIT, PROXY_ORIGIN), 403);
