@@ -40,6 +40,37 @@ export async function cockpitAnswersInBox(box: Box, port: number): Promise<boole
   );
 }
 
+/** One HTTPS answer inside the box (curl -k: self-signed certificates are not verified). */
+export interface BoxHttpsAnswer {
+  status: number;
+  body: string;
+  /** The CN of the certificate the server presented. */
+  certificateCn: string;
+}
+
+/** A GET of https://127.0.0.1:port/path inside the box (bounded: 5 s); null when nothing answered. */
+export async function boxHttpsGet(box: Box, port: number, path = '/'): Promise<BoxHttpsAnswer | null> {
+  if (!Number.isInteger(port) || !path.startsWith('/')) throw new Error(`bad request target ${port} ${path}`);
+  const result = await box.exec(['curl', '-k', '-sS', '-m', '5', '-v', `https://127.0.0.1:${port}${path}`], { timeoutMs: 30_000 });
+  if (result.code !== 0) return null;
+  const status = Number(/^< HTTP\/[\d.]+ (\d{3})/m.exec(result.stderr)?.[1] ?? 0);
+  const certificateCn = /^\*\s+subject:.*?CN\s*=\s*([^,\n]+)/m.exec(result.stderr)?.[1]?.trim() ?? '';
+  return { status, body: result.stdout, certificateCn };
+}
+
+/**
+ * The status line's code of a WebSocket upgrade of `<base>/cockpit/socket` with the given `Origin`
+ * inside the box: 101 when cockpit-ws accepts the origin (it then says `no-session` and keeps the
+ * socket open: curl's 3 s bound ends it), 403 when it refuses it, 0 when nothing answered.
+ * `base` is `http://127.0.0.1:<port>` (Cockpit itself) or `https://127.0.0.1:<port>` (a proxy).
+ */
+export async function cockpitSocketStatus(box: Box, base: string, origin: string): Promise<number> {
+  if (!/^https?:\/\/127\.0\.0\.1:\d{1,5}$/.test(base) || !/^[\x21-\x7e]+$/.test(origin)) throw new Error(`bad probe ${base} ${origin}`);
+  const headers = ['Connection: Upgrade', 'Upgrade: websocket', 'Sec-WebSocket-Version: 13', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Protocol: cockpit1', `Origin: ${origin}`];
+  const result = await box.exec(['curl', '-N', '-k', '-sS', '-m', '3', '-i', ...headers.flatMap((h) => ['-H', h]), `${base}/cockpit/socket`], { timeoutMs: 30_000 });
+  return Number(/^HTTP\/[\d.]+ (\d{3})/.exec(result.stdout)?.[1] ?? 0);
+}
+
 /** Polls `check` every 500 ms until it resolves true; rejects after `timeoutMs` with `what`. */
 export async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -14,6 +14,12 @@ const APPHUB_VOLUME = 'websoft9_apphub_config';
  */
 export async function loadBusyboxIntoBox(box: Box): Promise<string> {
   const image = await ensureBusyboxImage();
+  await loadImageIntoBox(box, image);
+  return BUSYBOX_IMAGE;
+}
+
+/** Copies an image of the machine's dockerd into the box's dockerd (`docker save | docker exec … docker load`). */
+export async function loadImageIntoBox(box: Box, image: string): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     const save = spawn('docker', ['save', image], { stdio: ['ignore', 'pipe', 'inherit'] });
     const load = spawn('docker', ['exec', '-i', box.name, 'docker', 'load', '-q'], { stdio: ['pipe', 'ignore', 'inherit'] });
@@ -28,7 +34,6 @@ export async function loadBusyboxIntoBox(box: Box): Promise<string> {
     save.on('error', reject);
     load.on('error', reject);
   });
-  return BUSYBOX_IMAGE;
 }
 
 /** The path of apphub's config.ini in the box (inside the volume, as the controller finds it). */

@@ -19,5 +19,5 @@
 export { BOX_DEB_DIR, BOX_LABEL, boxImageTag, ensureBoxImage } from './box-image';
 export { Box, bootBox, type BootOptions, type BoxExecOptions, type BoxResult } from './box';
 export { BOX_CONFIG_PATH, RECONCILER_UNIT, installProject, type InstallOptions } from './install-project';
-export { BOX_APPHUB, boxApphubIniPath, boxConfig, loadBusyboxIntoBox, startBoxApphub, writeBoxApphubPort } from './box-stack';
-export { boxHttpGet, boxStatus, cockpitAnswersInBox, conditionOf, eventually, type BoxHttpAnswer, type BoxStatusReport } from './box-probes';
+export { BOX_APPHUB, boxApphubIniPath, boxConfig, loadBusyboxIntoBox, loadImageIntoBox, startBoxApphub, writeBoxApphubPort } from './box-stack';
+export { boxHttpGet, boxHttpsGet, boxStatus, cockpitAnswersInBox, cockpitSocketStatus, conditionOf, eventually, type BoxHttpAnswer, type BoxHttpsAnswer, type BoxStatusReport } from './box-probes';
