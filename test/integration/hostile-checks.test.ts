@@ -175,6 +175,18 @@ describe('classes 1 and 2: a container that answers the check cannot make the pu
     printFigure(2, 'tampered record, failing check', run);
   });
 
+  it('class 2: the same record with a passing check: reported on the resource (PendingRecord DamagedRecord), none of it used', async () => {
+    await writeFile(`${host.statusPath}.pending.json`, tamperedRecord(), { mode: 0o600 });
+    const run = await once();
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    await assertHostUntouched('tampered record, passing check');
+    const resource = (await readStatusJson(host.statusPath))?.resources.find((r) => r.name === 'proxy-port');
+    const condition = resource?.conditions.find((c) => c.type === 'PendingRecord');
+    assert.equal(condition?.reason, 'DamagedRecord', JSON.stringify(resource?.conditions));
+    assert.match(condition?.message ?? '', /undo images of proxy-port name .*shadow.*cockpit\.cert.*not acted on/);
+    printFigure(2, 'tampered record, passing check', run);
+  });
+
   it('class 2: a record naming an unconfigured resource with host images: the daemon reports DamagedRecord and acts on none of it', async () => {
     const record = JSON.parse(tamperedRecord()) as { resources: Record<string, unknown> };
     record.resources = { ...record.resources, 'not-configured': record.resources['proxy-port'] };

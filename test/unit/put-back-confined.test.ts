@@ -165,6 +165,20 @@ describe('a tampered pending record is never acted on', () => {
     await assertHostUntouched(w, 'tampered image');
   });
 
+  it('with a passing check the tampered image is still reported (PendingRecord DamagedRecord on that resource), never used, then dropped', async () => {
+    const w = await world();
+    const undo = [{ path: join(w.host, 'cert.pem'), root: null, before: null }];
+    await writeFile(w.record, JSON.stringify({ version: 1, resources: { 'proxy-port': { since: '', commands: [], undo } } }));
+    const result = await pass(w, { atCheck: 'none', checkCode: 0 });
+    const o = result.resources[0];
+    assert.equal(o?.reason, 'Applied', o?.message);
+    const condition = o?.conditions?.find((c) => c.type === 'PendingRecord');
+    assert.equal(condition?.reason, 'DamagedRecord', JSON.stringify(o));
+    assert.match(condition?.message ?? '', /undo images of proxy-port name .*cert\.pem, not its files; not acted on/);
+    await assertHostUntouched(w, 'tampered image, passing check');
+    await assert.rejects(readFile(w.record), /ENOENT/, 'the entry is done with: the record is replaced');
+  });
+
   it('an image with a root of its own choosing (`/`) is refused as well', async () => {
     const w = await world();
     const undo = [{ path: join(w.host, 'cert.pem'), root: '/', before: Buffer.from('ATTACK\n').toString('base64') }];
