@@ -1,7 +1,7 @@
 import { describeError } from '../core/errors';
 import { fileErrorCode, pathKey, UNSAFE_PATH, type FilePath } from '../host/file-system';
 import { describeCheck, describeStep, runCheck, runCommandStep, writeChange, type ActionResult, type ApplyDeps } from '../resources/apply-plan';
-import type { CheckStep, CommandStep, Plan } from '../resources/plan';
+import { ownPaths, type CheckStep, type CommandStep, type Plan } from '../resources/plan';
 import { findCulprits } from './find-culprits';
 import { undoBytes, undoTarget, type PendingCommands } from './pending-commands';
 
@@ -235,7 +235,7 @@ async function putBack(
  * files, or inside its scope); any other is a damaged entry, reported and never acted on.
  */
 function imagesOf(s: Staged, pending: PendingCommands): { images: { target: FilePath; before: string | null }[]; damaged: string[] } {
-  const own = [...s.plan.changes.map((c) => c.path), ...(s.plan.removals ?? []).map((r) => r.path), ...(s.plan.scope ?? [])];
+  const own = ownPaths(s.plan);
   const images: { target: FilePath; before: string | null }[] = [];
   const damaged: string[] = [];
   for (const image of pending.entry(s.name)?.undo ?? []) {

@@ -111,6 +111,18 @@ export class PendingCommands {
     return this.allPending || this.record.has(name);
   }
 
+  /**
+   * What is wrong with the images recorded for `name`, given the paths its plan may write: each
+   * image naming another path (a tampered record) is named, or null. Reported on every pass the
+   * entry is seen — whether or not a check fails and images are used — and never acted on.
+   */
+  strays(name: string, own: readonly FilePath[]): string | null {
+    const strays = (this.record.get(name)?.undo ?? []).filter((image) => undoTarget(image, own) === null);
+    if (strays.length === 0) return null;
+    const named = strays.map((i) => `${i.path}${i.root === null ? '' : ` (root ${i.root})`}`).join(', ');
+    return `damaged record ${this.path ?? ''}: undo images of ${name} name ${named}, not its files; not acted on`;
+  }
+
   names(): string[] {
     return [...this.record.keys()];
   }

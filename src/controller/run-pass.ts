@@ -2,7 +2,7 @@ import { describeError } from '../core/errors';
 import { showDesired, type Desired, type DesiredSource, type DesiredValue } from '../sources/desired';
 import type { Clock } from '../host/clock';
 import { describeStep, writeFiles, type ApplyDeps } from '../resources/apply-plan';
-import { isEmptyPlan, type Observation, type Plan } from '../resources/plan';
+import { isEmptyPlan, ownPaths, type Observation, type Plan } from '../resources/plan';
 import type { Resource } from '../resources/resource';
 import { runCommandPhase, type PhaseResult, type Staged } from './command-phase';
 import { passResultOf, type PassResult, type ResourceOutcome } from './outcome';
@@ -53,6 +53,8 @@ export async function runPass(deps: PassDeps, options: PassOptions): Promise<Pas
   const desired = new Map(names.map((n, i) => [n, values[i] as Desired]));
   const applyDeps = signal ? { ...deps, signal } : deps;
 
+  // Undo images of a resource that name other paths than its own: reported like a damaged record.
+  const strays = new Map<string, string>();
   const outcomes: (ResourceOutcome | { staged: Staged; base: Base; resource: Resource; value: DesiredValue | null })[] = [];
   for (const resource of selected) {
     signal?.throwIfAborted();
@@ -64,6 +66,8 @@ export async function runPass(deps: PassDeps, options: PassOptions): Promise<Pas
       continue;
     }
     const { base, plan, value } = planned;
+    const stray = pending.strays(resource.name, ownPaths(plan));
+    if (stray !== null) strays.set(resource.name, stray);
     try {
       // Before the files change: a crash from here on leaves the commands owed, not forgotten.
       const hasCheck = plan.commands.some((c) => c.check !== undefined);
@@ -87,7 +91,10 @@ export async function runPass(deps: PassDeps, options: PassOptions): Promise<Pas
   if (!options.dryRun) await forgetSettled(pending, deps.resources, outcomes, !options.only && !options.skip);
 
   const finished: ResourceOutcome[] = [];
-  for (const o of outcomes) finished.push(withRecordProblem('staged' in o ? await afterApply(o, phase.get(o.staged.name), watch) : o, damaged));
+  for (const o of outcomes) {
+    const outcome = 'staged' in o ? await afterApply(o, phase.get(o.staged.name), watch) : o;
+    finished.push(withRecordProblem(outcome, damaged ?? strays.get(outcome.name) ?? null));
+  }
   const shown = (source: string | null): number | string | null => {
     const d = source === null ? undefined : desired.get(source);
     return d?.kind === 'value' ? showDesired(d.value) : null;

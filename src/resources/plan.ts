@@ -146,6 +146,11 @@ export function withScope(plan: Plan, scope: readonly FilePath[]): Plan {
   return plan.commands.length > 0 ? { ...plan, scope: [...scope] } : plan;
 }
 
+/** Every path a plan may write: its files, its removals and its scope (where an undo image may be put back). */
+export function ownPaths(plan: Plan): FilePath[] {
+  return [...plan.changes.map((c) => c.path), ...(plan.removals ?? []).map((r) => r.path), ...(plan.scope ?? [])];
+}
+
 /** Helper for plans: no changes, no commands. */
 export function isEmptyPlan(plan: Plan): boolean {
   return plan.changes.length === 0 && plan.commands.length === 0 && (plan.removals?.length ?? 0) === 0;

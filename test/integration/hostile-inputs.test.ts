@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { ensureBusyboxImage } from '../../harness/busybox-image';
 import { startDaemon, type DaemonProcess } from '../../harness/daemon-process';
+import { printFigure, rssSampler, sampledRun, type SampledRun as Run } from '../../harness/sampled-run';
 import { TEST_LABEL_PAIR, docker } from '../../harness/docker-cli';
 import { assertDocker } from '../support/docker-required';
 import { createEmulatedHost, HOST_LABEL, type EmulatedHost, type YamlMapping } from '../../harness/websoft9-host';
@@ -22,44 +23,6 @@ const VAR_DIR = '/data/nginx/custom';
 const DATA_DIR = '/data/nginx/data';
 /** A generous cap on the agent's resident memory (a one-off pass peaks at about 120 MB here). */
 const RSS_CAP_MB = 300;
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-  peakRssMb: number;
-}
-
-/** `dist/cli.js …args` with its peak RSS sampled; killed (and reported) past twice the cap or `boundMs`. */
-async function sampledRun(args: readonly string[], boundMs: number): Promise<Run> {
-  const started = Date.now();
-  const child = startDaemon(args);
-  let peak = 0;
-  let killed = '';
-  const sampler = setInterval(() => {
-    void readFile(`/proc/${child.process.pid}/status`, 'utf8').then(
-      (text) => {
-        const rss = Number(/^VmRSS:\s+(\d+)/m.exec(text)?.[1] ?? 0) / 1024;
-        peak = Math.max(peak, rss);
-        // Protect the shared machine: an unbounded agent is stopped long before it hurts.
-        if (rss > 2 * RSS_CAP_MB && !killed) {
-          killed = `killed at ${Math.round(rss)} MB`;
-          child.process.kill('SIGKILL');
-        }
-      },
-      () => undefined,
-    );
-  }, 50);
-  const late = setTimeout(() => {
-    killed ||= `killed after ${boundMs}ms`;
-    child.process.kill('SIGKILL');
-  }, boundMs);
-  const code = await child.exited;
-  clearInterval(sampler);
-  clearTimeout(late);
-  return { code, stdout: child.stdout(), stderr: `${killed}\n${child.stderr()}`, ms: Date.now() - started, peakRssMb: Math.round(peak) };
-}
 
 /** A local webhook: `endless` answers 200 with a body that never ends, `silent` never answers. */
 class HookServer {
@@ -108,7 +71,7 @@ describe('a container or a peer cannot exhaust the controller (bounds)', () => {
   const labels = (): string[] => ['--label', TEST_LABEL_PAIR, '--label', `${HOST_LABEL}=${host.id}`];
   const inProxy = async (script: string): Promise<string> => (await docker(['exec', proxy, 'sh', '-c', script], { timeoutMs: 60_000 })).stdout;
   const reasonOf = async (name: string): Promise<{ reason: string; message: string; status: string } | undefined> => readyOf(await readStatusJson(host.statusPath), name);
-  const once = (extra: string[] = [], boundMs = 120_000): Promise<Run> => sampledRun(['--once', '--config', host.configPath, ...extra], boundMs);
+  const once = (extra: string[] = [], boundMs = 120_000): Promise<Run> => sampledRun(['--once', '--config', host.configPath, ...extra], boundMs, 2 * RSS_CAP_MB);
   /** The proxy's custom_var.conf with `lines` lines `set $cockpit_port 9090;`: each pass has it to correct. */
   const proxyFile = (lines: number): Promise<string> =>
     inProxy(`i=0; while [ $i -lt ${lines} ]; do echo 'set $cockpit_port 9090;'; i=$((i+1)); done > ${VAR_DIR}/custom_var.conf`);
@@ -171,7 +134,7 @@ describe('a container or a peer cannot exhaust the controller (bounds)', () => {
     assert.match(check?.message ?? '', /output of docker exec in \S+: more than 1048576 bytes; killed/);
     await waitFor('no check left running in the container', async () => (await leftInProxy()) === '');
     assert.equal((await reasonOf('cockpit-socket'))?.status, 'True', 'the other resources are served');
-    console.log(`endless check output: --once ${run.ms} ms, peak RSS ${run.peakRssMb} MB`);
+    printFigure(3, 'a check printing endlessly', run);
   });
 
   it('class 3: a check that hangs without printing fails at the command timeout, and --once exits (no exec left)', async () => {
@@ -182,7 +145,7 @@ describe('a container or a peer cannot exhaust the controller (bounds)', () => {
     assert.equal(run.code, 1, run.stdout + run.stderr);
     assert.match((await reasonOf('proxy-cockpit-port'))?.message ?? '', /timed out after 5000ms/);
     await waitFor('the hanging check killed in the container', async () => (await leftInProxy()) === '');
-    console.log(`hanging check: --once ${run.ms} ms`);
+    printFigure(3, 'a check that hangs (sleep 300, commands.timeout 5 s)', run);
   });
 
   it('class 4: an endless 200 webhook answer is read a few KB deep, then cancelled', async () => {
@@ -194,7 +157,7 @@ describe('a container or a peer cannot exhaust the controller (bounds)', () => {
     assert.ok(hook.requests >= 1);
     // What socket buffers take before the cancel, never the endless rest.
     assert.ok(hook.sent < 64 * 1024 * 1024, `the webhook sent ${hook.sent} bytes`);
-    console.log(`endless webhook: --once ${run.ms} ms, peak RSS ${run.peakRssMb} MB, ${hook.sent} bytes sent`);
+    printFigure(4, 'an endless 200 webhook body', run, `${hook.sent} bytes sent by the server`);
   });
 
   it('class 4: a webhook that never answers: --once exits within its documented 15 s wait', async () => {
@@ -204,7 +167,7 @@ describe('a container or a peer cannot exhaust the controller (bounds)', () => {
     // The 15 s wait for the webhook ended the run (before the bound it was every entry's four
     // attempts, 27 s each); how long it took is printed, not asserted (the machine may be busy).
     assert.match(run.stderr, /journal webhook: entries still pending at exit/);
-    console.log(`silent webhook: --once ${run.ms} ms`);
+    printFigure(4, 'a webhook that never answers', run);
   });
 
   it('class 5: a proxy file of 20,000 matching lines: dry run and pass end within passTimeout, the diff summarised', async () => {
@@ -221,13 +184,15 @@ describe('a container or a peer cannot exhaust the controller (bounds)', () => {
     const entry = journal.map((l) => JSON.parse(l) as { resource: string; files: { omitted?: string; lines?: string[] }[] }).reverse().find((e) => e.resource === 'proxy-cockpit-port');
     assert.equal(entry?.files[0]?.omitted, '+20000 -20000 lines, diff omitted: too large');
     assert.equal(entry?.files[0]?.lines, undefined);
-    console.log(`20,000-line proxy file: --dry-run ${dry.ms} ms, --once ${run.ms} ms`);
+    printFigure(5, '20,000 matching lines, --dry-run', dry);
+    printFigure(5, '20,000 matching lines', run);
   });
 
   it('class 5: the daemon answers /healthz while it corrects the 20,000-line file', async () => {
     await proxyFile(20_000);
     const metricsPort = 19_400 + (process.pid % 500);
     const daemon = startDaemon(['--config', host.configPath, '--metrics-addr', `127.0.0.1:${metricsPort}`]);
+    const rss = rssSampler(daemon.process.pid ?? 0);
     let answered = 0;
     let code: number | null;
     try {
@@ -243,10 +208,11 @@ describe('a container or a peer cannot exhaust the controller (bounds)', () => {
       }
       assert.ok(corrected, 'the file was corrected');
     } finally {
+      rss.stop();
       code = await daemon.stop();
     }
     assert.equal(code, 0, daemon.stderr());
-    console.log(`/healthz answered ${answered} times during the passes`);
+    console.log(`figure: class 5, the daemon correcting 20,000 lines: /healthz answered ${answered} times, peak RSS ${rss.peakMb()} MB`);
   });
 
   it('class 6: junk a container drops in the mirror target is never read; past 10,000 entries the listing is refused', async () => {
@@ -256,6 +222,7 @@ describe('a container or a peer cannot exhaust the controller (bounds)', () => {
     let run = await once();
     assert.equal(run.code, 0, run.stdout + run.stderr);
     assert.equal((await reasonOf('cockpit-certs'))?.status, 'True', JSON.stringify(await reasonOf('cockpit-certs')));
+    printFigure(6, '5,000 junk and 3 sparse 20 MiB files in the mirror target', run);
     assert.equal((await inProxy(`cat ${DATA_DIR}/custom_ssl/cockpit.cert`)).trim(), 'CERT');
     // Over the cap: refused with a reason naming the directory and the limit; the rest is served.
     await inProxy(`cd ${DATA_DIR}/custom_ssl && i=5000; while [ $i -lt 12000 ]; do : > junk$i.cert; i=$((i+1)); done`);
@@ -266,6 +233,7 @@ describe('a container or a peer cannot exhaust the controller (bounds)', () => {
     const refused = await reasonOf('cockpit-certs');
     assert.equal(refused?.reason, 'CannotConverge', refused?.message);
     assert.match(refused?.message ?? '', /custom_ssl: more than 10000 entries; nothing mirrored/);
+    printFigure(6, '12,000 junk files in the mirror target (listing refused)', run);
     assert.equal((await reasonOf('cockpit-socket'))?.reason, 'Applied');
     await inProxy(`rm -f ${DATA_DIR}/custom_ssl/junk* ${DATA_DIR}/custom_ssl/huge*`);
   });
@@ -287,12 +255,15 @@ describe('class 7: a burst of SIGHUPs is coalesced into fewer reloads, never two
 
   it('20 HUPs: coalesced reloads, one session after them, and SIGTERM exits 0', async () => {
     daemon = startDaemon(['--config', host.configPath]);
+    const rss = rssSampler(daemon.process.pid ?? 0);
     await waitFor('the first pass', async () => (await readStatusJson(host.statusPath))?.resources.every((r) => r.inSync));
+    const burst = Date.now();
     for (let i = 0; i < 20; i++) {
       daemon.process.kill('SIGHUP');
       await new Promise((r) => setImmediate(r));
     }
     await waitFor('a reload', () => /configuration reloaded/.test(daemon?.stderr() ?? ''));
+    const reloadedMs = Date.now() - burst;
     await new Promise((r) => setTimeout(r, 3000));
     const reloads = (daemon.stderr().match(/configuration reloaded/g) ?? []).length;
     // Serialized and coalesced: HUPs during a reload make one more. How many arrive during one
@@ -306,7 +277,10 @@ describe('class 7: a burst of SIGHUPs is coalesced into fewer reloads, never two
     const passes = ((await readStatusJson(host.statusPath))?.stats.passes ?? 0) - before;
     assert.ok(passes <= 7, `${passes} passes in 5 s with a 1 s resync`);
     // Exit 0: it ended by itself (its shutdown bound would end it by a signal, the driver's SIGKILL comes after a minute).
+    const stopping = Date.now();
     const code = await daemon.stop('SIGTERM');
+    rss.stop();
     assert.equal(code, 0, daemon.stderr().slice(-3000));
+    console.log(`figure: class 7, 20 SIGHUPs: first reload ${reloadedMs} ms after the burst, ${reloads} reloads, ${passes} passes in 5 s, SIGTERM exit in ${Date.now() - stopping} ms, daemon peak RSS ${rss.peakMb()} MB`);
   });
 });

@@ -29,6 +29,8 @@ after(() => rm(base, { recursive: true, force: true }));
 let runs = 0;
 
 interface World {
+  /** Holds the volume, the host directory and the record: everything here but the volume and the record is "outside". */
+  dir: string;
   vol: string;
   host: string;
   record: string;
@@ -45,11 +47,11 @@ async function world(): Promise<World> {
   // Host files named like the volume's: what the old put-back overwrote or deleted.
   const hostFiles = new Map([['app.conf', 'HOST app\n'], ['new.conf', 'HOST new\n'], ['cert.pem', 'HOST cert\n']]);
   for (const [name, text] of hostFiles) await writeFile(join(host, name), text);
-  return { vol, host, record: join(dir, 'status.json.pending.json'), hostFiles };
+  return { dir, vol, host, record: join(dir, 'status.json.pending.json'), hostFiles };
 }
 
 /** The ways a container can rearrange its volume at a given moment. */
-type Swap = 'none' | 'dir-to-host' | 'file-to-host-file' | 'restore';
+type Swap = 'none' | 'dir-to-host' | 'dir-to-outside' | 'file-to-host-file' | 'restore';
 
 async function swap(w: World, kind: Swap): Promise<void> {
   const conf = join(w.vol, 'conf');
@@ -61,9 +63,10 @@ async function swap(w: World, kind: Swap): Promise<void> {
     await writeFile(join(conf, 'app.conf'), 'set $port 9090;\n');
     return;
   }
-  if (kind === 'dir-to-host') {
+  if (kind === 'dir-to-host' || kind === 'dir-to-outside') {
     await rename(conf, `${conf}.real`).catch(() => rm(conf, { force: true }));
-    await symlink(w.host, conf);
+    // To the host directory, or to the directory that holds the volume itself (and the record).
+    await symlink(kind === 'dir-to-host' ? w.host : w.dir, conf);
     return;
   }
   await rm(conf, { recursive: true, force: true });
@@ -112,6 +115,9 @@ async function pass(w: World, o: { atCheck: Swap; checkCode: number; race?: Swap
 async function assertHostUntouched(w: World, context: string): Promise<void> {
   assert.deepEqual((await readdir(w.host)).sort(), [...w.hostFiles.keys()].sort(), `no host file added or removed (${context})`);
   for (const [name, text] of w.hostFiles) assert.equal(await readFile(join(w.host, name), 'utf8'), text, `${name} (${context})`);
+  // Nothing else outside the volume either: beside it only the host directory and the agent's own record.
+  const outside = (await readdir(w.dir)).filter((name) => name !== 'vol' && name !== 'host' && join(w.dir, name) !== w.record);
+  assert.deepEqual(outside, [], `no byte lands outside the volume (${context})`);
 }
 
 describe('the put-back after a failed check goes through the confined layer', () => {
@@ -129,6 +135,13 @@ describe('the put-back after a failed check goes through the confined layer', ()
     const result = await pass(w, { atCheck: 'dir-to-host', checkCode: 1, file: 'conf/new.conf' });
     assert.equal(result.resources[0]?.reason, 'UnsafePath', result.resources[0]?.message);
     await assertHostUntouched(w, 'created file');
+  });
+
+  it('a directory swapped for a link to the directory that holds the volume: nothing lands beside the volume', async () => {
+    const w = await world();
+    const result = await pass(w, { atCheck: 'dir-to-outside', checkCode: 1 });
+    assert.equal(result.resources[0]?.reason, 'UnsafePath', result.resources[0]?.message);
+    await assertHostUntouched(w, 'dir swapped for its grandparent');
   });
 
   it('without a swap the put-back restores the exact bytes (CheckFailed)', async () => {
@@ -150,6 +163,20 @@ describe('a tampered pending record is never acted on', () => {
     assert.equal(o?.reason, 'CheckFailed');
     assert.match(o?.message ?? '', /damaged record: an undo image names .*cert\.pem.*not acted on/);
     await assertHostUntouched(w, 'tampered image');
+  });
+
+  it('with a passing check the tampered image is still reported (PendingRecord DamagedRecord on that resource), never used, then dropped', async () => {
+    const w = await world();
+    const undo = [{ path: join(w.host, 'cert.pem'), root: null, before: null }];
+    await writeFile(w.record, JSON.stringify({ version: 1, resources: { 'proxy-port': { since: '', commands: [], undo } } }));
+    const result = await pass(w, { atCheck: 'none', checkCode: 0 });
+    const o = result.resources[0];
+    assert.equal(o?.reason, 'Applied', o?.message);
+    const condition = o?.conditions?.find((c) => c.type === 'PendingRecord');
+    assert.equal(condition?.reason, 'DamagedRecord', JSON.stringify(o));
+    assert.match(condition?.message ?? '', /undo images of proxy-port name .*cert\.pem, not its files; not acted on/);
+    await assertHostUntouched(w, 'tampered image, passing check');
+    await assert.rejects(readFile(w.record), /ENOENT/, 'the entry is done with: the record is replaced');
   });
 
   it('an image with a root of its own choosing (`/`) is refused as well', async () => {
@@ -187,7 +214,7 @@ describe('a tampered pending record is never acted on', () => {
  */
 describe('property: link swaps and check outcomes never reach the host', () => {
   const seed = Number(process.env.FC_SEED ?? 42);
-  const swaps = fc.constantFrom<Swap>('none', 'dir-to-host', 'file-to-host-file', 'restore');
+  const swaps = fc.constantFrom<Swap>('none', 'dir-to-host', 'dir-to-outside', 'file-to-host-file', 'restore');
   const step = fc.record({ atCheck: swaps, race: swaps, checkCode: fc.constantFrom(0, 1), file: fc.constantFrom('conf/app.conf', 'conf/new.conf', 'conf/cert.pem'), value: fc.constantFrom(9000, 9001) });
   it('holds for sequences of passes', async () => {
     await fc.assert(

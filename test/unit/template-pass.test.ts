@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { findCulprits } from '../../src/controller/find-culprits';
+import { PendingCommands } from '../../src/controller/pending-commands';
 import { runPass, type PassOptions } from '../../src/controller/run-pass';
 import type { ResourceOutcome } from '../../src/controller/outcome';
 import type { ListedContainer } from '../../src/host/container-listing';
@@ -50,8 +51,8 @@ function setup(containers: ListedContainer[], template = RAW) {
     const bad = line === CHECK && (host.files.get(TARGET)?.toString() ?? '').includes('x; }');
     return bad ? { kind: 'exited', exitCode: 1, stdout: '', stderr: 'nginx: [emerg] unexpected "}" in /etc/nginx/conf.d/vhosts.conf:2' } : { kind: 'exited', exitCode: 0, stdout: '', stderr: '' };
   };
-  const run = async (): Promise<ResourceOutcome> => {
-    const result = await runPass({ ...deps, runner: { run: check } }, PASS);
+  const run = async (options: PassOptions = PASS): Promise<ResourceOutcome> => {
+    const result = await runPass({ ...deps, runner: { run: check } }, options);
     return result.resources[0] as ResourceOutcome;
   };
   const count = (line: string): number => host.log.filter((l) => l === line).length;
@@ -179,5 +180,21 @@ describe('Template rendering (property)', () => {
       }),
       { seed: SEED, numRuns: 300 },
     );
+  });
+});
+
+describe('Template after a crash between its write and its check', () => {
+  it('the next pass finds the file in sync, owes the check, and when it fails puts back the recorded bytes (its own file, not a damaged record)', async () => {
+    const t = setup([vhost('bad', 'x; }')]);
+    const record = '/status.json.pending.json';
+    // What a process killed after writing and before checking leaves: the new file, the record of the old bytes.
+    t.host.files.set(TARGET, Buffer.from('server { server_name x; }; location / { proxy_pass http://172.17.0.2:80; } }\n'));
+    const undo = [{ path: TARGET, root: null, before: Buffer.from('OLD\n').toString('base64') }];
+    t.host.files.set(record, Buffer.from(JSON.stringify({ version: 1, resources: { vhosts: { since: '', commands: [], undo } } })));
+    const outcome = await t.run({ ...PASS, pending: new PendingCommands(t.host.fs, record) });
+    assert.equal(outcome.reason, 'CheckFailed', outcome.message);
+    assert.doesNotMatch(outcome.message, /damaged record/);
+    assert.equal(t.file(), 'OLD\n');
+    assert.equal(t.count(RELOAD), 0);
   });
 });

@@ -3,7 +3,7 @@ import { utf8ToByteString } from '../../core/bytes';
 import type { HostPath } from '../../host/file-system';
 import type { ListedContainer } from '../../host/container-listing';
 import type { ContainerSet } from '../../sources/container-set';
-import type { CommandStep, Plan, PlanOptions } from '../plan';
+import { withScope, type CommandStep, type Plan, type PlanOptions } from '../plan';
 import { setBlock, type BlockMarkers } from './edit-block';
 import { compile } from './liquid-engine';
 import { renderContainers, type LeftOut } from './render-containers';
@@ -61,7 +61,8 @@ export function planTemplate(set: ContainerSet, state: TemplateState, settings: 
   if (!full.ok) return fail(full.problem);
   const leftOut = describeLeftOut(full.invalid, known.map((c) => ({ name: c.name, why: refused.get(contextKey(c))?.why ?? '' })));
   const extra = leftOut ? { leftOut } : {};
-  if (full.text === before) return { changes: [], commands: options.retryCommands ? settings.after : [], ...extra };
+  // Scoped to its file, so that an undo image recorded before a crash is put back on a failed check.
+  if (full.text === before) return withScope({ changes: [], commands: options.retryCommands ? settings.after : [], ...extra }, [settings.path]);
   const change = { path: settings.path, before, after: full.text, mode: settings.mode, ...(state.inPlace ? { inPlace: true } : {}) };
   const byKey = new Map(full.included.map((c) => [contextKey(c), c]));
   const parts = {
@@ -73,7 +74,7 @@ export function planTemplate(set: ContainerSet, state: TemplateState, settings: 
       return rest.ok ? rest.text : null;
     },
   };
-  return { changes: [change], commands: settings.after, ...extra, ...(settings.after.some((s) => s.check) ? { parts } : {}) };
+  return withScope({ changes: [change], commands: settings.after, ...extra, ...(settings.after.some((s) => s.check) ? { parts } : {}) }, [settings.path]);
 }
 
 /** The status message for containers left out: invalid ones (InvalidDesiredValue) and ones the check refused (CheckFailed). */
