@@ -2,7 +2,9 @@ import { describeError } from '../core/errors';
 import { showDesired, type Desired, type DesiredSource, type DesiredValue } from '../sources/desired';
 import type { Clock } from '../host/clock';
 import { describeStep, writeFiles, type ApplyDeps } from '../resources/apply-plan';
-import { isEmptyPlan, type Observation, type Plan } from '../resources/plan';
+import { isEmptyPlan, type ExtraCondition, type Observation, type Plan } from '../resources/plan';
+import type { PathClaims } from '../host/path-claims';
+import { claimStep } from './claim-files';
 import type { Resource } from '../resources/resource';
 import { runCommandPhase, type PhaseResult, type Staged } from './command-phase';
 import { passResultOf, type PassResult, type ResourceOutcome } from './outcome';
@@ -13,6 +15,8 @@ export interface PassDeps extends ApplyDeps {
   sources: ReadonlyMap<string, DesiredSource>;
   resources: readonly Resource[];
   clock: Clock;
+  /** Markers of the files this controller writes (status.claimsDir); none: another controller is caught by the flapping hold only. */
+  claims?: PathClaims;
 }
 
 export interface PassOptions {
@@ -53,17 +57,19 @@ export async function runPass(deps: PassDeps, options: PassOptions): Promise<Pas
   const desired = new Map(names.map((n, i) => [n, values[i] as Desired]));
   const applyDeps = signal ? { ...deps, signal } : deps;
 
+  const unclaimed = new Map<string, ExtraCondition>(); // resource → why its files could not be claimed
   const outcomes: (ResourceOutcome | { staged: Staged; base: Base; resource: Resource; value: DesiredValue | null })[] = [];
   for (const resource of selected) {
     signal?.throwIfAborted();
     const wanted: Desired | null = resource.source === null ? null : (desired.get(resource.source) as Desired);
     const retry = (options.retryCommands?.has(resource.name) ?? false) || pending.isPending(resource.name);
-    const planned = await planResource(resource, wanted, retry, options.dryRun, watch);
-    if (!('apply' in planned)) {
-      outcomes.push(planned);
+    const claimed = claimStep(deps.claims, await planResource(resource, wanted, retry, options.dryRun, watch), options.dryRun);
+    if (claimed.condition) unclaimed.set(resource.name, claimed.condition);
+    if (!('apply' in claimed.planned)) {
+      outcomes.push(claimed.planned);
       continue;
     }
-    const { base, plan, value } = planned;
+    const { base, plan, value } = claimed.planned;
     try {
       // Before the files change: a crash from here on leaves the commands owed, not forgotten.
       const hasCheck = plan.commands.some((c) => c.check !== undefined);
@@ -87,7 +93,10 @@ export async function runPass(deps: PassDeps, options: PassOptions): Promise<Pas
   if (!options.dryRun) await forgetSettled(pending, deps.resources, outcomes, !options.only && !options.skip);
 
   const finished: ResourceOutcome[] = [];
-  for (const o of outcomes) finished.push(withRecordProblem('staged' in o ? await afterApply(o, phase.get(o.staged.name), watch) : o, damaged));
+  for (const o of outcomes) {
+    const outcome = 'staged' in o ? await afterApply(o, phase.get(o.staged.name), watch) : o;
+    finished.push(withRecordProblem(outcome, damaged, unclaimed.get(outcome.name)));
+  }
   const shown = (source: string | null): number | string | null => {
     const d = source === null ? undefined : desired.get(source);
     return d?.kind === 'value' ? showDesired(d.value) : null;
@@ -105,11 +114,11 @@ export async function runPass(deps: PassDeps, options: PassOptions): Promise<Pas
   };
 }
 
-/** A damaged pending-commands record is shown on every resource (condition PendingRecord, reason DamagedRecord). */
-function withRecordProblem(outcome: ResourceOutcome, problem: string | null): ResourceOutcome {
-  if (problem === null) return outcome;
-  const condition = { type: 'PendingRecord', status: 'False' as const, reason: 'DamagedRecord', message: problem };
-  return { ...outcome, conditions: [...(outcome.conditions ?? []), condition] };
+/** A damaged pending-commands record is shown on every resource (condition PendingRecord, reason DamagedRecord); unusable claims on the resource. */
+function withRecordProblem(outcome: ResourceOutcome, problem: string | null, unclaimed: ExtraCondition | undefined): ResourceOutcome {
+  const record = problem === null ? [] : [{ type: 'PendingRecord', status: 'False' as const, reason: 'DamagedRecord', message: problem }];
+  const extra = [...record, ...(unclaimed ? [unclaimed] : [])];
+  return extra.length === 0 ? outcome : { ...outcome, conditions: [...(outcome.conditions ?? []), ...extra] };
 }
 
 /** In sync with nothing to run (a kind whose commands are its change), or no longer configured: nothing owed. */
