@@ -29,15 +29,15 @@ describe('two controllers with different status files on the same files', () => 
   before(async () => {
     await assertDocker();
     host = await createEmulatedHost({ port: 9000 });
-    const claimsDir = join(host.root, 'run', 'claims');
-    await host.writeConfig({ timing: FAST, status: { file: host.statusPath, claimsDir } });
+    // Both share the emulated host's claims directory (<root>/run/claims, as both would share /run/reconciler/claims).
+    await host.writeConfig({ timing: FAST });
     // The second controller reads its port (9100) from a config.ini of its own.
     const otherIni = join(host.root, 'other', 'config.ini');
     await mkdir(join(host.root, 'other'), { recursive: true });
     await writeFile(otherIni, apphubConfigIni(9100));
     secondStatus = join(host.root, 'status-b', 'status.json');
     secondConfig = join(host.root, 'config-b.yaml');
-    await writeFile(secondConfig, stringify(mergeYaml(host.baseConfig(), { timing: FAST, status: { file: secondStatus, claimsDir }, sources: { apphub: { path: otherIni } } })));
+    await writeFile(secondConfig, stringify(mergeYaml(host.baseConfig(), { timing: FAST, status: { file: secondStatus }, sources: { apphub: { path: otherIni } } })));
   });
 
   after(async () => {
@@ -57,6 +57,7 @@ describe('two controllers with different status files on the same files', () => 
       const ready = readyOf(await readStatusJson(secondStatus), 'cockpit-socket');
       return ready?.reason === 'ConflictingController' ? ready : null;
     });
+    assert.ok(conflict);
     assert.equal(conflict.status, 'False');
     assert.match(conflict.message, new RegExp(`another controller \\(pid ${first.process.pid}, status file ${host.statusPath.replace(/[.]/g, '\\.')}\\) manages ${host.dropInPath.replace(/[.]/g, '\\.')}`));
     assert.equal(readyOf(await readStatusJson(secondStatus), 'cockpit-firewalld')?.reason, 'ConflictingController');
