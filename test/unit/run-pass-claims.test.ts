@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { FLAP_POLICY } from '../../src/controller/flapping';
+import { FLAP_POLICY, FlapDetector } from '../../src/controller/flapping';
 import type { ResourceOutcome } from '../../src/controller/outcome';
 import { retryAfter } from '../../src/controller/retry-state';
 import { runPass, type PassOptions } from '../../src/controller/run-pass';
@@ -103,5 +103,14 @@ describe('runPass: claims of the files a pass writes', () => {
     assert.equal(next.holdUntil, next.state.nextRetryAt);
     assert.ok((next.holdUntil ?? 0) >= 1_000 + FLAP_POLICY.minHoldMs);
     assert.equal(retryAfter({ ...outcome, reason: 'ApplyFailed' }, undefined, 1_000, backoff, () => 0.5).holdUntil, null);
+  });
+
+  it('without claims (controllers that cannot see each other), Flapping says another controller or writer keeps undoing the correction', () => {
+    const flapping = new FlapDetector();
+    const corrected = { name: 'fought', reason: 'Applied', failed: false, changed: true, desired: 9000, observedBefore: 9090, actions: [{ action: 'write /etc/x', result: 'updated' }] } as unknown as ResourceOutcome;
+    let last = corrected;
+    for (let i = 0; i < FLAP_POLICY.threshold; i++) last = flapping.observe(corrected, 1_000 + i);
+    assert.equal(last.reason, 'Flapping');
+    assert.match(last.message, /another controller or writer keeps undoing it/);
   });
 });
