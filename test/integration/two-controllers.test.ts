@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { stringify } from 'yaml';
@@ -73,7 +73,13 @@ describe('two controllers with different status files on the same files', () => 
     assert.equal(readyOf(await readStatusJson(host.statusPath), 'cockpit-socket')?.status, 'True', 'the first one stays in sync');
   });
 
-  it('a --once with the second configuration meets the same claim: ConflictingController, nothing written', async () => {
+  it('a --once with the second configuration meets the same claim: ConflictingController, nothing written; a dry run says so and claims nothing', async () => {
+    const claims = join(host.root, 'run', 'claims');
+    const before = (await readdir(claims)).sort();
+    const dry = await runCli(['--once', '--dry-run', '--config', secondConfig, '--json']);
+    const planned = JSON.parse(dry.stdout) as { resources: { name: string; reason: string; message: string }[] };
+    assert.match(planned.resources.find((r) => r.name === 'cockpit-socket')?.message ?? '', /would not be written/, dry.stdout);
+    assert.deepEqual((await readdir(claims)).sort(), before, 'the dry run wrote no claim');
     const run = await runCli(['--once', '--config', secondConfig, '--json']);
     assert.notEqual(run.code, 0, run.stderr);
     const pass = JSON.parse(run.stdout) as { resources: { name: string; reason: string }[] };
