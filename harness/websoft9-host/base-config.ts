@@ -1,3 +1,4 @@
+import { dirname, join } from 'node:path';
 import type { EmulatedHost, YamlMapping } from './emulated-host';
 
 type Paths = Pick<EmulatedHost, 'statusPath' | 'recorderPath' | 'containerName' | 'volumeName' | 'unitPath' | 'dropInDir' | 'firewalldFiles'>;
@@ -10,12 +11,13 @@ function dockerSocketPath(): string {
 /**
  * The controller configuration of an emulated host: apphub's `[cockpit] port` as the source,
  * the cockpit-socket and cockpit-firewalld resources on the host's files, the recorder as
- * systemctl and firewall-cmd. A fresh copy on every call.
+ * systemctl and firewall-cmd, claims (`status.claimsDir`) in `<root>/run/claims` rather than the
+ * machine's /run. A fresh copy on every call.
  */
 export function hostBaseConfig(host: Paths, mode: 'dropin' | 'inplace'): YamlMapping {
   return {
     docker: { socketPath: dockerSocketPath() },
-    status: { file: host.statusPath },
+    status: { file: host.statusPath, claimsDir: join(dirname(dirname(host.statusPath)), 'run', 'claims') },
     commands: {
       systemctl: [host.recorderPath, 'systemctl'],
       firewallCmd: [host.recorderPath, 'firewall-cmd'],

@@ -2,14 +2,7 @@ import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { LockedError } from '../core/errors';
 import type { Lock, ProcessLocks } from '../host/process-lock';
-
-/** Who holds a lock: a pid is only meaningful with its start time and boot (pids are reused). */
-interface Owner {
-  pid: number;
-  /** Start time of the process in clock ticks since boot (/proc/<pid>/stat field 22). */
-  start: string | null;
-  boot: string | null;
-}
+import { currentOwner, sameOwner, stillRunning, type Owner } from './process-owner';
 
 function readOr(path: string): string | null {
   try {
@@ -17,16 +10,6 @@ function readOr(path: string): string | null {
   } catch {
     return null;
   }
-}
-
-function startTime(pid: number): string | null {
-  const stat = readOr(`/proc/${pid}/stat`);
-  // The command name (field 2) may contain spaces and parentheses: count fields after the last ')'.
-  return stat ? (stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null) : null;
-}
-
-function currentOwner(pid: number): Owner {
-  return { pid, start: startTime(pid), boot: readOr('/proc/sys/kernel/random/boot_id') };
 }
 
 function readOwner(path: string): Owner | null {
@@ -39,20 +22,6 @@ function readOwner(path: string): Owner | null {
     const pid = Number(text); // a bare pid, as older versions wrote
     return Number.isInteger(pid) && pid > 0 ? { pid, start: null, boot: null } : null;
   }
-}
-
-function sameOwner(a: Owner, b: Owner): boolean {
-  return a.pid === b.pid && a.start === b.start && a.boot === b.boot;
-}
-
-/** The recorded owner still runs: same pid, same start time, same boot. */
-function stillRunning(owner: Owner): boolean {
-  try {
-    process.kill(owner.pid, 0);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  return sameOwner(owner, currentOwner(owner.pid));
 }
 
 /** The pid of the live controller holding the lock at `path`, or null when none does. */

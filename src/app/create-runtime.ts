@@ -6,6 +6,7 @@ import { NodeAppendLog } from '../adapters/node-append-log';
 import { NodeConfigFiles } from '../adapters/node-config-files';
 import { NodeFileSystem } from '../adapters/node-file-system';
 import { NodeHttpServers } from '../adapters/node-http-server';
+import { ClaimsDirectory } from '../adapters/claims-directory';
 import { pidLocks } from '../adapters/pid-lock';
 import { systemClock } from '../adapters/system-clock';
 import { SpawnLineProcesses } from '../adapters/spawn-line-processes';
@@ -27,6 +28,7 @@ import type { ConfigFiles } from '../host/config-files';
 import type { FileSystem } from '../host/file-system';
 import type { HttpServers } from '../host/http-server';
 import type { LineProcesses } from '../host/line-process';
+import type { PathClaims } from '../host/path-claims';
 import type { ProcessLocks } from '../host/process-lock';
 import type { PassDeps } from '../controller/run-pass';
 import { createResource } from '../resources/create-resource';
@@ -54,6 +56,8 @@ export interface HostDeps {
   configFiles: ConfigFiles;
   /** Long-running monitors (the firewall trigger's `commands.firewallMonitor`); none: no such trigger. */
   lineProcesses?: LineProcesses;
+  /** Claims of the files this controller writes (`status.claimsDir`); none: not detected (tests). Released at exit. */
+  claims?: PathClaims;
 }
 
 /** A configuration turned into live objects. */
@@ -66,8 +70,8 @@ export interface Runtime extends PassDeps {
   locks: ProcessLocks;
 }
 
-/** The only place adapters are constructed. */
-export function createHostDeps(config: Config): HostDeps {
+/** The only place adapters are constructed; `statusFile` names this controller in its claims. */
+export function createHostDeps(config: Config, statusFile: string = config.status.file): HostDeps {
   return {
     files: new NodeFileSystem(),
     runner: new ExecCommandRunner(),
@@ -80,6 +84,7 @@ export function createHostDeps(config: Config): HostDeps {
     httpServers: new NodeHttpServers(),
     configFiles: new NodeConfigFiles(),
     lineProcesses: new SpawnLineProcesses(),
+    claims: new ClaimsDirectory({ dir: config.status.claimsDir, statusFile }),
   };
 }
 

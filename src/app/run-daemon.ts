@@ -26,7 +26,7 @@ export type DaemonExit = { kind: 'stopped' } | { kind: 'locked'; message: string
 /** `reconcile`: run the controller until SIGTERM/SIGINT; SIGHUP reloads the configuration. */
 export async function runDaemon(options: RunDaemonOptions): Promise<DaemonExit> {
   const { config, statusFile, logger } = options;
-  const host = createHostDeps(config);
+  const host = createHostDeps(config, statusFile);
   let lock;
   try {
     lock = host.locks.acquire(`${statusFile}.lock`);
@@ -58,6 +58,7 @@ export async function runDaemon(options: RunDaemonOptions): Promise<DaemonExit> 
     await daemon.start();
   } catch (error) {
     stopSignals.unsubscribe();
+    host.claims?.releaseAll();
     lock.release();
     throw error;
   }
@@ -68,11 +69,14 @@ export async function runDaemon(options: RunDaemonOptions): Promise<DaemonExit> 
   // returns): the process ends, and the next start takes the lock over.
   setTimeout(() => {
     logger.error({ boundMs: SHUTDOWN_BOUND_MS }, 'shutdown did not finish in time; ending the process');
+    host.claims?.releaseAll();
     lock.release();
     endProcessNow();
   }, SHUTDOWN_BOUND_MS).unref();
   hup.unsubscribe();
   const settled = await daemon.stop();
+  // After the last pass: another controller on the same files may take them over from now on.
+  host.claims?.releaseAll();
   lock.release();
   stopSignals.unsubscribe();
   if (!settled) {

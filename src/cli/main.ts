@@ -87,7 +87,7 @@ async function dispatch(args: CliArgs): Promise<number> {
   logProcessWarnings(logger);
   if (args.command === 'once') {
     const targets = args.targets ? selectResources(config, args.targets) : null;
-    const host = createHostDeps(config);
+    const host = createHostDeps(config, statusFile);
     const built = createRuntime(config, host, logger);
     // --resource: only those resources run; the status file keeps the others as they were.
     const runtime = targets ? { ...built, resources: built.resources.filter((r) => targets.has(r.name)) } : built;
@@ -97,7 +97,7 @@ async function dispatch(args: CliArgs): Promise<number> {
       journal: createJournal(config, statusFile, host, logger),
       // On a terminal the summary already gives each reason a line; the log would repeat it.
       logOutcomes: !(process.stdout.isTTY && process.stderr.isTTY),
-    });
+    }).finally(() => host.claims?.releaseAll());
     const output = onceOutput(result, { json: args.json, detailedExitCodes: args.detailedExitCodes, commands: runtime.commands });
     // A stuck pass (a read blocked in the kernel) would keep even process.exit() waiting.
     if (result.kind === 'abandoned' && result.stuck) process.stdout.write(output.stdout, () => endProcessNow());

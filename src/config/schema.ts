@@ -31,7 +31,8 @@ const resource = z.discriminatedUnion('kind', [systemdSocketPort, firewalldServi
 export const sections = {
   docker: z.strictObject({ socketPath: absolutePath }),
   /** maxAge: how old a `--once` status may be before `status` calls it stale (cron's interval and then some). */
-  status: z.strictObject({ file: absolutePath, maxAge: duration.default(86_400_000) }),
+  /** claimsDir: one marker per file a controller writes, shared by every controller of the host (docs/controller.md). */
+  status: z.strictObject({ file: absolutePath, maxAge: duration.default(86_400_000), claimsDir: absolutePath.default('/run/reconciler/claims') }),
   journal: z.strictObject({
     /** null: `journal.jsonl` beside the status file. */
     file: absolutePath.nullable().default(null),

@@ -15,7 +15,8 @@ export const FLAP_POLICY: FlapPolicy = { threshold: 10, windowMs: 60_000, minHol
  * Counts the corrections (passes that wrote a resource's files) of each resource from one drift
  * to one desired value: the same observed value put back again and again is a fight, while a new
  * desired value or a different wrong value (a user, an upgrade, a storm of edits) starts the count
- * again. A resource corrected again and again — another tool writing the same file — is fought by every pass,
+ * again. A resource corrected again and again — another tool writing the same file, or another
+ * controller whose claims (controller/claim-files) this one cannot see — is fought by every pass,
  * and each correction restarts a service: after `threshold` corrections within `windowMs` its
  * outcome becomes `Flapping` (a failure: it is backed off and held out of event-driven passes
  * until its retry is due), instead of a restart many times a second.
@@ -46,7 +47,7 @@ export class FlapDetector {
       ...outcome,
       ready: 'False',
       reason: 'Flapping',
-      message: `corrected ${recent.length} times within ${seconds}s (another writer is changing it); backing off: ${outcome.message}`,
+      message: `corrected ${recent.length} times within ${seconds}s: another controller or writer keeps undoing it (a controller whose claims this one cannot see, e.g. in another container, or another tool); backing off: ${outcome.message}`,
       failed: true,
     };
   }

@@ -12,6 +12,7 @@ export type Reason =
   | 'ApplyFailed'
   | 'CheckFailed'
   | 'Flapping'
+  | 'ConflictingController'
   | 'CannotConverge'
   | 'TargetAbsent'
   | 'ObserveFailed'
@@ -65,7 +66,7 @@ export interface PassResult {
 
 /** failed > unavailable > converged > unchanged. */
 export function passResultOf(outcomes: readonly ResourceOutcome[]): PassResultKind {
-  const broken: Reason[] = ['ApplyFailed', 'CheckFailed', 'Flapping', 'CannotConverge', 'ObserveFailed', 'SourceUnreadable', 'UnsafePath', 'PortInUse'];
+  const broken: Reason[] = ['ApplyFailed', 'CheckFailed', 'Flapping', 'ConflictingController', 'CannotConverge', 'ObserveFailed', 'SourceUnreadable', 'UnsafePath', 'PortInUse'];
   if (outcomes.some((o) => broken.includes(o.reason))) return 'failed';
   if (outcomes.some((o) => o.failed)) return 'unavailable';
   if (outcomes.some((o) => o.changed)) return 'converged';

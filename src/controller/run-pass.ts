@@ -2,7 +2,9 @@ import { describeError } from '../core/errors';
 import { showDesired, type Desired, type DesiredSource, type DesiredValue } from '../sources/desired';
 import type { Clock } from '../host/clock';
 import { describeStep, writeFiles, type ApplyDeps } from '../resources/apply-plan';
-import { isEmptyPlan, ownPaths, type Observation, type Plan } from '../resources/plan';
+import { isEmptyPlan, ownPaths, type ExtraCondition, type Observation, type Plan } from '../resources/plan';
+import type { PathClaims } from '../host/path-claims';
+import { claimStep } from './claim-files';
 import type { Resource } from '../resources/resource';
 import { runCommandPhase, type PhaseResult, type Staged } from './command-phase';
 import { passResultOf, type PassResult, type ResourceOutcome } from './outcome';
@@ -13,6 +15,8 @@ export interface PassDeps extends ApplyDeps {
   sources: ReadonlyMap<string, DesiredSource>;
   resources: readonly Resource[];
   clock: Clock;
+  /** Markers of the files this controller writes (status.claimsDir); none: another controller is caught by the flapping hold only. */
+  claims?: PathClaims;
 }
 
 export interface PassOptions {
@@ -55,17 +59,19 @@ export async function runPass(deps: PassDeps, options: PassOptions): Promise<Pas
 
   // Undo images of a resource that name other paths than its own: reported like a damaged record.
   const strays = new Map<string, string>();
+  const unclaimed = new Map<string, ExtraCondition>(); // resource → why its files could not be claimed
   const outcomes: (ResourceOutcome | { staged: Staged; base: Base; resource: Resource; value: DesiredValue | null })[] = [];
   for (const resource of selected) {
     signal?.throwIfAborted();
     const wanted: Desired | null = resource.source === null ? null : (desired.get(resource.source) as Desired);
     const retry = (options.retryCommands?.has(resource.name) ?? false) || pending.isPending(resource.name);
-    const planned = await planResource(resource, wanted, retry, options.dryRun, watch);
-    if (!('apply' in planned)) {
-      outcomes.push(planned);
+    const claimed = claimStep(deps.claims, await planResource(resource, wanted, retry, options.dryRun, watch), options.dryRun);
+    if (claimed.condition) unclaimed.set(resource.name, claimed.condition);
+    if (!('apply' in claimed.planned)) {
+      outcomes.push(claimed.planned);
       continue;
     }
-    const { base, plan, value } = planned;
+    const { base, plan, value } = claimed.planned;
     const stray = pending.strays(resource.name, ownPaths(plan));
     if (stray !== null) strays.set(resource.name, stray);
     try {
@@ -93,7 +99,7 @@ export async function runPass(deps: PassDeps, options: PassOptions): Promise<Pas
   const finished: ResourceOutcome[] = [];
   for (const o of outcomes) {
     const outcome = 'staged' in o ? await afterApply(o, phase.get(o.staged.name), watch) : o;
-    finished.push(withRecordProblem(outcome, damaged ?? strays.get(outcome.name) ?? null));
+    finished.push(withRecordProblem(outcome, damaged ?? strays.get(outcome.name) ?? null, unclaimed.get(outcome.name)));
   }
   const shown = (source: string | null): number | string | null => {
     const d = source === null ? undefined : desired.get(source);
@@ -112,11 +118,11 @@ export async function runPass(deps: PassDeps, options: PassOptions): Promise<Pas
   };
 }
 
-/** A damaged pending-commands record is shown on every resource (condition PendingRecord, reason DamagedRecord). */
-function withRecordProblem(outcome: ResourceOutcome, problem: string | null): ResourceOutcome {
-  if (problem === null) return outcome;
-  const condition = { type: 'PendingRecord', status: 'False' as const, reason: 'DamagedRecord', message: problem };
-  return { ...outcome, conditions: [...(outcome.conditions ?? []), condition] };
+/** A damaged pending-commands record is shown on every resource (condition PendingRecord, reason DamagedRecord); unusable claims on the resource. */
+function withRecordProblem(outcome: ResourceOutcome, problem: string | null, unclaimed: ExtraCondition | undefined): ResourceOutcome {
+  const record = problem === null ? [] : [{ type: 'PendingRecord', status: 'False' as const, reason: 'DamagedRecord', message: problem }];
+  const extra = [...record, ...(unclaimed ? [unclaimed] : [])];
+  return extra.length === 0 ? outcome : { ...outcome, conditions: [...(outcome.conditions ?? []), ...extra] };
 }
 
 /** In sync with nothing to run (a kind whose commands are its change), or no longer configured: nothing owed. */

@@ -322,6 +322,9 @@ describe('deploy/: files are valid', () => {
     assert.deepEqual(values('RestartSec'), ['2']);
     assert.deepEqual(values('ExecReload'), ['/bin/kill -HUP $MAINPID']);
     assert.deepEqual(values('StateDirectory'), ['reconciler']);
+    // status.claimsDir (/run/reconciler/claims): writable under ProtectSystem=strict, kept across restarts.
+    assert.deepEqual([values('RuntimeDirectory'), values('RuntimeDirectoryPreserve')], [['reconciler'], ['yes']]);
+    assert.ok(isUnder((parse(readFileSync(DEFAULT_CONFIG, 'utf8')) as { status: { claimsDir: string } }).status.claimsDir, '/run/reconciler'));
     assert.match(values('After')[0] ?? '', /\bdocker\.service\b/);
     assert.deepEqual(values('Wants'), ['docker.service']);
     assert.deepEqual(values('ProtectSystem'), ['strict']);

@@ -154,6 +154,8 @@ describe('a resource another tool keeps changing is Flapping and backed off', ()
     const status = await readStatusJson(host.statusPath);
     const socket = status?.resources.find((r) => r.name === 'cockpit-socket');
     assert.match(readyOf(status, 'cockpit-socket')?.message ?? '', /corrected \d+ times within 60s/);
+    // The fallback of controllers that cannot see each other's claims: the message says who may be fighting.
+    assert.match(readyOf(status, 'cockpit-socket')?.message ?? '', /another controller or writer keeps undoing it/);
     assert.ok(socket?.nextRetryAt, 'a retry is scheduled');
     fighter.kill('SIGKILL');
     fighter = null;
