@@ -3,10 +3,12 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { formatLogChunk, formatLogLine } from '../../src/app/log-line';
 import { formatPlanDiff, formatSummary } from '../../src/cli/format-pass';
+import { historyReport } from '../../src/cli/history-command';
 import { statusReport } from '../../src/cli/status-command';
 import { passResultOf, type PassResult, type ResourceOutcome } from '../../src/controller/outcome';
 import { escapeControl, hasControl, useColor } from '../../src/core/terminal';
 import { hostPath } from '../../src/host/file-system';
+import type { JournalEntry } from '../../src/status/journal/journal-entry';
 
 const seed = Number(process.env.FC_SEED ?? 42);
 const COMMANDS = { prefix: [], systemctl: ['systemctl'], firewallCmd: ['firewall-cmd'], timeoutMs: 1000 };
@@ -147,6 +149,14 @@ describe('--once and --dry-run text', () => {
         const lines = text.replace(SGR, '').split('\n');
         for (const line of lines) assert.equal(hasControl(line.replace(/\t/g, '')), false, JSON.stringify(line));
       }
+    }
+  });
+
+  it('history: hostile values in journal entries are escaped', () => {
+    for (const hostile of HOSTILE) {
+      const entry = { time: '2026-01-01T00:00:00.000Z', resource: hostile, kind: 'FileLine', triggers: [hostile], desired: hostile, observedBefore: hostile, observedAfter: null, result: 'failed' as const, reason: 'ApplyFailed', message: hostile, files: [{ path: hostile, action: 'change', result: 'updated' }], commands: [{ command: hostile, result: 'failed', exitCode: 1 }] };
+      const text = historyReport({ entries: [entry as JournalEntry], skipped: 0 }, {}, false).stdout;
+      for (const line of text.split('\n')) assert.equal(hasControl(line), false, JSON.stringify(line));
     }
   });
 
