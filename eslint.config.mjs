@@ -122,13 +122,8 @@ export default tseslint.config(
   },
   {
     // Validators that reject control characters name them in a character class on purpose.
-    files: ['src/sources/container-file.ts', 'src/resources/container-credentials/plan-credentials.ts'],
+    files: ['src/sources/container-file.ts', 'src/resources/container-credentials/plan-credentials.ts', 'src/core/terminal.ts'],
     rules: { 'no-control-regex': 'off' },
-  },
-  {
-    // pino-pretty is loaded lazily, only when stderr is a terminal (machine runs never pay for it).
-    files: ['src/app/create-logger.ts'],
-    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
     files: ['test/**'],

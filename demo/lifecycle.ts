@@ -13,7 +13,7 @@ import { FileWatcher, type WatchEvent, type WatchedFile } from './file-watcher';
 import type { Narrator } from './narration';
 import { Stage, START_PORT, VENDOR_PORT, type DemoOptions } from './stage';
 import { Aborted, Waiter } from './waiting';
-import { createWebsoft9Stack, type Websoft9Stack } from '../harness/websoft9-host';
+import { createWebsoft9Stack, DOCKER0_IP, type Websoft9Stack } from '../harness/websoft9-host';
 import { DEMO_LABELS, DEMO_LABEL_PAIR, removeDemoObjects } from './demo-labels';
 
 export type StopReason = 'done' | 'error' | NodeJS.Signals;
@@ -65,9 +65,11 @@ export class Lifecycle {
       ['drop-in', `${rel(host.dropInPath)}   (absent: nothing has synced yet)`],
       ['firewalld', `${host.firewalldFiles.map(rel).join(', ')}   (port ${VENDOR_PORT})`],
       ['apphub container', `${host.containerName}   (busybox stand-in; volume ${host.volumeName})`],
-      ['apphub config.ini', `${host.configIniPath}   ([cockpit] port = ${START_PORT})`],
+      ['apphub config.ini', `${host.configIniPath}   ([cockpit] port = ${START_PORT}; docker0_ip, ssl_cert, ssl_key)`],
       ['proxy container', `${stack.proxy}   (custom_var.conf: $cockpit_port 9090; nginx stand-in)`],
       ['certificates', `${rel(stack.certDir)} → proxy volume custom_ssl/`],
+      ['proxy TLS lines', `custom_ssl.conf   (installer's pair → apphub's ssl_cert and ssl_key)`],
+      ['cockpit.conf', `${rel(stack.cockpitConfPath)}   (Origins for 10.0.0.1 → apphub's docker0_ip ${DOCKER0_IP})`],
       ['credentials', `${stack.git}, ${stack.deployment}, ${stack.proxy} → apphub config.ini`],
       ['controller config', `${rel(host.configPath)}   (every resource of config/default.yaml)`],
       ['status file', rel(host.statusPath)],

@@ -29,9 +29,13 @@ The host keeps its own copies of that port, outside any container:
                       apphub's port; this is what the controller writes
   • cockpit.xml       firewalld's service definition, which opens that port in the firewall
   • custom_var.conf   the proxy's variable $cockpit_port (then nginx -s reload in the proxy)
-If they disagree with apphub, the console is unreachable. The profile keeps three more things:
+If they disagree with apphub, the console is unreachable. The profile keeps more things in line:
   • cockpit-certs     Cockpit's certificates, mirrored into the proxy's volume
   • *-credentials     Gitea's, Portainer's and the proxy's logins, copied into apphub's config.ini
+  • proxy-ssl-*       the proxy's ssl_certificate and ssl_certificate_key lines (custom_ssl.conf),
+                      from apphub's ssl_cert and ssl_key
+  • cockpit-origins   Origins in Cockpit's cockpit.conf, from apphub's docker0_ip (the proxy's
+                      address), so that Cockpit accepts the proxy's requests
 
 ${b('What went wrong.')} Websoft9 synced them with an edge-triggered shell watcher: when a file changed,
 it asked apphub for the port. During an upgrade cockpit.socket was reset to 9090 while apphub was

@@ -1,29 +1,9 @@
 /**
  * Terminal output of the demo: timestamps relative to the demo's start, a tag column saying who
- * speaks (the demo, the file watcher, the controller), colours only on a TTY.
+ * speaks (the demo, the file watcher, the controller), colours only on a TTY (FORCE_COLOR and
+ * NO_COLOR as the controller's own terminal output: src/core/terminal.ts).
  */
-
-export type Color = 'bold' | 'dim' | 'red' | 'green' | 'yellow' | 'blue' | 'magenta' | 'cyan' | 'gray';
-
-const CODES: Record<Color, [number, number]> = {
-  bold: [1, 22],
-  dim: [2, 22],
-  red: [31, 39],
-  green: [32, 39],
-  yellow: [33, 39],
-  blue: [34, 39],
-  magenta: [35, 39],
-  cyan: [36, 39],
-  gray: [90, 39],
-};
-
-/** FORCE_COLOR wins, then NO_COLOR; otherwise colours only on a terminal. */
-export function colorEnabled(stream: NodeJS.WriteStream): boolean {
-  const force = process.env.FORCE_COLOR;
-  if (force !== undefined && force !== '') return force !== '0' && force !== 'false';
-  if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') return false;
-  return stream.isTTY === true && process.env.TERM !== 'dumb';
-}
+import { paint, useColor, type Color } from '../src/core/terminal';
 
 /** Who a line comes from. */
 export type Speaker = 'demo' | 'watch' | 'controller';
@@ -36,16 +16,14 @@ export class Output {
 
   constructor(
     private readonly stream: NodeJS.WriteStream = process.stdout,
-    readonly color: boolean = colorEnabled(stream),
+    readonly color: boolean = useColor(stream.isTTY, process.env),
     startedAt: number = Date.now(),
   ) {
     this.startedAt = startedAt;
   }
 
   paint(color: Color, text: string): string {
-    if (!this.color) return text;
-    const [open, close] = CODES[color];
-    return `\u001b[${open}m${text}\u001b[${close}m`;
+    return paint(color, text, this.color);
   }
 
   /** `+12.34s`: seconds since the demo started. */

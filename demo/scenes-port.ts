@@ -96,7 +96,7 @@ export async function scene3(stage: Stage): Promise<void> {
   stage.desired = next;
   narrator.say(`apphub: config.ini rewritten (temp file + rename) with [cockpit] port = ${next}`);
   const t0 = Date.now();
-  await stage.act(() => stage.host.setPort(next));
+  await stage.act(() => stage.stack.setPort(next));
   const broken = Date.now();
   const marker = await stage.passMarker();
   const drift = await stage.waitFor(`config.ini to say ${next}`, (e) => e.id === 'ini' && e.state.port === next, before);

@@ -19,4 +19,4 @@ export {
 } from './emulated-host';
 export { mergeYaml } from './merge-yaml';
 export { HostObjects } from './host-objects';
-export { APPHUB_CLI, PORT_RESOURCES, certificate, createWebsoft9Stack, giteaPassword, type Websoft9Stack } from './websoft9-stack';
+export { APPHUB_CLI, DOCKER0_IP, PORT_RESOURCES, certificate, createWebsoft9Stack, giteaPassword, type Websoft9Stack } from './websoft9-stack';

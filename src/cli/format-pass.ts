@@ -1,28 +1,35 @@
 import { displayBytes } from '../core/bytes';
 import type { PassResult, ResourceOutcome } from '../controller/outcome';
-import { describeStep, displayArgv, toolArgv, type CommandSettings } from '../resources/apply-plan';
+import { escapeControl, paint, type Color } from '../core/terminal';
+import { displayArgv, toolArgv, type CommandSettings } from '../resources/apply-plan';
 import type { FileChange, ObservedValue } from '../resources/plan';
 import { boundedPatch, DiffBudget } from '../status/journal/line-diff';
+import { outcomeCounts } from './outcome-counts';
+import { textTable } from './text-table';
 
 const show = (value: ObservedValue): string => (value === null ? '-' : Array.isArray(value) ? value.join(',') : String(value));
 
-function actionOf(outcome: ResourceOutcome, dryRun: boolean, commands: CommandSettings): string {
+const plural = (n: number, one: string): string => `${n} ${one}${n === 1 ? '' : 's'}`;
+
+/**
+ * What was done, or, in a dry run, how much would be: the diff above the table states each planned
+ * write and command once, so the table only counts them.
+ */
+function actionOf(outcome: ResourceOutcome, dryRun: boolean): string {
   if (outcome.actions.length > 0) {
     return outcome.actions.map((a) => `${a.action}${a.result === 'updated' ? '' : ` (${a.result})`}`).join('; ');
   }
   const plan = outcome.plan;
-  if (!plan || (plan.changes.length === 0 && plan.commands.length === 0)) return 'none';
-  const planned = [
-    ...plan.changes.map((c) => `write ${c.path}`),
-    ...(plan.removals ?? []).map((r) => `remove ${r.path}`),
-    ...plan.commands.map((c) => describeStep(commands, c)),
-  ].join('; ');
-  return dryRun ? `would ${planned}` : planned;
+  if (!plan || (plan.changes.length === 0 && plan.commands.length === 0 && (plan.removals ?? []).length === 0)) return 'none';
+  const files = plan.changes.length + (plan.removals ?? []).length;
+  const counted = [...(files > 0 ? [`change ${plural(files, 'file')}`] : []), ...(plan.commands.length > 0 ? [`run ${plural(plan.commands.length, 'command')}`] : [])].join(', ');
+  return dryRun ? `would ${counted}` : counted;
 }
 
-function table(rows: string[][]): string {
-  const widths = rows[0]?.map((_, col) => Math.max(...rows.map((r) => (r[col] ?? '').length))) ?? [];
-  return rows.map((r) => r.map((cell, col) => (col === r.length - 1 ? cell : cell.padEnd(widths[col] ?? 0))).join('  ')).join('\n');
+/** The RESULT column's colour: in sync green, drift yellow, what needs attention red. */
+function resultColor(outcome: ResourceOutcome): Color {
+  if (outcome.inSync) return 'green';
+  return outcome.reason === 'DriftDetected' ? 'yellow' : 'red';
 }
 
 /**
@@ -37,14 +44,26 @@ export function resultName(pass: PassResult): string {
 
 /**
  * One line per resource (desired, observed, result, action), then the message of each one not
- * ready: its reason is in its row, so each reason is printed once.
+ * ready (its reason is in its row, so each reason is printed once; a dry run's drift message
+ * restates the plan printed above, so it is left out), then one line: the verdict and the
+ * resources counted by outcome (`dry run drift: 2 to change, 1 unavailable, 7 in sync (140ms)`).
+ * Every value is escaped; `color` colours the result column and the verdict.
  */
-export function formatSummary(pass: PassResult, commands: CommandSettings): string {
-  const rows = [['RESOURCE', 'DESIRED', 'OBSERVED', 'RESULT', 'ACTION']];
-  for (const o of pass.resources) rows.push([o.name, show(o.desired), show(o.observed), o.reason, actionOf(o, pass.dryRun, commands)]);
-  const notes = pass.resources.filter((o) => o.ready !== 'True').map((o) => `${o.name}: ${o.message}`);
-  const verdict = `${pass.dryRun ? 'dry run' : 'pass'} ${resultName(pass)}`;
-  return [table(rows), ...notes, `${verdict} in ${pass.finishedAt - pass.startedAt}ms`].join('\n') + '\n';
+export function formatSummary(pass: PassResult, color = false): string {
+  const outcomes = pass.resources;
+  const rows = [['RESOURCE', 'DESIRED', 'OBSERVED', 'RESULT', 'ACTION'], ...outcomes.map((o) => [o.name, show(o.desired), show(o.observed), o.reason, actionOf(o, pass.dryRun)])];
+  const table = textTable(rows, (cell, row, col) => {
+    const outcome = outcomes[row - 1];
+    if (row === 0) return paint('bold', cell, color);
+    return col === 3 && outcome ? paint(resultColor(outcome), cell, color) : cell;
+  });
+  const notes = outcomes
+    .filter((o) => o.ready !== 'True' && !(pass.dryRun && o.reason === 'DriftDetected'))
+    .map((o) => `${paint('bold', escapeControl(o.name), color)}: ${escapeControl(o.message)}`);
+  const name = resultName(pass);
+  const verdictColor: Color = ['failed', 'unavailable'].includes(name) ? 'red' : name === 'drift' ? 'yellow' : 'green';
+  const verdict = paint(verdictColor, `${pass.dryRun ? 'dry run' : 'pass'} ${name}`, color);
+  return [...table, ...notes, `${verdict}: ${outcomeCounts(pass)} (${pass.finishedAt - pass.startedAt}ms)`].join('\n') + '\n';
 }
 
 /**
@@ -64,7 +83,8 @@ export function formatPlanDiff(pass: PassResult, commands: CommandSettings, budg
       if (!('exec' in step)) for (const line of step.preview ?? []) parts.push(`${line}\n`);
     }
   }
-  return parts.join('');
+  // File contents and container names are hostile: no control character reaches the terminal.
+  return parts.join('').split('\n').map((line) => escapeControl(line, { keepTab: true })).join('\n');
 }
 
 function formatChange(change: FileChange, budget: DiffBudget): string {

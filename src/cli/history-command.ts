@@ -1,6 +1,8 @@
+import { escapeControl } from '../core/terminal';
 import type { JournalEntry } from '../status/journal/journal-entry';
 import { filterJournal, type HistoryFilter, type JournalRead } from '../status/journal/read-journal';
 import type { ObservedValue } from '../resources/plan';
+import { textTable } from './text-table';
 
 const show = (v: ObservedValue | undefined): string => (v === null || v === undefined ? '-' : Array.isArray(v) ? v.join(',') : String(v));
 
@@ -24,10 +26,10 @@ export function historyReport(read: JournalRead, filter: HistoryFilter, json: bo
   if (entries.length === 0) return { exitCode: 0, stdout: 'no journal entries\n' };
   const rows = [['TIME', 'RESOURCE', 'RESULT', 'REASON', 'DESIRED', 'BEFORE', 'AFTER', 'CHANGED']];
   for (const e of entries) rows.push([time(e.time), e.resource, e.result, e.reason, show(e.desired), show(e.observedBefore), show(e.observedAfter), changed(e)]);
-  const widths = rows[0]?.map((_, c) => Math.max(...rows.map((row) => (row[c] ?? '').length))) ?? [];
-  const lines = rows.map((row) => row.map((cell, c) => (c === row.length - 1 ? cell : cell.padEnd(widths[c] ?? 0))).join('  '));
+  // Entries hold values read from containers: every cell and message is escaped.
+  const lines = textTable(rows);
   const failed = entries.filter((e) => e.result === 'failed');
-  for (const e of failed.slice(0, 5)) lines.push(`${time(e.time)} ${e.resource}: ${e.reason}: ${e.message}`);
+  for (const e of failed.slice(0, 5)) lines.push(escapeControl(`${time(e.time)} ${e.resource}: ${e.reason}: ${e.message}`));
   if (read.skipped > 0) lines.push(`(${read.skipped} unreadable line${read.skipped === 1 ? '' : 's'} skipped: a write cut short by a crash)`);
   return { exitCode: 0, stdout: `${lines.join('\n')}\n` };
 }

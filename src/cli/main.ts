@@ -4,6 +4,7 @@ import { endProcessNow } from '../app/end-process';
 import { logProcessWarnings } from '../app/process-warnings';
 import { runOnce } from '../app/run-once';
 import { describeError, StartupError, UsageError } from '../core/errors';
+import { useColor } from '../core/terminal';
 import { VERSION } from '../core/version';
 import { readStatusFile } from '../status/status-file';
 import { configCommand } from './config-command';
@@ -98,7 +99,8 @@ async function dispatch(args: CliArgs): Promise<number> {
       // On a terminal the summary already gives each reason a line; the log would repeat it.
       logOutcomes: !(process.stdout.isTTY && process.stderr.isTTY),
     }).finally(() => host.claims?.releaseAll());
-    const output = onceOutput(result, { json: args.json, detailedExitCodes: args.detailedExitCodes, commands: runtime.commands });
+    const color = useColor(process.stdout.isTTY, process.env);
+    const output = onceOutput(result, { json: args.json, detailedExitCodes: args.detailedExitCodes, commands: runtime.commands, color });
     // A stuck pass (a read blocked in the kernel) would keep even process.exit() waiting.
     if (result.kind === 'abandoned' && result.stuck) process.stdout.write(output.stdout, () => endProcessNow());
     else process.stdout.write(output.stdout);

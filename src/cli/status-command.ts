@@ -1,7 +1,9 @@
 import { formatDuration } from '../core/duration';
+import { escapeControl } from '../core/terminal';
 import type { ObservedValue } from '../resources/plan';
 import { assessHealth } from '../status/health';
 import type { StatusRead } from '../status/status-file';
+import { textTable } from './text-table';
 
 const show = (v: ObservedValue): string => (v === null ? '-' : Array.isArray(v) ? v.join(',') : String(v));
 
@@ -20,7 +22,7 @@ function inTime(now: number, isoTime: string | null): string {
 /** `reconcile status`: exit code and text (or JSON) for a status file read. */
 export function statusReport(read: StatusRead, now: number, json: boolean): { exitCode: number; stdout: string } {
   if (!read.ok) {
-    const stdout = json ? `${JSON.stringify({ healthy: false, problems: [read.problem] })}\n` : `unhealthy: ${read.problem}\n`;
+    const stdout = json ? `${JSON.stringify({ healthy: false, problems: [read.problem] })}\n` : `unhealthy: ${escapeControl(read.problem)}\n`;
     return { exitCode: 1, stdout };
   }
   const { status } = read;
@@ -37,17 +39,19 @@ export function statusReport(read: StatusRead, now: number, json: boolean): { ex
   const others = status.resources.flatMap((r) =>
     r.conditions.filter((c) => c.type !== 'Ready').map((c) => `${r.name}: ${c.type}=${c.status} ${c.reason}: ${c.message} (since ${ago(now, c.lastTransitionTime)})`),
   );
-  const widths = rows[0]?.map((_, c) => Math.max(...rows.map((row) => (row[c] ?? '').length))) ?? [];
-  const lines = rows.map((row) => row.map((cell, c) => cell.padEnd(widths[c] ?? 0)).join('  ').trimEnd());
-  lines.push(...others);
+  // The status file holds values read from containers: every value is escaped (textTable too).
+  const lines = textTable(rows);
+  lines.push(...others.map((line) => escapeControl(line)));
   const pass = status.lastPass;
   lines.push(
-    `controller: ${status.controller.mode} pid ${status.controller.pid}, version ${status.controller.version}` +
-      (pass ? `; last pass ${pass.result} ${ago(now, pass.finishedAt)} (${pass.durationMs}ms)` : '; no pass yet'),
+    escapeControl(
+      `controller: ${status.controller.mode} pid ${status.controller.pid}, version ${status.controller.version}` +
+        (pass ? `; last pass ${pass.result} ${ago(now, pass.finishedAt)} (${pass.durationMs}ms)` : '; no pass yet'),
+    ),
   );
   // One problem a line: several at once (stale and two resources failing) stay readable.
   if (health.healthy) lines.push('healthy');
-  else if (health.problems.length === 1) lines.push(`unhealthy: ${health.problems[0] ?? ''}`);
-  else lines.push(`unhealthy, ${health.problems.length} problems:`, ...health.problems.map((p) => `  ${p}`));
+  else if (health.problems.length === 1) lines.push(`unhealthy: ${escapeControl(health.problems[0] ?? '')}`);
+  else lines.push(`unhealthy, ${health.problems.length} problems:`, ...health.problems.map((p) => `  ${escapeControl(p)}`));
   return { exitCode, stdout: `${lines.join('\n')}\n` };
 }

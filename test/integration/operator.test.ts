@@ -101,7 +101,7 @@ describe('operator features on an emulated host: --detailed-exitcodes, the journ
       const json = await once('--dry-run', '--json');
       assert.equal(json.code, 1);
       assert.equal((JSON.parse(json.stdout) as { result: string }).result, 'unavailable');
-      assert.match((await once('--dry-run')).stdout, /^dry run unavailable in \d+ms$/m);
+      assert.match((await once('--dry-run')).stdout, /^dry run unavailable: 2 unavailable \(\d+ms\)$/m);
     } finally {
       await host.startApphub();
     }

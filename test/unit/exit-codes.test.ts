@@ -61,12 +61,12 @@ describe('result names', () => {
     for (const [p, name] of cases) {
       assert.equal(resultName(p), name);
       assert.equal((passToJson(p, COMMANDS, 0) as { result: string }).result, name);
-      assert.match(formatSummary(p, COMMANDS), new RegExp(`^(pass|dry run) ${name} in 3ms$`, 'm'));
+      assert.match(formatSummary(p), new RegExp(`^(pass|dry run) ${name}: .* \\(3ms\\)$`, 'm'));
     }
   });
 
   it('prints each reason once: in the row, with the message on its own line', () => {
-    const text = formatSummary(pass([inSync, unavailable]), COMMANDS);
+    const text = formatSummary(pass([inSync, unavailable]));
     assert.equal(text.split('DesiredStateUnavailable').length - 1, 1, text);
     assert.equal(text.split('container x is not running').length - 1, 1, text);
   });
