@@ -15,6 +15,7 @@ const KIND: Readonly<Record<Reason, string>> = {
   UnsafePath: 'failed',
   PortInUse: 'failed',
   Flapping: 'held',
+  ConflictingController: 'held',
   TargetAbsent: 'target absent',
   NotApplicable: 'not applicable',
 };
