@@ -5,8 +5,8 @@
  *
  *   npm run build && node --require ts-node/register bench/box-template.ts [--trials 50] [--idle 60]
  *
- * - idle cost: CPU time (systemd's CPUUsageNSec of reconciler.service) over `--idle` seconds with
- *   one site and nothing happening, and MemoryCurrent;
+ * - idle cost: CPU time of the controller's process over `--idle` seconds with one site and
+ *   nothing happening (the default resync included), and the unit's MemoryCurrent;
  * - a labelled container started (`docker start` of a created one) → nginx serves its Host
  *   (the Docker event, the listing, the render, `nginx -t`, the write and `systemctl reload
  *   nginx` all done): from the `docker start` command, and from its return;
@@ -39,9 +39,12 @@ async function timed(box: Box, action: string, host: string, until: string): Pro
   return out[0] === 'never' ? [Infinity, Infinity] : [Number(out[0]) / 1000, Number(out[1]) / 1000];
 }
 
+/** CPU time of the controller's process (utime + stime of /proc/<MainPID>/stat: the box has no CPU accounting) and the unit's MemoryCurrent. */
 async function accounting(box: Box): Promise<{ cpuNs: number; memMb: number }> {
-  const p = await box.unitProperties(RECONCILER_UNIT, ['CPUUsageNSec', 'MemoryCurrent']);
-  return { cpuNs: Number(p.CPUUsageNSec), memMb: Number(p.MemoryCurrent) / 1024 / 1024 };
+  const p = await box.unitProperties(RECONCILER_UNIT, ['MainPID', 'MemoryCurrent']);
+  const out = await box.sh(`echo $(getconf CLK_TCK) $(cut -d' ' -f14,15 /proc/${Number(p.MainPID)}/stat)`);
+  const [hz, utime, stime] = out.trim().split(' ').map(Number) as [number, number, number];
+  return { cpuNs: ((utime + stime) / hz) * 1e9, memMb: Number(p.MemoryCurrent) / 1024 / 1024 };
 }
 
 async function main(): Promise<void> {
@@ -59,6 +62,7 @@ async function main(): Promise<void> {
     const startToServed: number[] = [];
     const returnToServed: number[] = [];
     const removed: number[] = [];
+    const rmReturnToGone: number[] = [];
     const reloads: number[] = [];
     for (let i = 0; i < TRIALS; i++) {
       const name = `site-t${i}`;
@@ -69,8 +73,9 @@ async function main(): Promise<void> {
       startCmd.push(cmd);
       startToServed.push(served);
       returnToServed.push(served - cmd);
-      const [, gone] = await timed(box, `docker rm -f ${name}`, host, `[ "$body" != "${name}" ]`);
+      const [rm, gone] = await timed(box, `docker rm -f ${name}`, host, `[ "$body" != "${name}" ]`);
       removed.push(gone);
+      rmReturnToGone.push(gone - rm);
       await new Promise((r) => setTimeout(r, 1_000)); // the removal's own reload, then quiet
       reloads.push((await nginxReloads(box)) - before);
       console.error(`trial ${i + 1}/${TRIALS}: docker start ${cmd.toFixed(0)} ms, served after ${served.toFixed(0)} ms, removed after ${gone.toFixed(0)} ms, reloads ${reloads.at(-1)}`);
@@ -85,8 +90,9 @@ async function main(): Promise<void> {
     console.log(row('`docker start` returned → served', returnToServed));
     console.log(row('`docker start` itself (the box’s dockerd)', startCmd));
     console.log(row('`docker rm -f` → its Host no longer served', removed));
+    console.log(row('`docker rm -f` returned → no longer served', rmReturnToGone));
     console.log(`\nnginx reloads per trial (start + removal): ${[...new Set(reloads)].sort().join(', ')} (sum ${reloads.reduce((a, b) => a + b, 0)} over ${TRIALS} trials)`);
-    const cpuPct = ((idle1.cpuNs - idle0.cpuNs) / 1e9 / IDLE_S) * 100;
+    const cpuPct = ((idle1.cpuNs - idle0.cpuNs) / 1e9 / IDLE_S) * 100; // clock ticks: 10 ms resolution
     console.log(`Idle (${IDLE_S} s, one site): CPU ${((idle1.cpuNs - idle0.cpuNs) / 1e6).toFixed(0)} ms (${cpuPct.toFixed(2)} % of a core); MemoryCurrent ${idle1.memMb.toFixed(1)} MiB idle, ${after.memMb.toFixed(1)} MiB after the trials`);
   } finally {
     await box.remove();
