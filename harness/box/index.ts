@@ -21,3 +21,15 @@ export { Box, bootBox, type BootOptions, type BoxExecOptions, type BoxResult } f
 export { BOX_CONFIG_PATH, RECONCILER_UNIT, installProject, type InstallOptions } from './install-project';
 export { BOX_APPHUB, boxApphubIniPath, boxConfig, loadBusyboxIntoBox, loadImageIntoBox, startBoxApphub, writeBoxApphubPort } from './box-stack';
 export { boxHttpGet, boxHttpsGet, boxStatus, cockpitAnswersInBox, cockpitSocketStatus, conditionOf, eventually, type BoxHttpAnswer, type BoxHttpsAnswer, type BoxStatusReport } from './box-probes';
+export {
+  SITES_NETWORK,
+  TEMPLATE_DROP_IN,
+  VHOSTS_CONF,
+  nginxReloads,
+  prepareTemplateBox,
+  runSite,
+  servedFor,
+  templateBoxConfig,
+  unfilteredVhostsTemplate,
+  writeVhostsTemplate,
+} from './box-template';

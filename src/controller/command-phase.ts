@@ -1,8 +1,9 @@
 import { describeError } from '../core/errors';
 import { fileErrorCode, pathKey, UNSAFE_PATH, type FilePath } from '../host/file-system';
-import { describeCheck, describeStep, runCheck, runCommandStep, writeChange, type ActionResult, type ApplyDeps } from '../resources/apply-plan';
+import { textToBytes } from '../core/bytes';
+import { describeCheck, describeStep, runCheck, runCommandStep, type ActionResult, type ApplyDeps } from '../resources/apply-plan';
 import { ownPaths, type CheckStep, type CommandStep, type Plan } from '../resources/plan';
-import { findCulprits } from './find-culprits';
+import { isolate } from './isolate-parts';
 import { undoBytes, undoTarget, type PendingCommands } from './pending-commands';
 
 /** A resource whose files this pass has written (or tried to), waiting for its checks and commands. */
@@ -87,6 +88,7 @@ export async function runCommandPhase(staged: readonly Staged[], deps: ApplyDeps
     }
   }
   const rollback = new Map<string, string>();
+  const unchanged = new Set<string>();
   for (const { check, owners, secrets } of checks.values()) {
     deps.signal?.throwIfAborted();
     const why = await runCheck(check, deps, secrets);
@@ -101,8 +103,10 @@ export async function runCommandPhase(staged: readonly Staged[], deps: ApplyDeps
     const isolated = only?.plan.parts && !rollback.has(only.name) ? await isolate(only, check, secrets, deps) : null;
     if (only && isolated) {
       const result = results.get(only.name) as PhaseResult;
-      result.refused = { parts: isolated, why };
-      result.actions.push({ action: `check ${describeCheck(deps.commands, check)} without ${isolated.map((p) => p.name).join(', ')}`, result: 'updated' });
+      result.refused = { parts: isolated.culprits, why };
+      result.actions.push({ action: `check ${describeCheck(deps.commands, check)} without ${isolated.culprits.map((p) => p.name).join(', ')}`, result: 'updated' });
+      // Only the culprits changed: the file holds the bytes of the last finished change, nothing to reload.
+      if (asBefore(only, isolated.text, pending)) unchanged.add(only.name);
       continue;
     }
     for (const o of owners) if (!rollback.has(o.name)) rollback.set(o.name, why);
@@ -110,7 +114,7 @@ export async function runCommandPhase(staged: readonly Staged[], deps: ApplyDeps
   if (rollback.size > 0) await putBack(staged, rollback, results, deps, pending);
 
   // 2. Commands, deduplicated.
-  const going = live.filter((s) => !failed(s.name));
+  const going = live.filter((s) => !failed(s.name) && !unchanged.has(s.name));
   for (const { step, owners } of mergeSteps(going.map((s) => s.plan.commands))) {
     const alive = owners.map((i) => going[i] as Staged).filter((s) => !failed(s.name));
     if (alive.length === 0) continue;
@@ -133,39 +137,6 @@ export async function runCommandPhase(staged: readonly Staged[], deps: ApplyDeps
     for (const s of staged) results.get(s.name)?.actions.push({ action: 'update the pending-commands record', result: 'failed', message: describeError(error) });
   }
   return results;
-}
-
-/**
- * The parts of `s`'s PartedChange without which the check passes, with the file left holding
- * the rest; null when leaving parts out does not help (the caller puts the file back).
- */
-async function isolate(s: Staged, check: CheckStep, secrets: readonly string[], deps: ApplyDeps): Promise<{ id: string; name: string }[] | null> {
-  const parts = s.plan.parts;
-  const change = s.plan.changes.find((c) => parts !== undefined && pathKey(c.path) === parts.path);
-  if (!parts || !change) return null;
-  let lastPassed: readonly unknown[] | null = null;
-  const passes = async (excluded: readonly { id: string; name: string }[]): Promise<boolean> => {
-    const text = parts.without(excluded.map((p) => p.id));
-    if (text === null) return false;
-    await writeChange({ ...change, after: text }, deps.files);
-    deps.signal?.throwIfAborted();
-    const ok = (await runCheck(check, deps, secrets)) === null;
-    deps.signal?.throwIfAborted();
-    if (ok) lastPassed = excluded;
-    return ok;
-  };
-  try {
-    const culprits = await findCulprits(parts.suspects, passes);
-    // Every one of several parts failing points at the template, not at them: nothing is left out.
-    if (culprits === null || (culprits.length === parts.suspects.length && culprits.length > 1)) return null;
-    // The file must end holding exactly the rest, checked.
-    const same = lastPassed !== null && (lastPassed as readonly unknown[]).length === culprits.length && culprits.every((c) => (lastPassed as readonly unknown[]).includes(c));
-    if (!same && !(await passes(culprits))) return null;
-    return culprits;
-  } catch (error) {
-    if (deps.signal?.aborted) throw error;
-    return null;
-  }
 }
 
 /** Put back the files of the resources whose check failed, and of every resource sharing a file with them. */
@@ -247,4 +218,11 @@ function imagesOf(s: Staged, pending: PendingCommands): { images: { target: File
   for (const c of s.plan.changes) if (!known.has(pathKey(c.path))) images.push({ target: c.path, before: undoBytes(c.before) });
   for (const r of s.plan.removals ?? []) if (r.before !== undefined && !known.has(pathKey(r.path))) images.push({ target: r.path, before: r.before.toString('base64') });
   return { images, damaged };
+}
+
+/** Whether `text` (the parted file as left) is the bytes of that file before its first unfinished change. */
+function asBefore(s: Staged, text: string, pending: PendingCommands): boolean {
+  const path = s.plan.parts?.path;
+  const image = imagesOf(s, pending).images.find((i) => pathKey(i.target) === path);
+  return image !== undefined && image.before !== null && textToBytes(text).toString('base64') === image.before;
 }

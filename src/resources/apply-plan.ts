@@ -149,6 +149,9 @@ export async function runCommandStep(step: CommandStep, deps: ApplyDeps): Promis
   return { action, result: 'failed', message, ...(result.kind === 'exited' ? { exitCode: result.exitCode } : {}) };
 }
 
+/** A line of a check's output that names an error (nginx's `[emerg]`, `error:`, `failed`, …). */
+const ERROR_LINE = /\[(emerg|alert|crit|error)\]|\berror\b|\bfailed\b|\binvalid\b|\bdenied\b/i;
+
 /** A check's label: `nginx -t in websoft9-proxy`, or the host argv. */
 export function describeCheck(settings: CommandSettings, check: CheckStep): string {
   if ('exec' in check) return `${check.exec.argv.join(' ')} in ${check.exec.container}`;
@@ -165,8 +168,10 @@ export async function runCheck(check: CheckStep, deps: ApplyDeps, secrets: reado
   if (result.kind === 'exited' && result.exitCode === 0) return null;
   const shown = secrets.length > 0 ? withoutOutput(result) : result;
   if (shown.kind !== 'exited') return maskSecrets(describeCommandFailure([label], shown), secrets);
-  // nginx -t writes to stderr; other checks may use stdout. The first non-empty line says why.
-  const first = `${shown.stderr}\n${shown.stdout}`.split('\n').map((l) => l.trim()).find((l) => l !== '') ?? '';
+  // nginx -t writes to stderr; other checks may use stdout. The first line naming an error says
+  // why (nginx prints "syntax is ok" before an [emerg] about the pid file or the log); else the first.
+  const lines = `${shown.stderr}\n${shown.stdout}`.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const first = lines.find((l) => ERROR_LINE.test(l)) ?? lines[0] ?? '';
   return maskSecrets(`\`${label}\` exited with code ${shown.exitCode}${first ? `: ${first.slice(0, 300)}` : ''}`, secrets);
 }
 

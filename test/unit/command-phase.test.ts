@@ -106,6 +106,16 @@ describe('the command phase: files of every resource first, then checks, then de
     assert.ok(host.log.includes('run nsenter -t 1 -- systemctl reload app.service'));
   });
 
+  it('the message names the line that says what failed, not the first one (nginx: "syntax is ok" before an [emerg])', async () => {
+    const host = new MemoryHost();
+    seed(host);
+    const check: AfterChange = { systemctl: ['reload', 'nginx.service'], check: { command: ['nginx', '-t'] } };
+    const stderr = 'nginx: the configuration file /etc/nginx/nginx.conf syntax is ok\nnginx: [emerg] open() "/run/nginx.pid" failed (30: Read-only file system)\nnginx: configuration file /etc/nginx/nginx.conf test failed\n';
+    host.answers.set('run nsenter -t 1 -- nginx -t', { kind: 'exited', exitCode: 1, stdout: '', stderr });
+    const result = await pass(host, websoft9(host, check).slice(1, 2));
+    assert.match(result.resources[0]?.message ?? '', /exited with code 1: nginx: \[emerg\] open\(\) "\/run\/nginx\.pid" failed/);
+  });
+
   it('a host check runs through commands.prefix', async () => {
     const host = new MemoryHost();
     seed(host);

@@ -106,6 +106,23 @@ describe('Template in a pass: render, check, reload only on change', () => {
     assert.equal(t.count(RELOAD), 3);
   });
 
+  it('a culprit added to a file in sync is left out with no reload: the file ends as it was', async () => {
+    const good = [vhost('a', 'a.test'), vhost('b', 'b.test', '172.17.0.3')];
+    const t = setup(good);
+    assert.equal((await t.run()).reason, 'Applied');
+    const before = t.file();
+    t.setContainers([...good, vhost('bad', 'x; }', '172.17.0.9')]);
+    const added = await t.run();
+    assert.equal(added.reason, 'CheckFailed');
+    assert.match(added.message, /container bad \(left out\)/);
+    assert.equal(t.file(), before);
+    assert.equal(t.count(RELOAD), 1, 'only the first render reloaded');
+    t.setContainers([...good, vhost('bad', 'x; }', '172.17.0.9'), vhost('c', 'c.test', '172.17.0.4')]);
+    await t.run();
+    assert.match(t.file(), /server_name c\.test;/);
+    assert.equal(t.count(RELOAD), 2, 'a real change beside the culprit reloads');
+  });
+
   it('a template syntax error leaves the file untouched and is reported; fixing the template applies', async () => {
     const t = setup([vhost('a', 'a.test')]);
     await t.run();
