@@ -52,7 +52,7 @@ export interface HostDeps {
   httpServers: HttpServers;
   /** Configuration files (re-read on SIGHUP). */
   configFiles: ConfigFiles;
-  /** Long-running monitors (the firewall trigger's `commands.firewallMonitor`); none: no such trigger. */
+  /** Long-running monitors (the firewall triggers: `commands.firewallMonitor`, `commands.netfilterMonitor`); none: no such trigger. */
   lineProcesses?: LineProcesses;
 }
 
