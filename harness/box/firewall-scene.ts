@@ -19,7 +19,7 @@ export function firewallConfig(resync = '5s'): string {
   return [
     `timing: { resyncInterval: ${resync} }`,
     'resources:',
-    '  - { name: published-ports, kind: PublishedPortFirewall, default: deny, allowFrom: [198.18.9.0/24] }',
+    '  - { name: published-ports, kind: PublishedPortFirewall, default: deny, allowFrom: [198.18.9.0/24, "fd44:9::/64"] }',
     '',
   ].join('\n');
 }
@@ -63,10 +63,35 @@ export async function setUpFirewallScene(box: Box, config = firewallConfig()): P
   await box.run(['systemctl', 'daemon-reload']);
 }
 
-/** One probe: a client (`allowed`: 198.18.9.5, `denied`: 198.18.10.5) and a published port of the box. */
+/** One probe: a client (`allowed`: 198.18.9.5 or fd44:9::5, `denied`: 198.18.10.5 or fd44:10::5) and a published port of the box. */
 export interface Probe {
   client: 'allowed' | 'denied';
   port: number;
+  /** Over IPv6 (after {@link enableBoxIpv6}). */
+  ipv6?: boolean;
+}
+
+/** The IPv6 test network of the box's dockerd (a ULA, inside the box only) and its container `w6` (8090, no label). */
+export const V6_NETWORK = { name: 'v6net', subnets: ['198.18.44.0/24', 'fd44:44:1::/64'], container: 'w6', port: 8090 } as const;
+
+/**
+ * Turns IPv6 on in the box: /proc/sys writable (the box is not privileged), IPv6 and forwarding
+ * on, dockerd restarted with `ipv6`, `ip6tables` (experimental in Docker 20.10) and a ULA for
+ * docker0, the clients given fd44:9::5 and fd44:10::5, and `w6` started on an IPv6 network.
+ */
+export async function enableBoxIpv6(box: Box): Promise<void> {
+  const daemon = { 'storage-driver': 'vfs', ipv6: true, 'fixed-cidr-v6': 'fd44:44::/64', experimental: true, ip6tables: true };
+  await box.sh('mount -o remount,rw /proc/sys && sysctl -qw net.ipv6.conf.all.disable_ipv6=0 net.ipv6.conf.default.disable_ipv6=0 net.ipv6.conf.all.forwarding=1');
+  await box.writeFile('/etc/docker/daemon.json', JSON.stringify(daemon));
+  await box.run(['systemctl', 'restart', 'docker'], { timeoutMs: 180_000 });
+  for (const n of [9, 10]) {
+    await box.sh(
+      `ip addr add fd44:${n}::1/64 dev fwh${n} nodad && ip netns exec fwc${n} sysctl -qw net.ipv6.conf.all.disable_ipv6=0 && ` +
+        `ip netns exec fwc${n} ip addr add fd44:${n}::5/64 dev fwc${n} nodad && ip netns exec fwc${n} ip -6 route add default via fd44:${n}::1`,
+    );
+  }
+  await box.run(['docker', 'network', 'create', '--ipv6', ...V6_NETWORK.subnets.flatMap((s) => ['--subnet', s]), V6_NETWORK.name]);
+  await box.run(['docker', 'run', '-d', '--name', V6_NETWORK.container, '--restart', 'always', '--network', V6_NETWORK.name, '-p', `${V6_NETWORK.port}:8080`, BUSYBOX_IMAGE, ...SERVE], { timeoutMs: 60_000 });
 }
 
 /**
@@ -79,7 +104,8 @@ export async function probeAll(box: Box, probes: readonly Probe[]): Promise<bool
   const lines = probes.map((p, i) => {
     const n = p.client === 'allowed' ? 9 : 10;
     if (!Number.isInteger(p.port)) throw new Error(`bad port ${p.port}`);
-    return `(printf 'GET / HTTP/1.0\\r\\n\\r\\n' | ip netns exec fwc${n} busybox nc -w 3 198.18.${n}.1 ${p.port} | grep -q ' 200 OK' && echo ${i}) &`;
+    const to = p.ipv6 === true ? `fd44:${n}::1` : `198.18.${n}.1`;
+    return `(printf 'GET / HTTP/1.0\\r\\n\\r\\n' | ip netns exec fwc${n} busybox nc -w 3 ${to} ${p.port} | grep -q ' 200 OK' && echo ${i}) &`;
   });
   const out = (await box.exec(['sh', '-c', `${lines.join('\n')}\nwait`], { timeoutMs: 30_000 })).stdout;
   const ok = new Set(out.split('\n').filter((l) => l !== '').map(Number));

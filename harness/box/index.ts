@@ -21,4 +21,4 @@ export { Box, bootBox, type BootOptions, type BoxExecOptions, type BoxResult } f
 export { BOX_CONFIG_PATH, RECONCILER_UNIT, installProject, type InstallOptions } from './install-project';
 export { BOX_APPHUB, boxApphubIniPath, boxConfig, loadBusyboxIntoBox, startBoxApphub, writeBoxApphubPort } from './box-stack';
 export { boxHttpGet, boxStatus, cockpitAnswersInBox, conditionOf, eventually, type BoxHttpAnswer, type BoxStatusReport } from './box-probes';
-export { FIREWALL_DROP_IN, SCENE_CONTAINERS, firewallConfig, policyMismatch, probeAll, runSceneContainer, setUpFirewallScene, type Probe, type SceneContainer } from './firewall-scene';
+export { FIREWALL_DROP_IN, SCENE_CONTAINERS, V6_NETWORK, enableBoxIpv6, firewallConfig, policyMismatch, probeAll, runSceneContainer, setUpFirewallScene, type Probe, type SceneContainer } from './firewall-scene';

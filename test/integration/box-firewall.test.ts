@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 
-import { RECONCILER_UNIT, SCENE_CONTAINERS, bootBox, boxStatus, eventually, policyMismatch, probeAll, runSceneContainer, setUpFirewallScene, type Box } from '../../harness/box';
+import { RECONCILER_UNIT, SCENE_CONTAINERS, V6_NETWORK, bootBox, enableBoxIpv6, boxStatus, eventually, policyMismatch, probeAll, runSceneContainer, setUpFirewallScene, type Box } from '../../harness/box';
 import { BUSYBOX_IMAGE } from '../../harness/busybox-image';
 import { assertDocker } from '../support/docker-required';
 
@@ -110,5 +110,24 @@ describe('PublishedPortFirewall in the real-host box', { timeout: 30 * 60_000 },
     }
     t.diagnostic(`${steps} steps`);
     assert.ok(steps >= RUNS);
+  });
+
+  // Last: it restarts the box's dockerd with IPv6 on. Docker 20.10 publishes IPv6 ports through
+  // ip6tables without a DOCKER-USER there: the jump goes first in FORWARD.
+  it('IPv6: the same policy on an IPv6-enabled network (ip6tables), kept after the jump is deleted by hand', async () => {
+    await enableBoxIpv6(b());
+    const v6 = [{ client: 'allowed' as const, port: V6_NETWORK.port, ipv6: true }, { client: 'denied' as const, port: V6_NETWORK.port, ipv6: true }];
+    const holds = async (): Promise<boolean> => (await policyMismatch(b())) === null && JSON.stringify(await probeAll(b(), v6)) === '[true,false]';
+    await eventually('the policy enforced over IPv6 and IPv4', holds, WAIT_MS);
+    assert.match(await b().run(['ip6tables', '-S', 'FORWARD']), /^-A FORWARD -j RECONCILE-PUBLISHED$/m);
+    const report = await boxStatus(b());
+    assert.match(report?.status.resources.find((r) => r.name === 'published-ports')?.conditions.find((c) => c.type === `Ports/${V6_NETWORK.container}`)?.message ?? '', /8090->8080\/tcp from 198\.18\.9\.0\/24, fd44:9::\/64/);
+    await b().run(['systemctl', 'stop', RECONCILER_UNIT]);
+    await b().run(['ip6tables', '-D', 'FORWARD', '-j', 'RECONCILE-PUBLISHED']);
+    assert.deepEqual(await probeAll(b(), v6), [true, true], 'without the jump Docker publishes to anyone over IPv6 too');
+    await b().run(['systemctl', 'start', RECONCILER_UNIT], { timeoutMs: 180_000 });
+    await eventually('enforced over IPv6 again', holds, WAIT_MS);
+    await b().run(['ip6tables', '-D', 'FORWARD', '-j', 'RECONCILE-PUBLISHED']);
+    await eventually('enforced over IPv6 after the jump was deleted by hand', holds, WAIT_MS);
   });
 });
