@@ -14,7 +14,14 @@ export function firewallTriggers(runtime: Runtime, host: HostDeps, logger: Logge
   const { prefix, firewallMonitor, netfilterMonitor } = runtime.config.commands;
   if (!host.lineProcesses) return [];
   const triggers: Observable<Trigger>[] = [];
-  const warn = (monitor: string) => (problem: string, retryInMs: number) => logger.warn({ problem, retryInMs }, `${monitor} ended; restarting it`);
+  // The same problem again (no `nft` on this host: ENOENT every 30 s) is logged at debug, not warned each time.
+  const warn = (monitor: string) => {
+    let last = '';
+    return (problem: string, retryInMs: number): void => {
+      (problem === last ? logger.debug.bind(logger) : logger.warn.bind(logger))({ problem, retryInMs }, `${monitor} ended; restarting it`);
+      last = problem;
+    };
+  };
   if (firewallMonitor.length > 0 && runtime.resources.some((r) => r.firewallEvents === true)) {
     triggers.push(firewallReloadTriggers(host.lineProcesses, [...prefix, ...firewallMonitor], host.clock, warn('firewall monitor')));
   }
