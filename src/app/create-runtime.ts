@@ -54,7 +54,7 @@ export interface HostDeps {
   httpServers: HttpServers;
   /** Configuration files (re-read on SIGHUP). */
   configFiles: ConfigFiles;
-  /** Long-running monitors (the firewall trigger's `commands.firewallMonitor`); none: no such trigger. */
+  /** Long-running monitors (the firewall triggers: `commands.firewallMonitor`, `commands.netfilterMonitor`); none: no such trigger. */
   lineProcesses?: LineProcesses;
   /** Claims of the files this controller writes (`status.claimsDir`); none: not detected (tests). Released at exit. */
   claims?: PathClaims;

@@ -63,6 +63,8 @@ export const sections = {
     ip6tablesRestore: nonEmptyArgv,
     /** A long-running command whose output lines announce firewall reloads (firewalld's `Reloaded` signal); [] for none. */
     firewallMonitor: commandArgv,
+    /** A long-running command whose output lines are netfilter changes (`nft monitor`); [] for none. */
+    netfilterMonitor: commandArgv,
     timeout: duration,
   }),
   listenCheck: z.strictObject({ procNet: procNetPath }),

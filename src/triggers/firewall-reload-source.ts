@@ -15,6 +15,12 @@ export function isReloadLine(line: string): boolean {
   return /\bmember=Reloaded\b/.test(line);
 }
 
+/** How a monitor's lines become triggers: what a line announces (null: nothing), and the passes after it besides the one at once. */
+export interface MonitorReading {
+  classify(line: string): string | null;
+  followUpMs: readonly number[];
+}
+
 /**
  * Firewall triggers from a long-running monitor (`commands.firewallMonitor`, by default
  * `dbus-monitor --system` watching firewalld's `Reloaded` signal): one trigger when a reload is
@@ -25,6 +31,23 @@ export function firewallReloadTriggers(
   processes: LineProcesses,
   argv: readonly string[],
   clock: Clock,
+  onProblem: (problem: string, retryInMs: number) => void,
+  policy: ReconnectPolicy = DEFAULT_RECONNECT,
+): Observable<Trigger> {
+  const reading: MonitorReading = { classify: (line) => (isReloadLine(line) ? 'firewall reloaded' : null), followUpMs: FOLLOW_UP_MS };
+  return monitorTriggers(processes, argv, clock, reading, onProblem, policy);
+}
+
+/**
+ * `firewall` triggers from a long-running monitor read line by line: one for each line that
+ * `reading` recognises, and one after each of its follow-up delays. The monitor is started again
+ * with backoff (reset after a stable run) when it ends or cannot start; the resync covers the gap.
+ */
+export function monitorTriggers(
+  processes: LineProcesses,
+  argv: readonly string[],
+  clock: Clock,
+  reading: MonitorReading,
   onProblem: (problem: string, retryInMs: number) => void,
   policy: ReconnectPolicy = DEFAULT_RECONNECT,
 ): Observable<Trigger> {
@@ -45,9 +68,10 @@ export function firewallReloadTriggers(
       current = processes.start(
         argv,
         (line) => {
-          if (closed || !isReloadLine(line)) return;
-          subscriber.next({ kind: 'firewall', detail: 'firewall reloaded' });
-          for (const ms of FOLLOW_UP_MS) later(ms, () => subscriber.next({ kind: 'firewall', detail: `firewall reloaded ${ms}ms ago` }));
+          const detail = closed ? null : reading.classify(line);
+          if (detail === null) return;
+          subscriber.next({ kind: 'firewall', detail });
+          for (const ms of reading.followUpMs) later(ms, () => subscriber.next({ kind: 'firewall', detail: `${detail} ${ms}ms ago` }));
         },
         (problem) => {
           current = null;

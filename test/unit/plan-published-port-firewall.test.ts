@@ -131,7 +131,7 @@ describe('PublishedPortFirewall rules', () => {
 describe('reading iptables-save', () => {
   it('finds the chain, its rules in canonical form, and the jump positions', () => {
     const table = parseFilterTable(SAVED);
-    assert.deepEqual({ ...table, rules: table.rules.length }, { dockerUser: true, chain: true, jumps: [1], rules: 3 });
+    assert.deepEqual({ ...table, rules: table.rules.length }, { dockerUser: true, docker: false, chain: true, jumps: [1], forwardJumps: [], rules: 3 });
     assert.deepEqual(table.rules, desiredRules([{ ...web(), addresses: ['172.17.0.2'] }], { default: 'deny', allowFrom: [cidr('198.18.9.0/24')] }).rules[4]);
   });
 
@@ -146,7 +146,7 @@ describe('reading iptables-save', () => {
   it('counts every jump and only the exact jump', () => {
     const text = SAVED.replace('-A DOCKER-USER -j RETURN', '-A DOCKER-USER -s 10.0.0.0/8 -j DROP\n-A DOCKER-USER -j RECONCILE-PUBLISHED\n-A DOCKER-USER -j RETURN');
     assert.deepEqual(parseFilterTable(text).jumps, [1, 3]);
-    assert.deepEqual(parseFilterTable(text.replace('*filter', '*nat')), { dockerUser: false, chain: false, jumps: [], rules: [] });
+    assert.deepEqual(parseFilterTable(text.replace('*filter', '*nat')), { dockerUser: false, docker: false, chain: false, jumps: [], forwardJumps: [], rules: [] });
   });
 });
 
@@ -199,6 +199,21 @@ describe('planFirewall', () => {
     assert.match(step(both, 1).input ?? '', /-s 2001:db8:9::\/48 -d fd00:1::2\/128/);
     assert.equal(planFirewall(state([web()], EMPTY_DOCKER_USER, '*filter\n:FORWARD ACCEPT [0:0]\nCOMMIT\n'), deny).commands.length, 1);
     assert.equal(planFirewall(state([web()], EMPTY_DOCKER_USER, null), deny).commands.length, 1);
+  });
+
+  it('IPv6 published by Docker without an ip6tables DOCKER-USER (Docker 20.10): the jump goes first in FORWARD, and moves to DOCKER-USER once there is one', () => {
+    const docker6 = '*filter\n:FORWARD DROP [0:0]\n:DOCKER - [0:0]\n-A FORWARD -j DOCKER-ISOLATION-STAGE-1\n-A FORWARD -o docker0 -j DOCKER\nCOMMIT\n';
+    const plan = planFirewall(state([web()], EMPTY_DOCKER_USER, docker6), deny);
+    assert.match(step(plan, 1).input ?? '', /:RECONCILE-PUBLISHED - \[0:0\]\n[^]*-I FORWARD 1 -j RECONCILE-PUBLISHED\nCOMMIT\n$/);
+    assert.ok(step(plan, 1).preview?.includes('ipv6 + -A FORWARD -j RECONCILE-PUBLISHED (rule 1 of FORWARD)'));
+    const rules6 = desiredRules([web()], deny).rules[6];
+    const enforced = docker6.replace(':DOCKER - [0:0]\n', `:DOCKER - [0:0]\n:RECONCILE-PUBLISHED - [0:0]\n`).replace('-A FORWARD -j DOCKER-ISOLATION', `-A FORWARD -j RECONCILE-PUBLISHED\n-A FORWARD -j DOCKER-ISOLATION`).replace('COMMIT', `${rules6.join('\n')}\nCOMMIT`);
+    assert.equal(planFirewall(state([web()], EMPTY_DOCKER_USER, enforced), deny).commands.length, 1, 'IPv6 in sync: only IPv4 to do');
+    const pushedDown = enforced.replace('-A FORWARD -j RECONCILE-PUBLISHED\n', '').replace('-A FORWARD -o docker0 -j DOCKER', '-A FORWARD -o docker0 -j DOCKER\n-A FORWARD -j RECONCILE-PUBLISHED');
+    assert.equal(step(planFirewall(state([web()], EMPTY_DOCKER_USER, pushedDown), deny), 1).input, '*filter\n-D FORWARD -j RECONCILE-PUBLISHED\n-I FORWARD 1 -j RECONCILE-PUBLISHED\nCOMMIT\n');
+    const withUser = enforced.replace(':DOCKER - [0:0]', ':DOCKER - [0:0]\n:DOCKER-USER - [0:0]').replace('COMMIT', '-A DOCKER-USER -j RETURN\nCOMMIT');
+    assert.equal(step(planFirewall(state([web()], EMPTY_DOCKER_USER, withUser), deny), 1).input, '*filter\n-D FORWARD -j RECONCILE-PUBLISHED\n-I DOCKER-USER 1 -j RECONCILE-PUBLISHED\nCOMMIT\n');
+    assert.equal(step(planFirewall(state(null, EMPTY_DOCKER_USER, enforced), deny), 0).input, '*filter\n-D FORWARD -j RECONCILE-PUBLISHED\n-F RECONCILE-PUBLISHED\n-X RECONCILE-PUBLISHED\nCOMMIT\n');
   });
 
   it('no DOCKER-USER in iptables: a problem, nothing run', () => {

@@ -7,7 +7,7 @@ import { toolArgv, type CommandSettings } from '../apply-plan';
 import type { ExtraCondition, Observation, Plan } from '../plan';
 import type { Resource } from '../resource';
 import type { PublishedPortFirewallSpec } from '../../config/kind-specs';
-import { describeReach, desiredRules, type Family, type FirewallContainer, type FirewallPolicy } from './firewall-rules';
+import { CHAIN, describeReach, desiredRules, DOCKER_USER, type Family, type FirewallContainer, type FirewallPolicy } from './firewall-rules';
 import { parseFilterTable } from './iptables-save';
 import { planFirewall, type FamilyObservation, type FirewallState } from './plan-firewall';
 
@@ -52,6 +52,8 @@ export class PublishedPortFirewall implements Resource<FirewallState> {
   readonly allContainers: boolean;
   /** firewalld's reloads start a pass (they can drop the jump). */
   readonly firewallEvents: boolean;
+  /** Changes of its chain and of the chains that may jump to it (a rule deleted or inserted by hand) start a pass. */
+  readonly netfilterChains: readonly string[];
   private readonly policy: FirewallPolicy;
   private readonly enabled: boolean;
 
@@ -65,6 +67,7 @@ export class PublishedPortFirewall implements Resource<FirewallState> {
     this.enabled = spec.enabled;
     this.allContainers = spec.enabled;
     this.firewallEvents = spec.enabled;
+    this.netfilterChains = spec.enabled ? [CHAIN, DOCKER_USER, 'FORWARD'] : [];
     // The schema has validated every entry; parseCidr cannot fail here.
     this.policy = { default: spec.default, allowFrom: spec.allowFrom.map((c) => parseCidr(c)).filter((c): c is Cidr => c !== null) };
   }
@@ -80,7 +83,8 @@ export class PublishedPortFirewall implements Resource<FirewallState> {
     const counts = ([4, 6] as const).map((f) => {
       const table = state.families[f];
       if (!table.available) return `ipv${f}: ${table.why}`;
-      const jump = table.table.jumps.length === 0 ? 'no jump' : `jump at ${table.table.jumps.join(',')}`;
+      const { jumps, forwardJumps } = table.table;
+      const jump = jumps.length + forwardJumps.length === 0 ? 'no jump' : [jumps.length > 0 ? `jump at ${jumps.join(',')}` : '', forwardJumps.length > 0 ? `jump at FORWARD ${forwardJumps.join(',')}` : ''].filter((j) => j !== '').join(', ');
       return table.table.chain ? `ipv${f}: ${table.table.rules.length} rules, ${jump}` : `ipv${f}: no chain`;
     });
     if (containers === null) return { state, watch: [], value: counts.join('; '), summary: `switched off: ${counts.join('; ')}`, desired: 'no chain' };
