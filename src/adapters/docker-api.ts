@@ -14,9 +14,9 @@ export interface DockerApiError extends Error {
 }
 
 /**
- * The Docker Engine API's plain JSON calls (inspect, list, ping, the event stream) over its unix
- * socket with node:http. dockerode does the same but costs ~120 ms and ~23 MB to load (it loads
- * gRPC, protobufjs and ssh2 at startup); it stays for `exec` and archives (see DockerodeHost).
+ * The Docker Engine API's plain GETs (inspect, list, ping, the event stream, a file's archive)
+ * over its unix socket with node:http. dockerode does the same but costs ~120 ms and ~23 MB to
+ * load (it loads gRPC, protobufjs and ssh2 at startup); it stays for `exec` (see DockerodeHost).
  * Paths are unversioned, as dockerode's are: the daemon answers with its own API version.
  */
 export class DockerApi {

@@ -32,8 +32,8 @@ function translate(action: string, error: unknown): DockerError {
 }
 
 /**
- * DockerHost on the daemon's unix socket: the JSON calls through DockerApi (plain node:http),
- * `exec` and archives through dockerode, loaded on their first use (docker-api.ts says why).
+ * DockerHost on the daemon's unix socket: the JSON calls and archives through DockerApi (plain
+ * node:http), `exec` through dockerode, loaded on its first use (docker-api.ts says why).
  */
 export class DockerodeHost implements DockerHost {
   private readonly api: DockerApi;
@@ -179,14 +179,15 @@ export class DockerodeHost implements DockerHost {
   }
 
   async readContainerFile(container: string, path: string, maxBytes: number): Promise<Buffer | null> {
-    let archive: NodeJS.ReadableStream;
+    let archive: Readable;
     try {
-      archive = await this.docker.getContainer(container).getArchive({ path, abortSignal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+      const query = new URLSearchParams({ path }).toString();
+      archive = await this.api.open(`/containers/${encodeURIComponent(container)}/archive?${query}`, AbortSignal.timeout(REQUEST_TIMEOUT_MS));
     } catch (error) {
       if ((error as ModemError).statusCode === 404) return null;
       throw translate(`read ${path} in container ${container}`, error);
     }
-    const entry = await readFirstTarFile(archive as Readable, maxBytes, `archive of ${container}:${path}`);
+    const entry = await readFirstTarFile(archive, maxBytes, `archive of ${container}:${path}`);
     if (entry.kind === 'too-large') throw new DockerError('FILE_TOO_LARGE', `${container}:${path} is larger than ${maxBytes} bytes`);
     if (entry.kind === 'not-a-file') throw new DockerError('NOT_A_FILE', `${container}:${path} is not a regular file (${entry.type})`);
     return entry.data;

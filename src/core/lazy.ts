@@ -3,10 +3,11 @@
  * that starts the program (`reconcile --once` from cron, `reconcile status`), whether it needs the
  * package or not; these are needed only by some runs. Each site loads its package through
  * `lazy(() => require(...))`; test/unit/startup-modules.test.ts checks that an `--once` run loads
- * none of them. Figures: docs/benchmarks.md, "Footprint".
+ * none of them. cli/main.ts also loads each command's own modules with import() when it runs.
+ * Figures: docs/benchmarks.md, "Footprint".
  */
 export const LAZY_PACKAGES = {
-  dockerode: 'exec in a container and reading a container file only (adapters/dockerode-host.ts); the JSON calls use node:http. Loads gRPC, protobufjs and ssh2: ~120 ms, ~23 MB',
+  dockerode: 'exec in a container only (adapters/dockerode-host.ts); the other Docker calls use node:http (adapters/docker-api.ts). It loads gRPC, protobufjs and ssh2: ~120 ms, ~23 MB',
   'tar-stream': 'reading a container file (adapters/read-tar-file.ts)',
   chokidar: "the daemon's file watches (adapters/chokidar-directory-watcher.ts); --once watches nothing",
   liquidjs: 'Template resources only (resources/template/liquid-engine.ts)',
