@@ -134,6 +134,7 @@ export default tseslint.config(
       'src/adapters/read-tar-file.ts',
       'src/resources/template/liquid-engine.ts',
       'src/status/journal/line-diff.ts',
+      'src/status/create-metrics.ts',
     ],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },

@@ -13,7 +13,7 @@ export const LAZY_PACKAGES = {
   liquidjs: 'Template resources only (resources/template/liquid-engine.ts)',
   diff: 'a journal entry that shows a change (status/journal/line-diff.ts)',
   rxjs: 'the daemon (app/run-daemon.ts, loaded by cli/main.ts with import())',
-  'prom-client': 'the daemon (app/run-daemon.ts, loaded by cli/main.ts with import())',
+  'prom-client': 'the daemon with --metrics-addr only (status/create-metrics.ts): without a server nobody reads the metrics',
   'pino-pretty': 'logs to a terminal only (app/create-logger.ts)',
 } as const;
 

@@ -28,6 +28,10 @@ describe('what a run loads at startup (src/core/lazy.ts)', () => {
 
   it('each lazy package is loaded where it is needed', async () => {
     await import('../../src/app/run-daemon');
+    assert.equal(loadedPackages().has('prom-client'), false, 'no metrics without --metrics-addr');
+    const { createMetrics } = await import('../../src/status/create-metrics');
+    assert.equal(createMetrics(['a'], false), null);
+    assert.match(await createMetrics(['a'], true)?.text() ?? '', /reconciler_passes_total/);
     const { ChokidarDirectoryWatcher } = await import('../../src/adapters/chokidar-directory-watcher');
     const watch = new ChokidarDirectoryWatcher().watch(__dirname, () => false, { event: () => undefined, ready: () => undefined, error: () => undefined });
     watch.close();
