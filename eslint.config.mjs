@@ -126,6 +126,18 @@ export default tseslint.config(
     rules: { 'no-control-regex': 'off' },
   },
   {
+    // Packages loaded on first use, not at startup: the list and the reasons are src/core/lazy.ts.
+    files: [
+      'src/adapters/chokidar-directory-watcher.ts',
+      'src/adapters/dockerode-host.ts',
+      'src/adapters/read-tar-file.ts',
+      'src/resources/template/liquid-engine.ts',
+      'src/status/journal/line-diff.ts',
+      'src/status/create-metrics.ts',
+    ],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     files: ['test/**'],
     rules: {
       // node:test's test()/describe() return promises that the runner itself tracks.

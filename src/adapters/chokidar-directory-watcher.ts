@@ -1,14 +1,16 @@
 import { realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
-import { watch } from 'chokidar';
+import { lazy } from '../core/lazy';
 import type { DirectoryWatch, DirectoryWatcher, DirectoryWatchHandlers, PathProbe } from '../host/directory-watcher';
+
+const chokidar = lazy(() => require('chokidar') as typeof import('chokidar'));
 
 /** Directory watches by chokidar (one watcher per directory, depth 0, raw inotify events), stats by node:fs. */
 export class ChokidarDirectoryWatcher implements DirectoryWatcher {
   watch(dir: string, entry: (path: string) => boolean, handlers: DirectoryWatchHandlers): DirectoryWatch {
     // Only `dir` and its entries that matter: nothing else in the directory is read or watched.
     const ignored = (p: string): boolean => p !== dir && !(dirname(p) === dir && entry(p));
-    const watcher = watch(dir, { ignoreInitial: true, depth: 0, atomic: false, persistent: true, ignored });
+    const watcher = chokidar().watch(dir, { ignoreInitial: true, depth: 0, atomic: false, persistent: true, ignored });
     let closed = false;
     watcher.on('raw', (event, name, details) => {
       if (closed) return;

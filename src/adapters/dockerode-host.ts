@@ -1,9 +1,11 @@
 import { PassThrough, type Duplex, type Readable } from 'node:stream';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import { DockerError } from '../core/errors';
+import { lazy } from '../core/lazy';
 import type { CommandResult, RunOptions } from '../host/command-runner';
 import type { ContainerInfo, DockerHost, EventFilter } from '../host/docker-host';
 import type { ContainerListing, ContainerQuery } from '../host/container-listing';
+import { DockerApi, type DockerApiError } from './docker-api';
 import { listContainers } from './list-containers';
 import { OutputCollector } from './bounded-stream';
 import { killExecProcess } from './exec-process';
@@ -11,11 +13,9 @@ import { readFirstTarFile } from './read-tar-file';
 
 const REQUEST_TIMEOUT_MS = 10_000;
 
-interface ModemError {
-  statusCode?: number;
-  code?: string;
-  message?: string;
-}
+const dockerode = lazy(() => require('dockerode') as typeof import('dockerode'));
+
+type ModemError = Partial<DockerApiError>;
 
 function translate(action: string, error: unknown): DockerError {
   const e = (error ?? {}) as ModemError;
@@ -31,18 +31,31 @@ function translate(action: string, error: unknown): DockerError {
   return new DockerError('DOCKER_ERROR', `Docker API error (${detail}) while trying to ${action}`, { cause: error });
 }
 
-/** DockerHost on dockerode, talking to the daemon's unix socket. */
+/**
+ * DockerHost on the daemon's unix socket: the JSON calls and archives through DockerApi (plain
+ * node:http), `exec` through dockerode, loaded on its first use (docker-api.ts says why).
+ */
 export class DockerodeHost implements DockerHost {
-  private readonly docker: Docker;
+  private readonly api: DockerApi;
+  private dockerode: Docker | null = null;
 
-  constructor(socketPath: string) {
-    this.docker = new Docker({ socketPath });
+  constructor(private readonly socketPath: string) {
+    this.api = new DockerApi(socketPath);
+  }
+
+  /** dockerode, loaded and built on the first exec or archive read. */
+  private get docker(): Docker {
+    if (this.dockerode === null) {
+      const Dockerode = dockerode();
+      this.dockerode = new Dockerode({ socketPath: this.socketPath });
+    }
+    return this.dockerode;
   }
 
   async inspectContainer(name: string): Promise<ContainerInfo | null> {
     let data: Docker.ContainerInspectInfo;
     try {
-      data = await this.docker.getContainer(name).inspect({ abortSignal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+      data = (await this.api.getJson(`/containers/${encodeURIComponent(name)}/json`, AbortSignal.timeout(REQUEST_TIMEOUT_MS))) as Docker.ContainerInspectInfo;
     } catch (error) {
       if ((error as ModemError).statusCode === 404) return null;
       throw translate(`inspect container ${name}`, error);
@@ -65,7 +78,7 @@ export class DockerodeHost implements DockerHost {
 
   async listContainers(query: ContainerQuery): Promise<ContainerListing> {
     try {
-      return await listContainers(this.docker, query, REQUEST_TIMEOUT_MS);
+      return await listContainers(this.api, query, REQUEST_TIMEOUT_MS);
     } catch (error) {
       throw translate('list containers', error);
     }
@@ -74,10 +87,8 @@ export class DockerodeHost implements DockerHost {
   async openEvents(filter: EventFilter): Promise<Readable> {
     try {
       const which = filter.type === 'network' ? {} : filter.labels ? { label: filter.labels } : { container: filter.containers };
-      const stream = await this.docker.getEvents({
-        filters: { type: [filter.type ?? 'container'], ...which, event: filter.actions },
-      });
-      return stream as Readable;
+      const filters = { type: [filter.type ?? 'container'], ...which, event: filter.actions };
+      return await this.api.open(`/events?filters=${encodeURIComponent(JSON.stringify(filters))}`);
     } catch (error) {
       throw translate('subscribe to events', error);
     }
@@ -85,7 +96,7 @@ export class DockerodeHost implements DockerHost {
 
   async ping(): Promise<void> {
     try {
-      await this.docker.ping();
+      (await this.api.open('/_ping', AbortSignal.timeout(REQUEST_TIMEOUT_MS))).destroy();
     } catch (error) {
       throw translate('ping', error);
     }
@@ -93,8 +104,8 @@ export class DockerodeHost implements DockerHost {
 
   async volumeMountpoint(name: string): Promise<string | null> {
     try {
-      const volume = (await this.docker.getVolume(name).inspect({ abortSignal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) })) as { Mountpoint?: string };
-      return volume.Mountpoint ?? null;
+      const volume = (await this.api.getJson(`/volumes/${encodeURIComponent(name)}`, AbortSignal.timeout(REQUEST_TIMEOUT_MS))) as { Mountpoint?: unknown };
+      return typeof volume.Mountpoint === 'string' ? volume.Mountpoint : null;
     } catch (error) {
       if ((error as ModemError).statusCode === 404) return null;
       throw translate(`inspect volume ${name}`, error);
@@ -168,14 +179,15 @@ export class DockerodeHost implements DockerHost {
   }
 
   async readContainerFile(container: string, path: string, maxBytes: number): Promise<Buffer | null> {
-    let archive: NodeJS.ReadableStream;
+    let archive: Readable;
     try {
-      archive = await this.docker.getContainer(container).getArchive({ path, abortSignal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+      const query = new URLSearchParams({ path }).toString();
+      archive = await this.api.open(`/containers/${encodeURIComponent(container)}/archive?${query}`, AbortSignal.timeout(REQUEST_TIMEOUT_MS));
     } catch (error) {
       if ((error as ModemError).statusCode === 404) return null;
       throw translate(`read ${path} in container ${container}`, error);
     }
-    const entry = await readFirstTarFile(archive as Readable, maxBytes, `archive of ${container}:${path}`);
+    const entry = await readFirstTarFile(archive, maxBytes, `archive of ${container}:${path}`);
     if (entry.kind === 'too-large') throw new DockerError('FILE_TOO_LARGE', `${container}:${path} is larger than ${maxBytes} bytes`);
     if (entry.kind === 'not-a-file') throw new DockerError('NOT_A_FILE', `${container}:${path} is not a regular file (${entry.type})`);
     return entry.data;

@@ -1,4 +1,4 @@
-import type Docker from 'dockerode';
+import type { DockerApi } from './docker-api';
 import { LISTING_LIMITS, type ContainerListing, type ContainerQuery, type ListedContainer, type ListedPort, type NetworkAddress } from '../host/container-listing';
 
 /**
@@ -13,9 +13,10 @@ export function toListing(raw: unknown): ContainerListing {
 }
 
 /** The list call: label filters (all must match), running containers unless `all`. */
-export async function listContainers(docker: Docker, query: ContainerQuery, timeoutMs: number): Promise<ContainerListing> {
+export async function listContainers(api: DockerApi, query: ContainerQuery, timeoutMs: number): Promise<ContainerListing> {
   const filters = query.labels.length > 0 ? { label: [...query.labels] } : {};
-  const raw: unknown = await docker.listContainers({ all: query.all ?? false, filters: JSON.stringify(filters), abortSignal: AbortSignal.timeout(timeoutMs) });
+  const params = new URLSearchParams({ ...(query.all ? { all: '1' } : {}), filters: JSON.stringify(filters) });
+  const raw: unknown = await api.getJson(`/containers/json?${params.toString()}`, AbortSignal.timeout(timeoutMs));
   return toListing(raw);
 }
 

@@ -1,6 +1,8 @@
 import type { Readable } from 'node:stream';
-import { extract } from 'tar-stream';
+import { lazy } from '../core/lazy';
 import { Budget } from '../core/budget';
+
+const tarStream = lazy(() => require('tar-stream') as typeof import('tar-stream'));
 
 /** Room for the tar headers around one small file (pax headers of long names and xattrs). */
 export const ARCHIVE_OVERHEAD_BYTES = 256 * 1024;
@@ -14,7 +16,7 @@ export async function readFirstTarFile(
   maxBytes: number,
   source = 'archive',
 ): Promise<{ kind: 'file'; data: Buffer } | { kind: 'not-a-file'; type: string } | { kind: 'too-large'; size: number }> {
-  const tar = extract();
+  const tar = tarStream().extract();
   // Bound the archive itself, not only the entry: headers (pax, long names) and the entry's
   // data together may not exceed the cap plus room for headers; the stream is cut beyond.
   // Only the first entry is ever read (entry count 1): the stream is closed after it.

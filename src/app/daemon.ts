@@ -16,7 +16,7 @@ import type { Trigger } from '../triggers/trigger';
 import { iso } from '../status/build-status';
 import { ControllerStatus } from '../status/controller-status';
 import { assessHealth } from '../status/health';
-import { Metrics } from '../status/metrics';
+import { createMetrics } from '../status/create-metrics';
 import { PassRecorder } from '../status/pass-recorder';
 import type { ServiceNotifier } from '../host/service-notifier';
 import type { Journal } from '../status/journal/journal';
@@ -53,7 +53,7 @@ export class Daemon {
   private config: Config;
   private session: Session | null = null;
   private readonly status: ControllerStatus;
-  private readonly metrics: Metrics;
+  private readonly metrics: ReturnType<typeof createMetrics>;
   private docker = { connected: false, since: '' };
   private server: HttpServer | null = null;
   private stopping = false;
@@ -74,7 +74,7 @@ export class Daemon {
     const names = enabledResources(options.config).map((r) => r.name);
     this.status = new ControllerStatus({ mode: 'daemon', pid: process.pid, startedAt, resyncIntervalMs: options.config.timing.resyncInterval, resources: names });
     this.status.setDocker(this.docker);
-    this.metrics = new Metrics(names);
+    this.metrics = createMetrics(names, options.metricsAddr !== undefined);
     this.journal = this.createJournal(options.config);
     this.recorder = this.createRecorder();
     this.systemd = options.notify
@@ -88,16 +88,16 @@ export class Daemon {
   }
 
   private createJournal(config: Config): Journal {
-    return createJournal(config, this.options.statusFile, this.options.host, this.options.logger, () => this.metrics.webhookFailure());
+    return createJournal(config, this.options.statusFile, this.options.host, this.options.logger, () => this.metrics?.webhookFailure());
   }
 
   private createRecorder(): PassRecorder {
     const { host, statusFile, logger } = this.options;
-    return new PassRecorder({ status: this.status, files: host.files, statusFile, logger, metrics: this.metrics, journal: this.journal });
+    return new PassRecorder({ status: this.status, files: host.files, statusFile, logger, ...(this.metrics ? { metrics: this.metrics } : {}), journal: this.journal });
   }
 
   async start(): Promise<void> {
-    if (this.options.metricsAddr) {
+    if (this.options.metricsAddr && this.metrics) {
       this.server = await startMetricsServer(this.options.host.httpServers, this.options.metricsAddr, this.metrics, {
         live: () => this.session !== null && !this.stopping,
         ready: () => {
@@ -147,7 +147,7 @@ export class Daemon {
     this.recorder = this.createRecorder();
     const names = enabledResources(next).map((r) => r.name);
     this.status.configure(names, next.timing.resyncInterval);
-    this.metrics.configure(names);
+    this.metrics?.configure(names);
     this.session = this.startSession(next, { kind: 'signal', detail: 'SIGHUP' });
     this.options.logger.info('configuration reloaded');
   }
@@ -191,7 +191,7 @@ export class Daemon {
     const used = [...runtime.sources.values()].filter((s) => runtime.resources.some((r) => r.source === s.name));
     const containers = [...new Set([...used.flatMap((s) => s.containers()), ...runtime.resources.flatMap((r) => r.containers())])];
     const onRepair = ({ problems }: WatchRepair): void => {
-      this.metrics.watchRepair();
+      this.metrics?.watchRepair();
       logger.warn({ problems }, 'file watches were wrong after a pass; repaired');
     };
     const files = fileWatchTriggers({ watcher: host.watcher, clock: host.clock, onError: (error) => logger.warn({ err: describeError(error) }, 'file watch error'), onRepair });
@@ -205,7 +205,7 @@ export class Daemon {
     const triggers = merge(of(first), files.triggers, ...events, ...firewallTriggers(runtime, host, logger), resyncTriggers(config.timing.resyncInterval, host.clock));
     const subscription = triggers.subscribe({
       next: (trigger) => {
-        this.metrics.trigger(trigger.kind);
+        this.metrics?.trigger(trigger.kind);
         logger.debug({ trigger: trigger.kind, detail: trigger.detail }, 'trigger');
         loop.trigger(trigger);
       },

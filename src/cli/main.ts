@@ -6,18 +6,13 @@ import { runOnce } from '../app/run-once';
 import { describeError, StartupError, UsageError } from '../core/errors';
 import { useColor } from '../core/terminal';
 import { VERSION } from '../core/version';
-import { readStatusFile } from '../status/status-file';
-import { configCommand } from './config-command';
 import { EXIT } from './exit-codes';
 import { onceOutput } from './once-command';
 import { parseCliArgs, type CliArgs } from './parse-args';
 import { USAGE } from './usage';
 import { selectResources } from './select-resources';
-import { statusReport } from './status-command';
-import { watchStatus } from './status-watch';
-import { historyReport } from './history-command';
 import { journalPath } from '../status/journal/journal';
-import { readJournal } from '../status/journal/read-journal';
+import { readStatusFile } from '../status/status-file';
 
 /** The command line: parse, dispatch, print, return the exit code. */
 export async function run(argv: string[]): Promise<number> {
@@ -48,7 +43,9 @@ async function dispatch(args: CliArgs): Promise<number> {
     process.stdout.write(`${VERSION}\n`);
     return EXIT.ok;
   }
+  // Each command loads its own modules (import()): `--once` from cron pays for none of the others.
   if (args.command === 'config') {
+    const { configCommand } = await import('./config-command');
     const result = configCommand(args.configAction ?? 'check', args.config);
     process.stdout.write(result.stdout);
     process.stderr.write(result.stderr);
@@ -57,6 +54,7 @@ async function dispatch(args: CliArgs): Promise<number> {
   if (args.command === 'status') {
     // Only the status file path is needed; a broken config still leaves the file readable.
     const statusFile = args.statusFile ?? loadConfig(args.config).status.file;
+    const [{ watchStatus }, { statusReport }] = await Promise.all([import('./status-watch'), import('./status-command')]);
     if (args.watchIntervalMs !== undefined) {
       const stop = new Promise<void>((resolve) => ['SIGINT', 'SIGTERM'].forEach((signal) => process.once(signal, () => resolve())));
       await watchStatus({ files: createLocalFiles().files, statusFile, intervalMs: args.watchIntervalMs, out: process.stdout, stop });
@@ -71,6 +69,7 @@ async function dispatch(args: CliArgs): Promise<number> {
   if (args.command === 'history') {
     const file = journalPath(config, statusFile);
     // Both files are bounded by journal.maxBytes; the limit only guards against a foreign huge file.
+    const [{ readJournal }, { historyReport }] = await Promise.all([import('../status/journal/read-journal'), import('./history-command')]);
     let read;
     try {
       read = await readJournal(createLocalFiles().appendLog, file, 2 * config.journal.maxBytes);

@@ -1,5 +1,8 @@
-import { Liquid, type Template } from 'liquidjs';
+import type { Liquid, Template } from 'liquidjs';
+import { lazy } from '../../core/lazy';
 import { addressFilter, hostnameFilter, portFilter, RefusedValue } from './safe-filters';
+
+const liquidjs = lazy(() => require('liquidjs') as typeof import('liquidjs'));
 
 /** The bounds of one template: its size, one render's time and allocations, and the output. */
 export const TEMPLATE_LIMITS = {
@@ -16,7 +19,7 @@ export const TEMPLATE_LIMITS = {
  * `port`, `address` (a refused value throws RefusedValue).
  */
 export function createEngine(): Liquid {
-  const engine = new Liquid({
+  const engine = new (liquidjs().Liquid)({
     templates: {},
     strictVariables: true,
     strictFilters: true,

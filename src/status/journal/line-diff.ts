@@ -1,4 +1,7 @@
-import { createTwoFilesPatch, diffLines, type ChangeObject } from 'diff';
+import type { ChangeObject } from 'diff';
+import { lazy } from '../../core/lazy';
+
+const diff = lazy(() => require('diff') as typeof import('diff'));
 
 /** A diff needing more line edits than this is not computed (Myers' cost grows with edits × lines). */
 export const MAX_DIFF_EDIT_LINES = 2000;
@@ -74,7 +77,7 @@ function notWorthTrying(before: string, after: string, budget: DiffBudget): Diff
 export function boundedLineDiff(before: string, after: string, budget: DiffBudget): { parts: ChangeObject<string>[] } | { summary: DiffSummary } {
   const skip = notWorthTrying(before, after, budget);
   if (skip) return { summary: skip };
-  const parts = diffLines(before, after, { maxEditLength: MAX_DIFF_EDIT_LINES, timeout: budget.left() });
+  const parts = diff().diffLines(before, after, { maxEditLength: MAX_DIFF_EDIT_LINES, timeout: budget.left() });
   return parts === undefined ? { summary: summarise(before, after) } : { parts };
 }
 
@@ -84,6 +87,6 @@ export function boundedPatch(path: string, before: string | null, after: string,
   const old = before ?? '';
   const omitted = (): string => `# ${path}: ${summarise(old, after).text}\n`;
   if (notWorthTrying(old, after, budget)) return omitted();
-  const patch = createTwoFilesPatch(from, `b${path}`, old, after, '', '', { context: 3, maxEditLength: MAX_DIFF_EDIT_LINES, timeout: budget.left() });
+  const patch = diff().createTwoFilesPatch(from, `b${path}`, old, after, '', '', { context: 3, maxEditLength: MAX_DIFF_EDIT_LINES, timeout: budget.left() });
   return patch === undefined ? omitted() : patch.replace(/^=+\n/, '');
 }
