@@ -1,16 +1,8 @@
-import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { LockedError } from '../core/errors';
 import type { Lock, ProcessLocks } from '../host/process-lock';
-import { currentOwner, sameOwner, stillRunning, type Owner } from './process-owner';
-
-function readOr(path: string): string | null {
-  try {
-    return readFileSync(path, 'utf8').trim();
-  } catch {
-    return null;
-  }
-}
+import { currentOwner, readOr, sameOwner, stillRunning, type Owner } from './process-owner';
 
 function readOwner(path: string): Owner | null {
   const text = readOr(path);

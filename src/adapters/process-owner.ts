@@ -11,7 +11,8 @@ export interface Owner {
   boot: string | null;
 }
 
-function readOr(path: string): string | null {
+/** A small text file's trimmed content, or null when it cannot be read. */
+export function readOr(path: string): string | null {
   try {
     return readFileSync(path, 'utf8').trim();
   } catch {
