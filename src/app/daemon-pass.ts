@@ -1,6 +1,8 @@
 import type { PassResult } from '../controller/outcome';
 import { PendingCommands, pendingPath } from '../controller/pending-commands';
+import { FailedChecks } from '../controller/failed-checks';
 import type { PassRequest } from '../controller/reconcile-loop';
+import type { RetryState } from '../controller/retry-state';
 import { runPass } from '../controller/run-pass';
 import type { Runtime } from './create-runtime';
 
@@ -14,10 +16,13 @@ export interface DaemonPassHooks {
 
 /**
  * The daemon's pass for a loop request: its triggers, retries, held resources and abort signal,
- * with the pending-commands record read afresh (an abandoned pass cannot share it).
+ * with the pending-commands record read afresh (an abandoned pass cannot share it). A change
+ * whose check failed is not tried again before its retry (see FailedChecks).
  */
-export function daemonPass(runtime: Runtime, hooks: DaemonPassHooks): (request: PassRequest) => Promise<PassResult> {
-  return async (request) => {
+export function daemonPass(runtime: Runtime, hooks: DaemonPassHooks): (request: PassRequest, retry: ReadonlyMap<string, RetryState>) => Promise<PassResult> {
+  // Of this loop session: a reload starts with every change worth a try.
+  const failedChecks = new FailedChecks();
+  return async (request, retry) => {
     hooks.running(runtime.clock.now());
     const pending = new PendingCommands(runtime.files, pendingPath(hooks.statusFile));
     try {
@@ -29,6 +34,7 @@ export function daemonPass(runtime: Runtime, hooks: DaemonPassHooks): (request: 
         ...(request.skip ? { skip: request.skip } : {}),
         retryCommands: hooks.applyFailed(),
         pending,
+        failedChecks: failedChecks.view(retry),
       });
     } finally {
       if (pending.problem !== null) runtime.logger.warn({ record: pendingPath(hooks.statusFile) }, pending.problem);

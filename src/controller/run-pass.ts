@@ -5,8 +5,10 @@ import { describeStep, writeFiles, type ApplyDeps } from '../resources/apply-pla
 import { isEmptyPlan, ownPaths, type ExtraCondition, type Observation, type Plan } from '../resources/plan';
 import type { PathClaims } from '../host/path-claims';
 import { claimStep } from './claim-files';
+import { readSource } from './read-source';
 import type { Resource } from '../resources/resource';
 import { runCommandPhase, type PhaseResult, type Staged } from './command-phase';
+import type { FailedCheckView } from './failed-checks';
 import { passResultOf, type PassResult, type ResourceOutcome } from './outcome';
 import { PendingCommands, undoImages } from './pending-commands';
 
@@ -32,6 +34,8 @@ export interface PassOptions {
   pending?: PendingCommands;
   /** Aborted when the pass is abandoned (time bound, shutdown): no write or command starts after that. */
   signal?: AbortSignal;
+  /** Changes whose check failed: the same one is not tried again before its retry (the daemon's). */
+  failedChecks?: FailedCheckView;
 }
 
 type Base = Omit<ResourceOutcome, 'inSync' | 'ready' | 'reason' | 'message' | 'failed'>;
@@ -74,6 +78,11 @@ export async function runPass(deps: PassDeps, options: PassOptions): Promise<Pas
     const { base, plan, value } = claimed.planned;
     const stray = pending.strays(resource.name, ownPaths(plan));
     if (stray !== null) strays.set(resource.name, stray);
+    const again = options.failedChecks?.repeat(resource.name, plan, deps.clock.now());
+    if (again) {
+      outcomes.push({ ...base, inSync: false, ready: 'False', reason: 'CheckFailed', message: again.message, failed: true });
+      continue;
+    }
     try {
       // Before the files change: a crash from here on leaves the commands owed, not forgotten.
       const hasCheck = plan.commands.some((c) => c.check !== undefined);
@@ -99,6 +108,7 @@ export async function runPass(deps: PassDeps, options: PassOptions): Promise<Pas
   const finished: ResourceOutcome[] = [];
   for (const o of outcomes) {
     const outcome = 'staged' in o ? await afterApply(o, phase.get(o.staged.name), watch) : o;
+    options.failedChecks?.record(outcome.name, 'staged' in o ? o.staged.plan : null, outcome);
     finished.push(withRecordProblem(outcome, damaged ?? strays.get(outcome.name) ?? null, unclaimed.get(outcome.name)));
   }
   const shown = (source: string | null): number | string | null => {
@@ -131,17 +141,6 @@ async function forgetSettled(pending: PendingCommands, resources: readonly Resou
   const settled = outcomes.filter((o): o is ResourceOutcome => 'reason' in o && o.reason === 'InSync').map((o) => o.name);
   const gone = full ? pending.names().filter((n) => !known.has(n)) : [];
   await pending.forget([...settled, ...gone]).catch(() => undefined);
-}
-
-async function readSource(source: DesiredSource | undefined, name: string, watch: Map<string, readonly string[]>): Promise<Desired> {
-  if (!source) return { kind: 'unavailable', message: `no source named ${name}` };
-  try {
-    const read = await source.read();
-    watch.set(`source ${name}`, read.watch ?? []);
-    return read;
-  } catch (error) {
-    return { kind: 'unavailable', message: describeError(error) };
-  }
 }
 
 /** Observe and plan one resource: a final outcome, or a plan to apply. */
