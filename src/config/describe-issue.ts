@@ -42,6 +42,30 @@ export function inUserWords(message: string, data: Yaml, wording: Wording): stri
   });
 }
 
+/**
+ * A value that fits none of a union's forms: which key each form needs when each misses only one
+ * (`needs one of: exec, systemctl`), else the problems of the form it comes closest to.
+ */
+function unionHint(forms: readonly (readonly z.core.$ZodIssue[])[]): string {
+  const missing = forms.map((errors) => {
+    const only = errors.length === 1 ? errors[0] : undefined;
+    return only?.code === 'invalid_type' && only.path.length === 1 && / received undefined$/.test(only.message) ? String(only.path[0]) : null;
+  });
+  if (missing.every((k) => k !== null)) return `needs one of: ${missing.join(', ')}`;
+  const types = forms.map((errors) => (errors.length === 1 && errors[0]?.code === 'invalid_type' && errors[0].path.length === 0 ? errors[0].expected : null));
+  if (types.every((t) => t !== null)) return `expected ${[...new Set(types)].join(' or ')}`;
+  // The closest form: fewest problems, and not one that does not even know the keys given.
+  const score = (errors: readonly z.core.$ZodIssue[]): number => errors.length + (errors.some((e) => e.code === 'unrecognized_keys' && e.path.length === 0) ? 100 : 0);
+  const closest = [...forms].sort((a, b) => score(a) - score(b))[0] ?? [];
+  return closest
+    .map((e) => {
+      const at = e.path.map(String).join('.');
+      const what = e.code === 'invalid_union' && 'errors' in e && !('discriminator' in e) ? unionHint(e.errors) : e.message;
+      return at === '' ? what : `${at}: ${what}`;
+    })
+    .join('; ');
+}
+
 function hint(issue: z.core.$ZodIssue, value: Yaml | undefined): string {
   if (issue.code === 'invalid_type' && issue.expected === 'boolean' && typeof value === 'string') {
     const match = YAML11_BOOLEAN.exec(value);
@@ -57,6 +81,7 @@ function hint(issue: z.core.$ZodIssue, value: Yaml | undefined): string {
     const got = value === undefined ? 'missing' : `unknown ${issue.discriminator} ${JSON.stringify(value)}`;
     return `${got}${typeof value === 'string' ? didYouMean(value, kinds) : ''}; one of ${kinds.join(', ')}`;
   }
+  if (issue.code === 'invalid_union' && !('discriminator' in issue) && issue.errors.length > 0) return unionHint(issue.errors);
   return issue.message;
 }
 

@@ -76,3 +76,34 @@ describe('config check finds every problem at once', () => {
     );
   });
 });
+
+describe('a value that fits none of a key’s forms says what each form needs', () => {
+  const withAfterChange = (afterChange: string): string =>
+    [
+      'sources:',
+      '  web: { kind: Containers, labels: [reconcile.vhost] }',
+      'resources:',
+      '  vhosts:',
+      '    kind: Template',
+      '    source: web',
+      '    template: /etc/reconciler/vhosts.conf.liquid',
+      '    path: /etc/nginx/conf.d/vhosts.conf',
+      `    afterChange: ${afterChange}`,
+      '',
+    ].join('\n');
+
+  it('a check without its command: needs one of exec, systemctl (not "Invalid input")', () => {
+    const problems = problemsOf(withAfterChange('{ check: { command: [nginx, -t] } }'));
+    assert.match(named(problems, 'resources.vhosts.afterChange'), /: needs one of: exec, systemctl$/);
+  });
+
+  it('the closest form’s own problems, nested unions included', () => {
+    const problems = problemsOf(withAfterChange('{ systemctl: [], check: {} }'));
+    assert.match(named(problems, 'resources.vhosts.afterChange'), /systemctl: needs at least one argument; check: needs one of: exec, command$/);
+  });
+
+  it('a scalar where an object of either form goes: expected object', () => {
+    const problems = problemsOf(withAfterChange('restart'));
+    assert.match(named(problems, 'resources.vhosts.afterChange'), /: expected object$/);
+  });
+});
