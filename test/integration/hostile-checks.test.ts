@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { ensureBusyboxImage } from '../../harness/busybox-image';
@@ -9,6 +9,7 @@ import { printFigure, sampledRun, type SampledRun } from '../../harness/sampled-
 import { readStatusJson, readyOf, waitFor } from '../../harness/status';
 import { createEmulatedHost, HOST_LABEL, type EmulatedHost, type YamlMapping } from '../../harness/websoft9-host';
 import { assertDocker } from '../support/docker-required';
+import { tree } from '../support/file-tree';
 
 /**
  * Issue 15, classes 1 and 2, with a real container doing the attacking:
@@ -23,16 +24,6 @@ import { assertDocker } from '../support/docker-required';
 const DATA = '/data';
 /** The check: whatever the container put in /tmp/check.sh (nothing: it passes). */
 const CHECK = ['sh', '-c', 'if [ -f /tmp/check.sh ]; then . /tmp/check.sh; fi'];
-
-/** Every entry below `dir` with its bytes (a deletion, an addition or a change shows). */
-async function tree(dir: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
-    const path = join(entry.parentPath, entry.name);
-    out[path.slice(dir.length)] = entry.isFile() ? (await readFile(path)).toString('base64') : entry.isDirectory() ? 'dir' : 'other';
-  }
-  return out;
-}
 
 describe('classes 1 and 2: a container that answers the check cannot make the put-back reach the host', () => {
   let host: EmulatedHost;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -10,6 +10,7 @@ import { assertDocker } from '../support/docker-required';
 import { APPHUB_CONFIG_DIR, createEmulatedHost, HOST_LABEL, type EmulatedHost, type YamlMapping } from '../../harness/websoft9-host';
 import { runCli, type CliRun } from '../../harness/run-cli';
 import { readStatusJson, readyOf, waitFor } from '../../harness/status';
+import { tree } from '../support/file-tree';
 
 /**
  * Issue 12, as an attacker inside a container would try it: links, FIFOs and devices planted in
@@ -18,16 +19,6 @@ import { readStatusJson, readyOf, waitFor } from '../../harness/status';
 
 const VAR_DIR = '/data/nginx/custom';
 const DATA_DIR = '/data/nginx/data';
-
-/** Every regular file below `dir` with its bytes (and every name, so a deletion shows). */
-async function tree(dir: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
-    const path = join(entry.parentPath, entry.name);
-    out[path.slice(dir.length)] = entry.isFile() ? (await readFile(path)).toString('base64') : entry.isDirectory() ? 'dir' : 'other';
-  }
-  return out;
-}
 
 /**
  * `--once`, which must answer without waiting on what the container planted: a read that blocked
