@@ -144,7 +144,9 @@ export async function productionModules(key: string): Promise<string> {
 
 /** The work tree's node_modules into `to`, without dev-only packages, `.bin` and npm's hidden lock. */
 async function copyProductionModules(to: string): Promise<void> {
-  const from = path.join(PROJECT_ROOT, 'node_modules');
+  // The real directory: a node_modules that is a link (a worktree sharing another's) would be
+  // copied as the link, and the dev packages then removed from the directory it points to.
+  const from = await fs.realpath(path.join(PROJECT_ROOT, 'node_modules'));
   await fs.access(path.join(from, '.package-lock.json')).catch(() => {
     throw new Error(`${from} was not made by npm ci: run \`npm ci\` first`);
   });
