@@ -21,6 +21,18 @@ export interface BoxExecOptions {
   timeoutMs?: number;
 }
 
+/** Printed after every command run by {@link Box.exec}, with its exit code. */
+const END_MARK = '\n@box-exec-end@';
+
+/** Commands that change nothing, so running them again after a lost output is safe. */
+function onlyReads(argv: readonly string[]): boolean {
+  const [command = '', sub = ''] = argv;
+  if (['cat', 'journalctl', 'getent', 'stat', 'ls', 'readlink', 'iptables-save', 'ip6tables-save', 'iptables-nft-save', 'ip6tables-nft-save'].includes(command)) return true;
+  if (command === 'systemctl') return ['show', 'is-active', 'is-enabled', 'is-system-running', 'cat'].includes(sub);
+  if (command === 'nft') return sub === 'list' || argv.includes('list');
+  return (command === 'iptables' || command === 'ip6tables') && argv.some((a) => a === '-S' || a === '-L' || a === '--list-rules');
+}
+
 /** Options of {@link bootBox}. */
 export interface BootOptions {
   /** Labels instead of `reconciler.test=true` (a bench passes `ownLabels('reconciler.bench=true')`). */
@@ -46,9 +58,21 @@ export class Box {
     readonly runId: string,
   ) {}
 
-  /** Runs argv in the box (no shell); never rejects for a non-zero exit: see `code`. */
-  exec(argv: readonly string[], options: BoxExecOptions = {}): Promise<BoxResult> {
-    return runDocker(['exec', ...(options.input === undefined ? [] : ['-i']), this.name, ...argv], options);
+  /**
+   * Runs argv in the box (no shell); never rejects for a non-zero exit: see `code`.
+   * `docker exec` now and then loses all of a short command's output under load (moby #27289:
+   * `cat` of a full file printed nothing, exit 0). A marker printed after the command shows
+   * whether the output arrived; a command that only reads (`cat`, `systemctl show`, ...) is then
+   * run again, up to three times; for another command the result stands (its exit code is right).
+   */
+  async exec(argv: readonly string[], options: BoxExecOptions = {}): Promise<BoxResult> {
+    const marked = ['sh', '-c', `"$@"; rc=$?; printf '${END_MARK}%s' "$rc"; exit "$rc"`, 'box-exec', ...argv];
+    for (let attempt = 1; ; attempt++) {
+      const result = await runDocker(['exec', ...(options.input === undefined ? [] : ['-i']), this.name, ...marked], options);
+      const end = result.stdout.lastIndexOf(END_MARK);
+      if (end >= 0) return { ...result, stdout: result.stdout.slice(0, end) };
+      if (attempt >= 3 || !onlyReads(argv) || result.code === null) return result;
+    }
   }
 
   /** Runs argv in the box and returns stdout; rejects with the output when the exit code is not 0. */
