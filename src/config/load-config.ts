@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { UsageError } from '../core/errors';
@@ -9,8 +9,11 @@ import { crossKeyIssues, type CheckedParts, type Reference } from './cross-key-c
 import { describeIssue, inUserWords, userKey, type Wording } from './describe-issue';
 import { configSchema, sections, type Config } from './schema';
 
+// This module runs from src/config/ (ts-node in the tests) or inside the one-file build dist/cli.js.
+const PACKAGE_ROOT = basename(__dirname) === 'dist' ? join(__dirname, '..') : join(__dirname, '..', '..');
+
 /** The packaged default configuration (the Websoft9 host profile). */
-export const DEFAULT_CONFIG_PATH = join(__dirname, '..', '..', 'config', 'default.yaml');
+export const DEFAULT_CONFIG_PATH = join(PACKAGE_ROOT, 'config', 'default.yaml');
 
 /** A configuration file larger than this is refused (the profile is about 4 KiB). */
 export const MAX_CONFIG_BYTES = 1024 * 1024;
