@@ -18,10 +18,13 @@ const RECIPE_VERSION = 1;
 const SUITE = 'bookworm';
 /** The Debian mirror; `BOX_MIRROR` overrides it (it is part of the image's inputs). */
 const MIRROR = process.env.BOX_MIRROR ?? 'http://deb.debian.org/debian';
-/** What a Websoft9 host runs that the end-to-end tests need, plus curl for HTTP probes with headers. */
+/**
+ * What a Websoft9 host runs that the end-to-end tests need, plus curl for HTTP probes with headers
+ * and docker-compose (1.29) for the Compose deployment (deploy/docker-compose.yml).
+ */
 const PACKAGES = [
   'systemd', 'systemd-sysv', 'dbus', 'cockpit-ws', 'iproute2', 'firewalld', 'nftables', 'iptables',
-  'docker.io', 'busybox-static', 'nginx-light', 'procps', 'curl',
+  'docker.io', 'busybox-static', 'nginx-light', 'procps', 'curl', 'docker-compose',
 ];
 /** Where the image keeps the `.deb`s that a test installs again with `dpkg -i` (a package upgrade). */
 export const BOX_DEB_DIR = '/opt/box-debs';

@@ -80,9 +80,12 @@ export async function eventually(what: string, check: () => Promise<boolean>, ti
   }
 }
 
-/** `reconcile status --json` in the box: the health rule's verdict and the status file; null when there is none. */
-export async function boxStatus(box: Box): Promise<BoxStatusReport | null> {
-  const result = await box.exec(['reconcile', 'status', '--json']);
+/**
+ * `reconcile status --json` in the box (or `argv`, e.g. the same command in the Compose service):
+ * the health rule's verdict and the status file; null when there is none.
+ */
+export async function boxStatus(box: Box, argv: readonly string[] = ['reconcile', 'status', '--json']): Promise<BoxStatusReport | null> {
+  const result = await box.exec(argv);
   try {
     return JSON.parse(result.stdout) as BoxStatusReport;
   } catch {

@@ -8,6 +8,7 @@
  *   await box.waitForUnit('cockpit.socket', { active: ['active'] });
  *   await box.probeTcp(9000);                    // one bounded connect, inside the box
  *   await box.journal('reconciler.service');     // its journald lines
+ *   await startComposeInBox(box, imageTag, config);  // or: deploy/docker-compose.yml in the box's dockerd (docker-compose up -d)
  *   await box.remove();                          // in after(); the box takes its dockerd's containers with it
  *
  * The image `reconciler-test/box:<hash of its inputs>` (labels `reconciler.test=true`,
@@ -19,6 +20,7 @@
 export { BOX_DEB_DIR, BOX_LABEL, boxImageTag, ensureBoxImage } from './box-image';
 export { Box, bootBox, type BootOptions, type BoxExecOptions, type BoxResult } from './box';
 export { BOX_CONFIG_PATH, RECONCILER_UNIT, installProject, type InstallOptions } from './install-project';
+export { BOX_COMPOSE_CONFIG, composeArgv, composeCliArgv, containerHealth, startComposeInBox } from './box-compose';
 export { BOX_APPHUB, boxApphubIniPath, boxConfig, loadBusyboxIntoBox, loadImageIntoBox, startBoxApphub, writeBoxApphubPort } from './box-stack';
 export { boxHttpGet, boxHttpsGet, boxStatus, cockpitAnswersInBox, cockpitSocketStatus, conditionOf, eventually, type BoxHttpAnswer, type BoxHttpsAnswer, type BoxStatusReport } from './box-probes';
 export {
