@@ -6,7 +6,8 @@ import type { ScenarioReport } from '../lib/report';
 import { clockTicks, cpuTicks, loadAverage } from '../lib/proc';
 import { ms, summarize } from '../lib/stats';
 
-const CLI = join(__dirname, '..', '..', 'dist', 'cli.js');
+/** The program timed: this tree's build, or another's (`BENCH_CLI=/tmp/before/dist/cli.js`, to compare builds in the same minutes). */
+const CLI = process.env.BENCH_CLI ?? join(__dirname, '..', '..', 'dist', 'cli.js');
 
 /** One run of `node <args>`: exit code, wall time, and CPU (user + system, from this process's reaped-children ticks). */
 function runNode(args: readonly string[]): Promise<{ code: number; ms: number; cpuMs: number }> {
@@ -65,7 +66,7 @@ export async function onceScenario(ctx: BenchContext): Promise<ScenarioReport> {
         { label: 'commands run by the in-sync runs', value: String(commands.length - 5), target: '0', pass: commands.length === 5 },
       ],
       method: [
-        `node dist/cli.js --once --config <emulated host config>, ${trials} runs one after another after a first run that converged the host, each after a \`node -e 0\``,
+        `node ${CLI} --once --config <emulated host config>, ${trials} runs one after another after a first run that converged the host, each after a \`node -e 0\``,
         'CPU = Δ(cutime + cstime) of the bench process across each run (10 ms ticks): less sensitive to the load than wall time',
         'wall time from spawn to exit (process start, module loading, configuration, Docker inspect, reads, status file write)',
         'the first run applied the drop-in and firewalld changes (5 recorded commands); every later run must run none',

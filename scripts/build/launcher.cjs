@@ -23,5 +23,4 @@ const script = new Script(wrap(readFileSync(file, 'utf8')), {
   cachedData,
   importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
 });
-module.exports.codeCacheRejected = cachedData === undefined || script.cachedDataRejected === true;
 script.runInThisContext()(module.exports, require, module, file, __dirname);
