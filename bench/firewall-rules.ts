@@ -47,7 +47,7 @@ async function main(): Promise<void> {
         ports: [{ privatePort: 80, publicPort: 10_000 + i, protocol: 'tcp' }],
         addresses: [`172.${16 + Math.floor(i / 65_000)}.${Math.floor(i / 250) % 256}.${(i % 250) + 2}`],
       }));
-      const firewall = new PublishedPortFirewall({ name: 'b', kind: 'PublishedPortFirewall', default: 'deny', allowFrom: ['198.18.9.0/24'], enabled: true }, async () => containers, runner, commands);
+      const firewall = new PublishedPortFirewall({ name: 'b', kind: 'PublishedPortFirewall', default: 'deny', allowFrom: ['198.18.9.0/24'], backend: 'iptables', enabled: true }, async () => containers, runner, commands);
       const deps = { files: undefined as never, runner, docker: undefined as never, commands };
       const pass = async (): Promise<{ ms: number; commands: number }> => {
         const started = process.hrtime.bigint();

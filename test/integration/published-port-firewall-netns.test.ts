@@ -71,7 +71,7 @@ describe('PublishedPortFirewall against real iptables in a test network namespac
       await inNetns([`ip6tables-${flavour}-restore`, '--noflush'], DOCKER_SETUP('fd99::/16'));
       const before = await inNetns([`iptables-${flavour}-save`, '-t', 'filter']);
       let containers = [web, db];
-      const spec = { name: 'published-ports', kind: 'PublishedPortFirewall' as const, default: 'deny' as const, allowFrom: ['198.18.9.0/24', '2001:db8:9::/48'], enabled: true };
+      const spec = { name: 'published-ports', kind: 'PublishedPortFirewall' as const, default: 'deny' as const, allowFrom: ['198.18.9.0/24', '2001:db8:9::/48'], backend: 'iptables' as const, enabled: true };
       const firewall = new PublishedPortFirewall(spec, async () => containers, runner, commands);
       const deps = { files: undefined as never, runner, docker: new FakeDocker(), commands };
       const converge = async (resource = firewall): Promise<string[]> => {
@@ -124,7 +124,7 @@ describe('PublishedPortFirewall against real iptables in a test network namespac
     const a = [web, db];
     const b = [{ ...web, addresses: ['172.30.0.7'] }, { ...db, addresses: ['172.30.0.8'] }];
     let containers = a;
-    const firewall = new PublishedPortFirewall({ name: 'p', kind: 'PublishedPortFirewall', default: 'deny', allowFrom: ['198.18.9.0/24'], enabled: true }, async () => containers, runner, commands);
+    const firewall = new PublishedPortFirewall({ name: 'p', kind: 'PublishedPortFirewall', default: 'deny', allowFrom: ['198.18.9.0/24'], backend: 'iptables', enabled: true }, async () => containers, runner, commands);
     const deps = { files: undefined as never, runner, docker: new FakeDocker(), commands };
     const chainOf = (saved: string): string => saved.split('\n').filter((l) => l.startsWith('-A RECONCILE-PUBLISHED')).join('\n');
     const apply = async (): Promise<string> => {
