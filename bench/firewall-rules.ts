@@ -1,8 +1,9 @@
 /**
  * PublishedPortFirewall with N containers with published ports (issue 17): one observe + plan +
- * apply against the real iptables-nft-save/-restore, then the same again (nothing to do), in the
- * network namespace of a throwaway busybox container (never the host's own firewall).
- * `node --require ts-node/register bench/firewall-rules.ts [N...]` (needs Docker and iptables).
+ * apply against the real iptables-nft-save/-restore (or, with `--backend nftables`, nft), then the
+ * same again (nothing to do), in the network namespace of a throwaway busybox container (never
+ * the host's own firewall).
+ * `node --require ts-node/register bench/firewall-rules.ts [--backend nftables] [N...]` (needs Docker, iptables and nft).
  * Results in docs/benchmarks.md ("PublishedPortFirewall").
  */
 import { randomUUID } from 'node:crypto';
@@ -16,7 +17,11 @@ import { ALLOW_FROM_LABEL } from '../src/resources/published-port-firewall/allow
 import type { FirewallContainer } from '../src/resources/published-port-firewall/firewall-rules';
 import { PublishedPortFirewall } from '../src/resources/published-port-firewall/published-port-firewall';
 
-const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
+const args = process.argv.slice(2);
+const backendArg = args.includes('--backend') ? args[args.indexOf('--backend') + 1] : 'iptables';
+if (backendArg !== 'iptables' && backendArg !== 'nftables') throw new Error(`--backend iptables | nftables, not ${String(backendArg)}`);
+const backend: 'iptables' | 'nftables' = backendArg;
+const sizes = args.map(Number).filter((n) => n > 0);
 const run = randomUUID().slice(0, 8);
 /** argv, no shell, stdin from `input` (the bench may not build the program's adapters). */
 const runner: CommandRunner = {
@@ -26,6 +31,7 @@ const runner: CommandRunner = {
         const code = error ? (error as NodeJS.ErrnoException & { code?: unknown }).code : 0;
         resolve({ kind: 'exited', exitCode: typeof code === 'number' ? code : error ? 1 : 0, stdout, stderr });
       });
+      child.stdin?.on('error', () => undefined); // a command that exits without reading its input (EPIPE)
       child.stdin?.end(options.input ?? '');
     }),
 };
@@ -39,7 +45,7 @@ async function main(): Promise<void> {
     const setup = '*filter\n:DOCKER-USER - [0:0]\n-A FORWARD -j DOCKER-USER\n-A DOCKER-USER -j RETURN\nCOMMIT\n';
     await runner.run([...prefix, 'iptables-nft-restore', '--noflush'], { timeoutMs: 20_000, input: setup });
     await runner.run([...prefix, 'ip6tables-nft-restore', '--noflush'], { timeoutMs: 20_000, input: setup });
-    const commands: CommandSettings = { prefix, systemctl: ['false'], firewallCmd: ['false'], iptablesSave: ['iptables-nft-save'], iptablesRestore: ['iptables-nft-restore'], ip6tablesSave: ['ip6tables-nft-save'], ip6tablesRestore: ['ip6tables-nft-restore'], timeoutMs: 60_000 };
+    const commands: CommandSettings = { prefix, systemctl: ['false'], firewallCmd: ['false'], iptablesSave: ['iptables-nft-save'], iptablesRestore: ['iptables-nft-restore'], ip6tablesSave: ['ip6tables-nft-save'], ip6tablesRestore: ['ip6tables-nft-restore'], nft: ['nft'], timeoutMs: 60_000 };
     for (const n of sizes.length > 0 ? sizes : [20, 200]) {
       const containers: FirewallContainer[] = Array.from({ length: n }, (_, i) => ({
         name: `c${i}`,
@@ -47,7 +53,7 @@ async function main(): Promise<void> {
         ports: [{ privatePort: 80, publicPort: 10_000 + i, protocol: 'tcp' }],
         addresses: [`172.${16 + Math.floor(i / 65_000)}.${Math.floor(i / 250) % 256}.${(i % 250) + 2}`],
       }));
-      const firewall = new PublishedPortFirewall({ name: 'b', kind: 'PublishedPortFirewall', default: 'deny', allowFrom: ['198.18.9.0/24'], enabled: true }, async () => containers, runner, commands);
+      const firewall = new PublishedPortFirewall({ name: 'b', kind: 'PublishedPortFirewall', default: 'deny', allowFrom: ['198.18.9.0/24'], backend, enabled: true }, async () => containers, runner, commands);
       const deps = { files: undefined as never, runner, docker: undefined as never, commands };
       const pass = async (): Promise<{ ms: number; commands: number }> => {
         const started = process.hrtime.bigint();
@@ -59,10 +65,13 @@ async function main(): Promise<void> {
       };
       const first = await pass();
       const second = await pass();
-      const rules = (await runner.run([...prefix, 'iptables-nft-save', '-t', 'filter'], { timeoutMs: 20_000 }));
-      const lines = rules.kind === 'exited' ? rules.stdout.split('\n').filter((l) => l.startsWith('-A RECONCILE-PUBLISHED')) : [];
+      const listing = backend === 'iptables' ? ['iptables-nft-save', '-t', 'filter'] : ['nft', 'list', 'table', 'inet', 'reconcile'];
+      const rules = await runner.run([...prefix, ...listing], { timeoutMs: 20_000 });
+      const ours = (l: string): boolean => (backend === 'iptables' ? l.startsWith('-A RECONCILE-PUBLISHED') : / ct status dnat (?:return|drop)$/.test(l));
+      const lines = rules.kind === 'exited' ? rules.stdout.split('\n').map((l) => l.trim()).filter(ours) : [];
       const duplicates = lines.length - new Set(lines).size;
-      console.log(`${n} containers: first pass ${first.ms.toFixed(0)} ms (${first.commands} transactions), second pass ${second.ms.toFixed(0)} ms (${second.commands} transactions); ${lines.length} IPv4 rules, ${duplicates} duplicates`);
+      const bytes = rules.kind === 'exited' ? rules.stdout.length : 0;
+      console.log(`${backend}, ${n} containers: first pass ${first.ms.toFixed(0)} ms (${first.commands} transactions), second pass ${second.ms.toFixed(0)} ms (${second.commands} transactions); ${lines.length} ${backend === 'iptables' ? 'IPv4 ' : ''}rules, ${duplicates} duplicates, listing ${bytes} bytes`);
     }
   } finally {
     await docker(['rm', '-f', id]);

@@ -1,5 +1,6 @@
 import { BUSYBOX_IMAGE } from '../busybox-image';
 import type { Box } from './box';
+import { eventually } from './box-probes';
 import { loadBusyboxIntoBox } from './box-stack';
 import { installProject } from './install-project';
 
@@ -14,12 +15,12 @@ import { installProject } from './install-project';
 /** What the kind needs beyond the shipped unit: netfilter (CAP_NET_ADMIN, netlink sockets). */
 export const FIREWALL_DROP_IN = '[Service]\nCapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW\nRestrictAddressFamilies=AF_NETLINK\n';
 
-/** The controller's configuration: one PublishedPortFirewall, `default: deny`, allowFrom the first client's subnet. */
-export function firewallConfig(resync = '5s'): string {
+/** The controller's configuration: one PublishedPortFirewall, `default: deny`, allowFrom the first client's subnet (and the backend given, else the default). */
+export function firewallConfig(resync = '5s', backend?: 'iptables' | 'nftables' | 'auto'): string {
   return [
     `timing: { resyncInterval: ${resync} }`,
     'resources:',
-    '  - { name: published-ports, kind: PublishedPortFirewall, default: deny, allowFrom: [198.18.9.0/24, "fd44:9::/64"] }',
+    `  - { name: published-ports, kind: PublishedPortFirewall, default: deny, allowFrom: [198.18.9.0/24, "fd44:9::/64"]${backend === undefined ? '' : `, backend: ${backend}`} }`,
     '',
   ].join('\n');
 }
@@ -121,4 +122,14 @@ export async function policyMismatch(box: Box, containers: readonly SceneContain
     return [0, 1].filter((k) => got[2 * i + k] !== want[k]).map((k) => `${c.name}:${c.port} from the ${k === 0 ? 'allowed' : 'denied'} client ${got[2 * i + k] ? 'connected' : 'timed out'}`);
   });
   return wrong.length === 0 ? null : wrong.join('; ');
+}
+
+/** Waits until the policy holds (every probe of `containers` as {@link policyMismatch} wants); the error names the last probes that differed. */
+export async function enforcedIn(box: Box, what: string, waitMs = 60_000, containers: readonly SceneContainer[] = SCENE_CONTAINERS): Promise<void> {
+  let last: string | null = null;
+  try {
+    await eventually(what, async () => (last = await policyMismatch(box, containers)) === null, waitMs);
+  } catch (error) {
+    throw new Error(`${error instanceof Error ? error.message : String(error)} (last probes: ${last ?? 'none'})`, { cause: error });
+  }
 }

@@ -131,6 +131,7 @@ export function createRuntime(config: Config, host: HostDeps, logger: Logger): R
     iptablesRestore: config.commands.iptablesRestore,
     ip6tablesSave: config.commands.ip6tablesSave,
     ip6tablesRestore: config.commands.ip6tablesRestore,
+    nft: config.commands.nft,
     timeoutMs: config.commands.timeout,
   };
   const running = systemctlShow(host.runner, commands);

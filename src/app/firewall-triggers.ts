@@ -26,8 +26,9 @@ export function firewallTriggers(runtime: Runtime, host: HostDeps, logger: Logge
     triggers.push(firewallReloadTriggers(host.lineProcesses, [...prefix, ...firewallMonitor], host.clock, warn('firewall monitor')));
   }
   const chains = [...new Set(runtime.resources.flatMap((r) => r.netfilterChains ?? []))];
-  if (netfilterMonitor.length > 0 && chains.length > 0) {
-    triggers.push(netfilterTriggers(host.lineProcesses, [...prefix, ...netfilterMonitor], chains, host.clock, warn('netfilter monitor')));
+  const tables = [...new Set(runtime.resources.flatMap((r) => r.netfilterTables ?? []))];
+  if (netfilterMonitor.length > 0 && chains.length + tables.length > 0) {
+    triggers.push(netfilterTriggers(host.lineProcesses, [...prefix, ...netfilterMonitor], chains, host.clock, warn('netfilter monitor'), tables));
   }
   return triggers;
 }

@@ -196,4 +196,6 @@ export const publishedPortFirewall = z.strictObject({
   default: z.enum(['allow', 'deny']).default('allow'),
   /** Sources every published port accepts. */
   allowFrom: z.array(cidr).max(64, 'must list at most 64 blocks').default([]),
+  /** What writes the rules: an iptables chain jumped to from DOCKER-USER, an nftables table of our own, or auto (iptables where DOCKER-USER exists). */
+  backend: z.enum(['iptables', 'nftables', 'auto']).default('iptables'),
 });

@@ -47,8 +47,8 @@ function claimsOf(r: ResourceConfig): { key: (string | number)[]; claim: Claim }
       // GLib key files: groups and keys are case-sensitive.
       return [{ key: ['key'], claim: { what: 'ini', id: `the key ${r.key} of [${r.section}] in ${clean(r.path)}` } }];
     case 'PublishedPortFirewall':
-      // One chain and one jump per host: two resources would rewrite each other's rules.
-      return [{ key: ['kind'], claim: { what: 'unit', id: 'the iptables chain RECONCILE-PUBLISHED and its jump from DOCKER-USER' } }];
+      // One chain, one jump and one nftables table per host (whichever backend writes): two resources would rewrite each other's rules.
+      return [{ key: ['kind'], claim: { what: 'unit', id: 'the iptables chain RECONCILE-PUBLISHED and its jump from DOCKER-USER (and the nftables table inet reconcile)' } }];
     case 'SelinuxPortType':
       // The port is known only at run time; two of them with different types would be seen there.
       return [{ key: ['type'], claim: { what: 'unit', id: `the SELinux type of the ${r.protocol} port of source ${r.source}` } }];

@@ -61,6 +61,7 @@ export const sections = {
     iptablesRestore: nonEmptyArgv,
     ip6tablesSave: nonEmptyArgv,
     ip6tablesRestore: nonEmptyArgv,
+    nft: nonEmptyArgv,
     /** A long-running command whose output lines announce firewall reloads (firewalld's `Reloaded` signal); [] for none. */
     firewallMonitor: commandArgv,
     /** A long-running command whose output lines are netfilter changes (`nft monitor`); [] for none. */

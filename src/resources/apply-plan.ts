@@ -20,6 +20,8 @@ export interface CommandSettings {
   iptablesRestore?: string[];
   ip6tablesSave?: string[];
   ip6tablesRestore?: string[];
+  /** PublishedPortFirewall only (its nftables backend, and reading what it left); `[nft]` when not given. */
+  nft?: string[];
   timeoutMs: number;
 }
 
@@ -67,6 +69,7 @@ const DEFAULT_PROGRAM = {
   iptablesRestore: 'iptables-restore',
   ip6tablesSave: 'ip6tables-save',
   ip6tablesRestore: 'ip6tables-restore',
+  nft: 'nft',
 } as const;
 
 /** A short label for a step with secrets masked, e.g. `systemctl restart cockpit.socket`. */

@@ -46,8 +46,8 @@ export interface FileRemoval {
   before?: Buffer;
 }
 
-/** Which configured command a step runs (`commands.systemctl`, `commands.firewallCmd`, `commands.semanage`, `commands.iptablesRestore`, `commands.ip6tablesRestore`). */
-export type Tool = 'systemctl' | 'firewallCmd' | 'semanage' | 'iptablesRestore' | 'ip6tablesRestore';
+/** Which configured command a step runs (`commands.systemctl`, `commands.firewallCmd`, `commands.semanage`, `commands.iptablesRestore`, `commands.ip6tablesRestore`, `commands.nft`). */
+export type Tool = 'systemctl' | 'firewallCmd' | 'semanage' | 'iptablesRestore' | 'ip6tablesRestore' | 'nft';
 
 /**
  * A command that must exit 0 after the files are written and before the step runs (`nginx -t`):
@@ -63,7 +63,7 @@ export interface ToolStep {
   /** Run only when this check exits 0 (e.g. `firewall-cmd --state`); otherwise skipped. */
   onlyIf?: { args: string[]; otherwise: string };
   check?: CheckStep;
-  /** Bytes for the command's standard input (an `iptables-restore` transaction). */
+  /** Bytes for the command's standard input (an `iptables-restore` or `nft -f -` transaction). */
   input?: string;
   /** What the step changes, one line each, for dry-run output (e.g. `+ -A CHAIN ...`). */
   preview?: string[];

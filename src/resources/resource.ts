@@ -31,6 +31,8 @@ export interface Resource<S = unknown> {
   readonly firewallEvents?: boolean;
   /** Chains of the filter table (iptables and ip6tables) whose changes should trigger a pass (`commands.netfilterMonitor`). */
   readonly netfilterChains?: readonly string[];
+  /** nftables tables (`inet reconcile`) any change of which (a rule, a chain, the table) should trigger a pass (`commands.netfilterMonitor`). */
+  readonly netfilterTables?: readonly string[];
   /** `desired`: the source's value when it is known (kinds may observe what depends on it, e.g. who listens on the port). */
   observe(desired?: DesiredValue | null): Promise<Observation<S>>;
   /** Pure. `desired` is null only for resources without a source. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 
-import { RECONCILER_UNIT, SCENE_CONTAINERS, V6_NETWORK, bootBox, enableBoxIpv6, boxStatus, eventually, policyMismatch, probeAll, runSceneContainer, setUpFirewallScene, type Box } from '../../harness/box';
+import { RECONCILER_UNIT, SCENE_CONTAINERS, V6_NETWORK, bootBox, enableBoxIpv6, enforcedIn as enforced, boxStatus, eventually, policyMismatch, probeAll, runSceneContainer, setUpFirewallScene, type Box } from '../../harness/box';
 import { BUSYBOX_IMAGE } from '../../harness/busybox-image';
 import { assertDocker } from '../support/docker-required';
 
@@ -22,14 +22,7 @@ const RUNS = Number(process.env.FIREWALL_SEQUENCES ?? 4);
 const MAX_STEPS = 5;
 
 /** The policy holds: each scene container reached from the clients the policy names, and from no other. */
-async function enforcedIn(box: Box, what: string): Promise<void> {
-  let last: string | null = null;
-  try {
-    await eventually(what, async () => (last = await policyMismatch(box)) === null, WAIT_MS);
-  } catch (error) {
-    throw new Error(`${error instanceof Error ? error.message : String(error)} (last probes: ${last ?? 'none'})`);
-  }
-}
+const enforcedIn = (box: Box, what: string): Promise<void> => enforced(box, what, WAIT_MS);
 
 /** The breakages of issue 17, each from enforced: what it does in the box. */
 const BREAKERS = {

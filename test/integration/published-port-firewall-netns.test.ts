@@ -14,9 +14,10 @@ import { removeLabelled } from '../support/cleanup';
 import { dockerSkip } from '../support/docker-required';
 
 // The kind's observe and apply against the real iptables-save and iptables-restore (nf_tables and
-// legacy, IPv4 and IPv6) — inside the network namespace of a throwaway container, never the
-// host's own: every command goes through `commands.prefix` = nsenter into that namespace, as a
-// containerised controller reaches the host's. No packets here (that is the box's test).
+// legacy, IPv4 and IPv6) and the real nft (backend nftables) — inside the network namespace of a
+// throwaway container, never the host's own: every command goes through `commands.prefix` =
+// nsenter into that namespace, as a containerised controller reaches the host's. No packets here
+// (that is the box's test).
 
 const RUN = randomUUID().slice(0, 8);
 const runner = new ExecCommandRunner();
@@ -40,6 +41,7 @@ function settings(flavour: 'nft' | 'legacy'): CommandSettings {
     iptablesRestore: [`iptables-${flavour}-restore`],
     ip6tablesSave: [`ip6tables-${flavour}-save`],
     ip6tablesRestore: [`ip6tables-${flavour}-restore`],
+    nft: ['nft'],
     timeoutMs: 20_000,
   };
 }
@@ -71,7 +73,7 @@ describe('PublishedPortFirewall against real iptables in a test network namespac
       await inNetns([`ip6tables-${flavour}-restore`, '--noflush'], DOCKER_SETUP('fd99::/16'));
       const before = await inNetns([`iptables-${flavour}-save`, '-t', 'filter']);
       let containers = [web, db];
-      const spec = { name: 'published-ports', kind: 'PublishedPortFirewall' as const, default: 'deny' as const, allowFrom: ['198.18.9.0/24', '2001:db8:9::/48'], enabled: true };
+      const spec = { name: 'published-ports', kind: 'PublishedPortFirewall' as const, default: 'deny' as const, allowFrom: ['198.18.9.0/24', '2001:db8:9::/48'], backend: 'iptables' as const, enabled: true };
       const firewall = new PublishedPortFirewall(spec, async () => containers, runner, commands);
       const deps = { files: undefined as never, runner, docker: new FakeDocker(), commands };
       const converge = async (resource = firewall): Promise<string[]> => {
@@ -124,7 +126,7 @@ describe('PublishedPortFirewall against real iptables in a test network namespac
     const a = [web, db];
     const b = [{ ...web, addresses: ['172.30.0.7'] }, { ...db, addresses: ['172.30.0.8'] }];
     let containers = a;
-    const firewall = new PublishedPortFirewall({ name: 'p', kind: 'PublishedPortFirewall', default: 'deny', allowFrom: ['198.18.9.0/24'], enabled: true }, async () => containers, runner, commands);
+    const firewall = new PublishedPortFirewall({ name: 'p', kind: 'PublishedPortFirewall', default: 'deny', allowFrom: ['198.18.9.0/24'], backend: 'iptables', enabled: true }, async () => containers, runner, commands);
     const deps = { files: undefined as never, runner, docker: new FakeDocker(), commands };
     const chainOf = (saved: string): string => saved.split('\n').filter((l) => l.startsWith('-A RECONCILE-PUBLISHED')).join('\n');
     const apply = async (): Promise<string> => {
@@ -150,5 +152,113 @@ describe('PublishedPortFirewall against real iptables in a test network namespac
     assert.ok(seen.length > 0);
     const odd = seen.filter((s) => s !== chainA && s !== chainB);
     assert.deepEqual(odd, [], 'every snapshot is one whole chain or the other');
+  });
+
+  /** The whole nftables ruleset but our table (what must stay as it was). */
+  const foreignNft = async (): Promise<string> => {
+    const listed = await inNetns(['nft', 'list', 'ruleset']);
+    const start = listed.indexOf('table inet reconcile {');
+    return start === -1 ? listed : listed.slice(0, start) + listed.slice(listed.indexOf('\n}\n', start) + 3);
+  };
+  const ourTable = async (): Promise<string | null> => {
+    const result = await runner.run(['nsenter', '-t', pid, '-n', '--', 'nft', 'list', 'table', 'inet', 'reconcile'], { timeoutMs: 20_000 });
+    return result.kind === 'exited' && result.exitCode === 0 ? result.stdout : null;
+  };
+
+  it('nftables: creates, keeps, corrects and removes table inet reconcile; what iptables left goes; nothing else touched', { skip }, async () => {
+    const commands = settings('nft');
+    await inNetns(['iptables-nft-restore', '--noflush'], DOCKER_SETUP('10.98.0.0/16'));
+    await inNetns(['nft', '-f', '-'], 'table inet foreign {\n\tchain c {\n\t\ttype filter hook forward priority filter; policy accept;\n\t\tip saddr 10.97.0.0/16 drop\n\t}\n}\n');
+    let containers = [web, db];
+    const spec = { name: 'published-ports', kind: 'PublishedPortFirewall' as const, default: 'deny' as const, allowFrom: ['198.18.9.0/24', '2001:db8:9::/48'], enabled: true };
+    const deps = { files: undefined as never, runner, docker: new FakeDocker(), commands };
+    const converge = async (resource: PublishedPortFirewall): Promise<string[]> => {
+      const seen = await resource.observe();
+      const plan = resource.plan(null, seen.state);
+      const report = await applyPlan(plan, deps);
+      assert.equal(report.failure, undefined, report.failure);
+      assert.ok(isEmptyPlan(resource.plan(null, (await resource.observe()).state)), 'in sync after one apply');
+      return plan.commands.flatMap((c) => ('preview' in c ? (c.preview ?? []) : []));
+    };
+    // First the iptables backend's chain, as a host that used it before.
+    await converge(new PublishedPortFirewall({ ...spec, backend: 'iptables' }, async () => containers, runner, commands));
+    assert.match(await inNetns(['iptables-nft-save', '-t', 'filter']), /-A DOCKER-USER -j RECONCILE-PUBLISHED/);
+    const before = await foreignNft();
+    const firewall = new PublishedPortFirewall({ ...spec, backend: 'nftables' }, async () => containers, runner, commands);
+
+    const first = await converge(firewall);
+    assert.ok(first.includes('nft + table inet reconcile') && first.includes('ipv4 - -A DOCKER-USER -j RECONCILE-PUBLISHED (rule 1 of DOCKER-USER)'), first.join('\n'));
+    const listed = (await ourTable()) ?? '';
+    assert.match(listed, /\t\ttype filter hook forward priority filter - 1; policy accept;\n\t\tct state established,related return\n/);
+    assert.match(listed, /\t\tip saddr 198\.18\.9\.0\/24 ip daddr 172\.30\.0\.2 tcp dport 80 ct status dnat return\n\t\tip saddr 203\.0\.113\.0\/24 ip daddr 172\.30\.0\.2 tcp dport 80 ct status dnat return\n\t\tip daddr 172\.30\.0\.2 tcp dport 80 ct status dnat drop\n/);
+    assert.match(listed, /\t\tip daddr 172\.30\.0\.3 udp dport 53 ct status dnat drop\n/);
+    assert.match(listed, /\t\tip6 saddr 2001:db8:9::\/48 ip6 daddr fd00:30::2 tcp dport 80 ct status dnat return\n/);
+    assert.ok(!(await inNetns(['iptables-nft-save', '-t', 'filter'])).includes('RECONCILE-PUBLISHED'), 'the iptables chain and jump are gone');
+    const withoutOurs = await foreignNft();
+    // iptables-nft's tables lost only our chain and jump; the foreign table is as it was.
+    assert.equal(withoutOurs.replace(/\n\s*jump RECONCILE-PUBLISHED\n/g, '\n'), withoutOurs);
+    assert.match(withoutOurs, /table inet foreign \{\n\tchain c \{\n\t\ttype filter hook forward priority filter; policy accept;\n\t\tip saddr 10\.97\.0\.0\/16 drop\n/);
+    assert.ok(before.includes('chain RECONCILE-PUBLISHED') && !withoutOurs.includes('RECONCILE-PUBLISHED'));
+    assert.deepEqual(await converge(firewall), [], 'a second pass changes nothing');
+
+    // Drift by hand: a rule deleted, one added, the policy turned to drop; then the table deleted.
+    const handle = /ip daddr 172\.30\.0\.3 udp dport 53 ct status dnat drop # handle (\d+)/.exec(await inNetns(['nft', '-a', 'list', 'table', 'inet', 'reconcile']))?.[1] ?? '';
+    await inNetns(['nft', 'delete', 'rule', 'inet', 'reconcile', 'forward', 'handle', handle]);
+    await inNetns(['nft', 'insert', 'rule', 'inet', 'reconcile', 'forward', 'ip', 'daddr', '172.30.0.2', 'accept']);
+    await inNetns(['nft', '-f', '-'], 'chain inet reconcile forward { type filter hook forward priority filter - 1; policy drop; }\n');
+    const fixed = await converge(firewall);
+    assert.deepEqual(fixed, [
+      'nft - chain forward { type filter hook forward priority filter - 1; policy drop; }',
+      'nft + chain forward { type filter hook forward priority filter - 1; policy accept; }',
+      'nft - ip daddr 172.30.0.2 accept',
+      'nft + ip daddr 172.30.0.3 udp dport 53 ct status dnat drop',
+    ]);
+    assert.equal(await ourTable(), listed);
+    await inNetns(['nft', 'delete', 'table', 'inet', 'reconcile']);
+    assert.ok((await converge(firewall)).includes('nft + table inet reconcile'));
+    assert.equal(await ourTable(), listed);
+
+    // A container re-created with another address.
+    containers = [{ ...web, addresses: ['172.30.0.9'] }, db];
+    const moved = await converge(firewall);
+    assert.ok(moved.includes('nft + ip daddr 172.30.0.9 tcp dport 80 ct status dnat drop') && moved.includes('nft - ip daddr 172.30.0.2 tcp dport 80 ct status dnat drop'), moved.join('\n'));
+
+    // Switched off: the table gone, the rest as it was.
+    await converge(new PublishedPortFirewall({ ...spec, backend: 'nftables', enabled: false }, async () => containers, runner, commands));
+    assert.equal(await ourTable(), null);
+    assert.equal(await foreignNft(), withoutOurs);
+    await inNetns(['nft', 'delete', 'table', 'inet', 'foreign']);
+  });
+
+  it('nftables: the table is never seen absent or half-written while it is rewritten', { skip }, async () => {
+    const commands = settings('nft');
+    const a = [web, db];
+    const b = [{ ...web, addresses: ['172.30.0.7'] }, { ...db, addresses: ['172.30.0.8'] }];
+    let containers = a;
+    const firewall = new PublishedPortFirewall({ name: 'p', kind: 'PublishedPortFirewall', default: 'deny', allowFrom: ['198.18.9.0/24'], backend: 'nftables', enabled: true }, async () => containers, runner, commands);
+    const deps = { files: undefined as never, runner, docker: new FakeDocker(), commands };
+    const apply = async (): Promise<string | null> => {
+      const seen = await firewall.observe();
+      await applyPlan(firewall.plan(null, seen.state), deps);
+      return ourTable();
+    };
+    const tableA = await apply();
+    containers = b;
+    const tableB = await apply();
+    assert.ok(tableA !== null && tableB !== null && tableA !== tableB);
+    let stop = false;
+    const seen: (string | null)[] = [];
+    const watcher = (async () => {
+      while (!stop && seen.length < 400) seen.push(await ourTable());
+    })();
+    for (let i = 0; i < 10; i++) {
+      containers = i % 2 === 0 ? a : b;
+      await apply();
+    }
+    stop = true;
+    await watcher;
+    assert.ok(seen.length > 0);
+    assert.deepEqual(seen.filter((s) => s !== tableA && s !== tableB), [], 'every listing is one whole table or the other');
+    await inNetns(['nft', 'delete', 'table', 'inet', 'reconcile']);
   });
 });

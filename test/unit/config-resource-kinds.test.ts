@@ -193,10 +193,15 @@ describe('validateConfig: valid resources of the new kinds', () => {
 
   it('PublishedPortFirewall: defaults; one per configuration, a switched-off one included', () => {
     const firewall = resourceOf(validate({ name: 'fw', kind: 'PublishedPortFirewall' }), 'fw');
-    assert.deepEqual(firewall, { name: 'fw', kind: 'PublishedPortFirewall', enabled: true, default: 'allow', allowFrom: [] });
+    assert.deepEqual(firewall, { name: 'fw', kind: 'PublishedPortFirewall', enabled: true, default: 'allow', allowFrom: [], backend: 'iptables' });
+    for (const backend of ['nftables', 'auto'] as const) {
+      const chosen = resourceOf(validate({ name: 'fw', kind: 'PublishedPortFirewall', backend }), 'fw');
+      assert.ok(chosen.kind === 'PublishedPortFirewall' && chosen.backend === backend);
+    }
+    assert.throws(() => validate({ name: 'fw', kind: 'PublishedPortFirewall', backend: 'nft' }), /backend/);
     for (const enabled of [true, false]) {
       const twice = mergeConfig(DEFAULTS, { resources: [{ ...FIREWALL, enabled }, { ...FIREWALL, name: 'second' }] });
-      assert.throws(() => validateConfig(twice, ORIGIN), /resources\.1\.kind \(resource "second"\): the iptables chain RECONCILE-PUBLISHED and its jump from DOCKER-USER is also owned by resource "published-ports"/);
+      assert.throws(() => validateConfig(twice, ORIGIN), /resources\.1\.kind \(resource "second"\): the iptables chain RECONCILE-PUBLISHED and its jump from DOCKER-USER \(and the nftables table inet reconcile\) is also owned by resource "published-ports"/);
     }
   });
 

@@ -53,6 +53,7 @@ function state(containers: FirewallContainer[] | null, v4: string, v6: string | 
       4: { available: true, table: parseFilterTable(v4) },
       6: v6 === null ? { available: false, why: 'ip6tables-save not found' } : { available: true, table: parseFilterTable(v6) },
     },
+    nft: { available: true, table: null },
   };
 }
 const step = (plan: { commands: unknown[] }, i = 0): ToolStep => plan.commands[i] as ToolStep;

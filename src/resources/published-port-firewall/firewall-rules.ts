@@ -63,9 +63,25 @@ export function renderRule(rule: Rule): string {
 
 const PROTOCOLS: readonly string[] = ['tcp', 'udp', 'sctp'];
 
-/** The chain's rules for each family (the established rule first) and who may reach what. */
+/** The chain's rules for each family, as `iptables-save` prints them (the established rule first), and who may reach what. */
 export function desiredRules(containers: readonly FirewallContainer[], policy: FirewallPolicy): { rules: Record<Family, string[]>; reach: Reach[] } {
-  const rules: Record<Family, string[]> = { 4: [ESTABLISHED_RULE], 6: [ESTABLISHED_RULE] };
+  const { rules, reach } = desiredPolicy(containers, policy);
+  return { rules: iptablesRules(rules), reach };
+}
+
+/** The owned chain's rules for each family, as `iptables-save` prints them: the established rule first. */
+export function iptablesRules(rules: Readonly<Record<Family, readonly Rule[]>>): Record<Family, string[]> {
+  return { 4: [ESTABLISHED_RULE, ...rules[4].map(renderRule)], 6: [ESTABLISHED_RULE, ...rules[6].map(renderRule)] };
+}
+
+/**
+ * The policy's rules for each family, whatever the backend writes them with (iptables or
+ * nftables; the established rule, which each backend puts first, is not among them), and who
+ * may reach what. Per container (by name), per address, per published private port: a RETURN
+ * per allowed source, then a DROP.
+ */
+export function desiredPolicy(containers: readonly FirewallContainer[], policy: FirewallPolicy): { rules: Record<Family, Rule[]>; reach: Reach[] } {
+  const rules: Record<Family, Rule[]> = { 4: [], 6: [] };
   const reach: Reach[] = [];
   const sorted = [...containers].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const container of sorted) {
@@ -90,13 +106,13 @@ export function desiredRules(containers: readonly FirewallContainer[], policy: F
       const dest: Cidr = { family: address.family, bytes: address.bytes, prefix: address.family === 4 ? 32 : 128 };
       for (const target of targets) {
         for (const source of allowed.filter((c) => c.family === address.family)) {
-          rules[address.family].push(renderRule({ source, dest, ...target, action: 'RETURN' }));
+          rules[address.family].push({ source, dest, ...target, action: 'RETURN' });
         }
-        rules[address.family].push(renderRule({ source: null, dest, ...target, action: 'DROP' }));
+        rules[address.family].push({ source: null, dest, ...target, action: 'DROP' });
       }
     }
   }
-  return { rules: { 4: dedupeLines(rules[4]), 6: dedupeLines(rules[6]) }, reach };
+  return { rules: { 4: dedupeRules(rules[4]), 6: dedupeRules(rules[6]) }, reach };
 }
 
 function validPort(port: number): boolean {
@@ -110,8 +126,8 @@ function dedupe(cidrs: readonly Cidr[]): Cidr[] {
 }
 
 // Two containers never share an address, but a container listed twice must not double its rules.
-function dedupeLines(lines: readonly string[]): string[] {
-  return [...new Set(lines)];
+function dedupeRules(rules: readonly Rule[]): Rule[] {
+  return [...new Map(rules.map((r) => [renderRule(r), r])).values()];
 }
 
 /** One line per container for the status: `8080->80/tcp from 198.18.9.0/24` or `from anyone`. */

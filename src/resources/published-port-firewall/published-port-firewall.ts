@@ -1,15 +1,16 @@
 import { parseCidr, type Cidr } from '../../core/cidr';
-import { describeCommandFailure, type CommandRunner } from '../../host/command-runner';
+import type { CommandRunner } from '../../host/command-runner';
 import { LISTING_LIMITS } from '../../host/container-listing';
 import type { DockerHost } from '../../host/docker-host';
 import { ALLOW_FROM_LABEL } from './allow-label';
-import { toolArgv, type CommandSettings } from '../apply-plan';
+import type { CommandSettings } from '../apply-plan';
 import type { ExtraCondition, Observation, Plan } from '../plan';
 import type { Resource } from '../resource';
 import type { PublishedPortFirewallSpec } from '../../config/kind-specs';
-import { CHAIN, describeReach, desiredRules, DOCKER_USER, type Family, type FirewallContainer, type FirewallPolicy } from './firewall-rules';
-import { parseFilterTable } from './iptables-save';
-import { planFirewall, type FamilyObservation, type FirewallState } from './plan-firewall';
+import { CHAIN, describeReach, desiredPolicy, DOCKER_USER, type FirewallContainer, type FirewallPolicy } from './firewall-rules';
+import { NFT_TABLE, nftRules } from './nft-table';
+import { chooseBackend, planFirewall, type BackendSetting, type FirewallState } from './plan-firewall';
+import { describeNetfilter, readFilterTable, readNftTable } from './read-netfilter';
 
 /** The running containers with their published ports, addresses and labels (the Docker API, each pass). */
 export type ListContainers = () => Promise<FirewallContainer[]>;
@@ -41,8 +42,10 @@ export function publishedContainers(docker: DockerHost): ListContainers {
  * Published ports that obey a policy: `default` (allow | deny), `allowFrom`, and per container
  * the label `reconcile.firewall.allow-from`. Desired: the running containers, read from Docker
  * each pass. Observed: the chain RECONCILE-PUBLISHED of iptables and ip6tables (filter table)
- * and its jump from DOCKER-USER. Apply: one `iptables-restore --noflush` transaction per
- * family. Built also when switched off (`enabled: false`), to remove its chain and jump.
+ * and its jump from DOCKER-USER, and the nftables table `inet reconcile`. Apply, with the
+ * configured `backend`: one `iptables-restore --noflush` transaction per family, or one `nft -f`
+ * transaction; what the other backend left is removed. Built also when switched off
+ * (`enabled: false`), to remove its chain, jump and table.
  */
 export class PublishedPortFirewall implements Resource<FirewallState> {
   readonly kind = 'PublishedPortFirewall';
@@ -54,8 +57,11 @@ export class PublishedPortFirewall implements Resource<FirewallState> {
   readonly firewallEvents: boolean;
   /** Changes of its chain and of the chains that may jump to it (a rule deleted or inserted by hand) start a pass. */
   readonly netfilterChains: readonly string[];
+  /** Any change in its nftables table (a rule deleted by hand, the table deleted) starts a pass. */
+  readonly netfilterTables: readonly string[];
   private readonly policy: FirewallPolicy;
   private readonly enabled: boolean;
+  private readonly backend: BackendSetting;
 
   constructor(
     spec: PublishedPortFirewallSpec & { enabled: boolean },
@@ -65,9 +71,11 @@ export class PublishedPortFirewall implements Resource<FirewallState> {
   ) {
     this.name = spec.name;
     this.enabled = spec.enabled;
+    this.backend = spec.backend;
     this.allContainers = spec.enabled;
     this.firewallEvents = spec.enabled;
     this.netfilterChains = spec.enabled ? [CHAIN, DOCKER_USER, 'FORWARD'] : [];
+    this.netfilterTables = spec.enabled ? [NFT_TABLE] : [];
     // The schema has validated every entry; parseCidr cannot fail here.
     this.policy = { default: spec.default, allowFrom: spec.allowFrom.map((c) => parseCidr(c)).filter((c): c is Cidr => c !== null) };
   }
@@ -78,45 +86,26 @@ export class PublishedPortFirewall implements Resource<FirewallState> {
 
   async observe(): Promise<Observation<FirewallState>> {
     const containers = this.enabled ? await this.listContainers() : null;
-    const [v4, v6] = await Promise.all([this.readTable(4), this.readTable(6)]);
-    const state: FirewallState = { containers, families: { 4: v4, 6: v6 } };
-    const counts = ([4, 6] as const).map((f) => {
-      const table = state.families[f];
-      if (!table.available) return `ipv${f}: ${table.why}`;
-      const { jumps, forwardJumps } = table.table;
-      const jump = jumps.length + forwardJumps.length === 0 ? 'no jump' : [jumps.length > 0 ? `jump at ${jumps.join(',')}` : '', forwardJumps.length > 0 ? `jump at FORWARD ${forwardJumps.join(',')}` : ''].filter((j) => j !== '').join(', ');
-      return table.table.chain ? `ipv${f}: ${table.table.rules.length} rules, ${jump}` : `ipv${f}: no chain`;
-    });
-    if (containers === null) return { state, watch: [], value: counts.join('; '), summary: `switched off: ${counts.join('; ')}`, desired: 'no chain' };
-    const { rules, reach } = desiredRules(containers, this.policy);
+    const [v4, v6, nft] = await Promise.all([readFilterTable(this.runner, this.commands, 4), readFilterTable(this.runner, this.commands, 6), readNftTable(this.runner, this.commands)]);
+    const state: FirewallState = { containers, families: { 4: v4, 6: v6 }, nft };
+    const chosen = chooseBackend(this.backend, state);
+    // The chosen backend's own reading failing is an error (IPv4 for iptables), as is both failing for auto.
+    if (chosen.backend === 'iptables' && !v4.available) throw new Error(this.backend === 'auto' && !nft.available ? `${v4.why}; ${nft.why}` : v4.why);
+    if (chosen.backend === 'nftables' && !nft.available) throw new Error(nft.why);
+    const seen = describeNetfilter(state, chosen.why);
+    if (containers === null) return { state, watch: [], value: seen, summary: `switched off: ${seen}`, desired: 'no chain, no table' };
+    const { rules, reach } = desiredPolicy(containers, this.policy);
     const conditions: ExtraCondition[] = reach.map((r) => ({
       type: `Ports/${r.container}`,
       status: r.invalid === undefined ? 'True' : 'False',
       reason: r.invalid === undefined ? 'PolicyApplied' : 'InvalidDesiredValue',
       message: r.invalid === undefined ? describeReach(r) : `${r.invalid}; ${describeReach(r)}`,
     }));
-    return {
-      state,
-      watch: [],
-      value: counts.join('; '),
-      summary: `${reach.length} containers with published ports; ${counts.join('; ')}`,
-      desired: `ipv4: ${rules[4].length} rules, ipv6: ${rules[6].length} rules`,
-      conditions,
-    };
+    const desired = chosen.backend === 'iptables' ? `ipv4: ${rules[4].length + 1} rules, ipv6: ${rules[6].length + 1} rules` : `table ${NFT_TABLE}: ${nftRules(rules).length} rules`;
+    return { state, watch: [], value: seen, summary: `${reach.length} containers with published ports; ${seen}`, desired, conditions };
   }
 
   plan(_desired: unknown, state: FirewallState): Plan {
-    return planFirewall(state, this.policy);
-  }
-
-  /** `iptables-save -t filter` (or ip6tables-save): the table, or why it cannot be read (IPv4 failing is an error). */
-  private async readTable(family: Family): Promise<FamilyObservation> {
-    const tool = family === 4 ? 'iptablesSave' : 'ip6tablesSave';
-    const argv = [...this.commands.prefix, ...toolArgv(this.commands, tool), '-t', 'filter'];
-    const result = await this.runner.run(argv, { timeoutMs: this.commands.timeoutMs });
-    if (result.kind === 'exited' && result.exitCode === 0) return { available: true, table: parseFilterTable(result.stdout) };
-    const why = describeCommandFailure(argv, result);
-    if (family === 4) throw new Error(why);
-    return { available: false, why };
+    return planFirewall(state, this.policy, this.backend);
   }
 }
