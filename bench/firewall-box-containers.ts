@@ -16,7 +16,7 @@
  * 3. the controller stopped, the owned chain deleted, the controller started: its first pass
  *    creates every rule (what a first install on a host with N containers does);
  * 4. no-op passes: a container without a published port started and removed (`--noop` times);
- * 5. an idle minute: CPU time and MemoryCurrent.
+ * 5. an idle minute (`--idle`, also after 2): CPU time and MemoryCurrent.
  * The 1-min load average is sampled every 5 s throughout and printed with the figures.
  */
 import { RECONCILER_UNIT, SERVE, probeAll, type Box } from '../harness/box';
@@ -48,6 +48,13 @@ const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 /** Passes the watcher missed (two status writes within its 10 ms poll): gaps in `stats.passes`. */
 const missed = (p: readonly SeenPass[]): number => (p.length === 0 ? 0 : (p.at(-1)?.n ?? 0) - (p[0]?.n ?? 0) + 1 - p.length);
+/** `unchanged 40, converged 3` and, for failed passes, their distinct problems. */
+const results = (p: readonly SeenPass[]): string => {
+  const count = new Map<string, number>();
+  for (const x of p) count.set(x.result, (count.get(x.result) ?? 0) + 1);
+  const problems = [...new Set(p.flatMap((x) => x.problems ?? []))];
+  return [...count].map(([r, c]) => `${r} ${c}`).join(', ') + (problems.length > 0 ? ` (failed: ${problems.join(' | ')})` : '');
+};
 const stats = (v: number[]): string => {
   const s = summarize(v);
   return `n ${s.n}, p50 ${s.p50.toFixed(0)} ms, p90 ${s.p90.toFixed(0)} ms, max ${s.max.toFixed(0)} ms`;
@@ -63,6 +70,14 @@ async function published(box: Box): Promise<Published[]> {
     if (address === undefined || address === '') throw new Error(`no address for ${name}`);
     return { name, address, sources };
   });
+}
+
+/** IDLE_S seconds with nothing done: the controller's CPU (main process) and MemoryCurrent at the end. */
+async function idle(box: Box): Promise<{ cpu: string; memMb: number }> {
+  const before = await cpuAndMemory(box);
+  await pause(IDLE_S * 1000);
+  const after = await cpuAndMemory(box);
+  return { cpu: `${(((after.cpuMs - before.cpuMs) / (IDLE_S * 1000)) * 100).toFixed(2)} %`, memMb: after.memMb };
 }
 
 /** Waits until the watcher has seen a pass after `since` and then `quietMs` without one; returns the passes after `since`. */
@@ -119,7 +134,7 @@ async function main(): Promise<void> {
       console.log(`\n## 1. ${N} containers created one \`docker run -d -p\` at a time, the controller running (load ${loadRange(at1)})`);
       console.log(`- creating them: ${(createdMs / 1000).toFixed(1)} s in all; one \`docker run\`: ${stats(runMs)}`);
       console.log(`- last \`docker run\` returned → every rule in place: ${inPlaceMs} ms (the rule count right: ${countMs ?? 'never'} ms; that snapshot exact: ${snapshot.exact})`);
-      console.log(`- passes meanwhile: ${burst.length} (${stats(burst.map((p) => p.durationMs))}), results ${[...new Set(burst.map((p) => p.result))].join(', ')}; missed by the watcher: ${missed(burst)}`);
+      console.log(`- passes meanwhile: ${burst.length} (${stats(burst.map((p) => p.durationMs))}), results: ${results(burst)}; missed by the watcher: ${missed(burst)}`);
       console.log(`- MemoryCurrent after the burst: ${memBurst.toFixed(1)} MiB`);
       // 2. Count, duplicates, real packets.
       const at2 = phase();
@@ -134,6 +149,8 @@ async function main(): Promise<void> {
       console.log(`- iptables -S ${CHAIN}: ${rules.count} rules (expected ${expected.length}), ${rules.duplicates} duplicates, ${rules.missing} missing, ${rules.extra} extra; established rule first: ${rules.establishedFirst}; jumps to it: ${rules.jumps} (first in DOCKER-USER: ${rules.jumpFirst}); ip6tables: ${v6} rules`);
       console.log(`- probes (busybox nc from the client namespaces): p${L} (labelled ${DENIED}) from the allowed client ${got[0]}, from the denied client ${got[1]}; p${U} (unlabelled) from the allowed client ${got[2]}, from the denied client ${got[3]} — policy ${got.every((g, k) => g === want[k]) ? 'holds' : 'VIOLATED'}`);
       if (!rules.exact || !got.every((g, k) => g === want[k])) process.exitCode = 1;
+      const idleBurst = await idle(box);
+      console.log(`- then idle ${IDLE_S} s (the same controller as in 1): CPU ${idleBurst.cpu}, MemoryCurrent ${idleBurst.memMb.toFixed(1)} MiB`);
       // 3. A first pass that creates every rule.
       const at3 = phase();
       await box.sh(`systemctl stop ${RECONCILER_UNIT}; for t in iptables ip6tables; do $t -D DOCKER-USER -j ${CHAIN} 2>/dev/null || true; $t -F ${CHAIN} 2>/dev/null || true; $t -X ${CHAIN} 2>/dev/null || true; done`);
@@ -160,16 +177,14 @@ async function main(): Promise<void> {
       const noop = await passesSince(box, mark4);
       const unchanged = noop.filter((p) => p.result === 'unchanged');
       console.log(`\n## 4. No-op passes: a container without a published port started and removed, ${NOOP} times (load ${loadRange(at4)})`);
-      console.log(`- ${noop.length} passes, ${unchanged.length} unchanged (${[...new Set(noop.map((p) => p.result))].join(', ')}); stats.changes ${noop[0]?.changes} → ${noop.at(-1)?.changes}; missed by the watcher: ${missed(noop)}`);
+      console.log(`- ${noop.length} passes: ${results(noop)}; stats.changes ${noop[0]?.changes} → ${noop.at(-1)?.changes}; missed by the watcher: ${missed(noop)}`);
       console.log(`- no-op pass: ${stats(unchanged.map((p) => p.durationMs))}`);
       // 5. Idle.
       const at5 = phase();
-      const idle0 = await cpuAndMemory(box);
-      await pause(IDLE_S * 1000);
-      const idle1 = await cpuAndMemory(box);
+      const idle1 = await idle(box);
       const after = checkRules(await box.run(['iptables', '-S']), expected);
       console.log(`\n## 5. Idle ${IDLE_S} s with ${N} containers (load ${loadRange(at5)})`);
-      console.log(`- CPU ${(((idle1.cpuMs - idle0.cpuMs) / (IDLE_S * 1000)) * 100).toFixed(2)} % (main process utime + stime), MemoryCurrent ${idle1.memMb.toFixed(1)} MiB`);
+      console.log(`- the controller started in 3: CPU ${idle1.cpu} (main process utime + stime), MemoryCurrent ${idle1.memMb.toFixed(1)} MiB`);
       console.log(`- the chain after it all: ${after.count} rules, ${after.duplicates} duplicates, exact: ${after.exact}`);
       if (!after.exact) process.exitCode = 1;
       console.log(`\nload average (1 min) over the whole run: ${loadRange(0)}, ${loads.length} samples`);

@@ -11,6 +11,8 @@ export interface SeenPass {
   triggers: string[];
   result: string;
   finishedAt: string;
+  /** A failed pass's conditions that are not True: `resource: type reason: message`. */
+  problems?: string[];
 }
 
 const STATUS = '/var/lib/reconciler/status.json';
@@ -31,7 +33,8 @@ setInterval(() => {
   last = id;
   const p = d.lastPass; if (!p) return;
   const key = d.controller.pid + ':' + d.stats.passes; if (key === seen) return; seen = key;
-  fs.appendFileSync(${JSON.stringify(SEEN)}, JSON.stringify({ pid: d.controller.pid, n: d.stats.passes, changes: d.stats.changes, durationMs: p.durationMs, triggers: p.triggers, result: p.result, finishedAt: p.finishedAt }) + '\\n');
+  const problems = p.result === 'failed' ? d.resources.flatMap((r) => r.conditions.filter((c) => c.status !== 'True').map((c) => r.name + ': ' + c.type + ' ' + c.reason + ': ' + c.message)) : undefined;
+  fs.appendFileSync(${JSON.stringify(SEEN)}, JSON.stringify({ pid: d.controller.pid, n: d.stats.passes, changes: d.stats.changes, durationMs: p.durationMs, triggers: p.triggers, result: p.result, finishedAt: p.finishedAt, problems }) + '\\n');
 }, 10);
 `;
 
