@@ -15,11 +15,11 @@
  * - the jump deleted by hand (`iptables -D DOCKER-USER ...`), a duplicate ACCEPT inserted by hand;
  * - `systemctl restart docker` (containers back with new addresses);
  * - the controller's CPU time and MemoryCurrent over an idle minute with the resource enabled.
- * The box carries the bench's labels (`reconciler.bench=true`, `reconciler.test=false`) and is removed at the end.
+ * The set-up (box, scene, install, labels, removal) is bench/lib/firewall-box.ts's.
  */
-import { ownLabels } from '../harness/own-labels';
-import { RECONCILER_UNIT, bootBox, firewallConfig, policyMismatch, setUpFirewallScene, eventually, type Box } from '../harness/box';
+import type { Box } from '../harness/box';
 import { BUSYBOX_IMAGE } from '../harness/busybox-image';
+import { cpuAndMemory, withFirewallBox } from './lib/firewall-box';
 import { summarize } from './lib/stats';
 
 const arg = (name: string, fallback: number): number => {
@@ -53,19 +53,8 @@ async function timed(box: Box, script: string): Promise<{ ms: number; extra: num
   return { ms: last === 'never' ? Infinity : Number(last), extra };
 }
 
-/** The controller's CPU time (utime + stime of its main process, in clock ticks of 10 ms) and MemoryCurrent. */
-async function cpuAndMemory(box: Box): Promise<{ cpuMs: number; memMb: number }> {
-  const p = await box.unitProperties(RECONCILER_UNIT, ['MainPID', 'MemoryCurrent']);
-  const stat = (await box.run(['cat', `/proc/${Number(p.MainPID)}/stat`])).split(') ')[1]?.split(' ') ?? [];
-  return { cpuMs: (Number(stat[11]) + Number(stat[12])) * 10, memMb: Number(p.MemoryCurrent) / 1024 / 1024 };
-}
-
 async function main(): Promise<void> {
-  const box = await bootBox({ labels: ownLabels('reconciler.bench=true'), log: (l) => console.error(l) });
-  try {
-    await setUpFirewallScene(box, firewallConfig('10m'));
-    await box.run(['systemctl', 'enable', '--now', RECONCILER_UNIT], { timeoutMs: 180_000 });
-    await eventually('the policy enforced', async () => (await policyMismatch(box)) === null, 120_000);
+  await withFirewallBox(async (box) => {
     const base = Number((await box.sh("iptables -S RECONCILE-PUBLISHED | grep -c '^-A '")).trim());
     // The scene's addresses (fixed until Docker restarts): computed once, so that polling starts at once.
     const ips = (await box.sh(`${IN_PLACE}\nips`)).trim().split(/\s+/).join(' ');
@@ -109,9 +98,7 @@ async function main(): Promise<void> {
     console.log(row('`systemctl restart docker` returned', results.restart ?? []));
     const cpuPct = ((idle1.cpuMs - idle0.cpuMs) / 60_000) * 100;
     console.log(`\nreconciler.service idle (60 s, resource enabled): CPU ${cpuPct.toFixed(2)} %, MemoryCurrent ${idle1.memMb.toFixed(1)} MiB; after the trials ${after.memMb.toFixed(1)} MiB`);
-  } finally {
-    await box.remove();
-  }
+  });
 }
 
 void main().catch((error: unknown) => {

@@ -35,4 +35,4 @@ export {
   unfilteredVhostsTemplate,
   writeVhostsTemplate,
 } from './box-template';
-export { FIREWALL_DROP_IN, SCENE_CONTAINERS, V6_NETWORK, enableBoxIpv6, enforcedIn, firewallConfig, policyMismatch, probeAll, runSceneContainer, setUpFirewallScene, type Probe, type SceneContainer } from './firewall-scene';
+export { FIREWALL_DROP_IN, SCENE_CONTAINERS, SERVE, V6_NETWORK, enableBoxIpv6, enforcedIn, firewallConfig, policyMismatch, probeAll, runSceneContainer, setUpFirewallScene, type Probe, type SceneContainer } from './firewall-scene';
