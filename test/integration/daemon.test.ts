@@ -102,13 +102,6 @@ describe('the controller corrects drift when it appears', () => {
     await waitFor('the reload', async () => (await ctx.host.commands()).includes('firewall-cmd --reload'));
   });
 
-  it('a new port in config.ini is applied', async () => {
-    await ctx.host.setPort(9443);
-    await waitFor('listen.conf on 9443', dropInIs(ctx.host, 9443));
-    await ctx.host.setPort(9000);
-    await waitFor('listen.conf on 9000', dropInIs(ctx.host, 9000));
-  });
-
   it('a storm of a thousand writes ends in sync after far fewer passes, then stays idle', async (t) => {
     const before = await passes(ctx.host);
     const started = Date.now();

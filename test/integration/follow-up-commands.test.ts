@@ -1,13 +1,21 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { startDaemon, type DaemonProcess } from '../../harness/daemon-process';
 import { assertDocker } from '../support/docker-required';
 import { createEmulatedHost, type EmulatedHost } from '../../harness/websoft9-host';
 import { runCli } from '../../harness/run-cli';
-import { runSystemctlHook } from '../support/systemd-socket-hook';
 import { readStatusJson, readyOf, waitFor } from '../../harness/status';
+
+const execFileAsync = promisify(execFile);
+
+/** Runs the installed systemctl hook directly (not recorded): what systemd or an operator did before the controller looked. */
+async function runSystemctlHook(root: string, args: readonly string[]): Promise<void> {
+  await execFileAsync(join(root, 'hooks', 'systemctl'), [...args], { env: { ...process.env, RECORD_ROOT: root }, timeout: 30_000 });
+}
 
 /** Short timings; the resync is far away so that only the record can explain the commands. */
 const FAST = { resyncInterval: '10m', debounce: '100ms', maxDebounce: '1s', backoffInitial: '200ms', backoffMax: '1s' };
