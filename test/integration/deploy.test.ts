@@ -394,7 +394,6 @@ describe('deploy/: the image, run like docker-compose.yml runs it, corrects an e
 
     const configFile = path.join(host.root, 'container-config.yaml');
     await fs.writeFile(configFile, stringify(adaptedConfig(host, 'reconciler.yaml', target.pid)));
-    await host.setCommandHook('systemctl', MNTNS_HOOK);
 
     const labels = ['--label', TEST_LABEL_PAIR, '--label', `${HOST_LABEL}=${host.id}`];
     statusVolume = `reconciler-test-status-${host.id}`;
@@ -431,24 +430,6 @@ describe('deploy/: the image, run like docker-compose.yml runs it, corrects an e
     const modules = dev.stdout.split('\n');
     assert.ok(modules.includes('dockerode') && modules.includes('pino'), 'production dependencies present');
     assert.ok(!modules.includes('typescript') && !modules.includes('ts-node'), 'no dev dependencies');
-  });
-
-  it('corrects the drift it finds at start: drop-in written with the port, firewalld files, host commands recorded', async () => {
-    await waitWithLogs(name, 'listen.conf with ListenStream=9000', async () => (await readText(host.dropInPath)) === dropIn(9000));
-    for (const file of host.firewalldFiles) {
-      await waitWithLogs(name, `${file} on 9000`, async () => (await readText(file)).includes('port="9000"'));
-    }
-    for (const line of ['systemctl daemon-reload', 'systemctl restart cockpit.socket', 'firewall-cmd --reload']) {
-      await waitWithLogs(name, `the recorded command "${line}"`, recorded(host, line));
-    }
-  });
-
-  it("runs systemctl through commands.prefix (nsenter) in the host's mount namespace, not the container's", async () => {
-    const seen = await waitWithLogs(name, 'the mount namespace of systemctl', async () => (await readText(path.join(host.root, 'systemctl-mntns'))).trim());
-    const namespaces = new Set(seen.split('\n'));
-    assert.deepEqual([...namespaces], [OWN_MOUNT_NS], 'every systemctl call ran in the host mount namespace');
-    const inside = (await docker(['exec', container, 'readlink', '/proc/self/ns/mnt'])).stdout.trim();
-    assert.notEqual(inside, OWN_MOUNT_NS, 'the container has its own mount namespace');
   });
 
   it('turns healthy, and `reconcile status` in the container exits 0', async () => {
