@@ -138,6 +138,20 @@ describe('Template in a pass: render, check, reload only on change', () => {
     assert.equal(t.count(RELOAD), 2);
   });
 
+  it('an empty template (truncated by its writer, the content not there yet) renders nothing: the file stays, no reload', async () => {
+    const t = setup([vhost('a', 'a.test')]);
+    await t.run();
+    const before = t.file();
+    for (const empty of ['', '\n  \n']) {
+      t.host.files.set(TEMPLATE, Buffer.from(empty));
+      const outcome = await t.run();
+      assert.equal(outcome.reason, 'CannotConverge');
+      assert.match(outcome.message, /is empty \(being written\?\)/);
+      assert.equal(t.file(), before);
+    }
+    assert.equal(t.count(RELOAD), 1);
+  });
+
   it('when the check fails with no container to blame, the previous bytes come back and nothing reloads', async () => {
     const t = setup([vhost('a', 'a.test')], 'x; }\n{% for c in containers %}{{ c.name }}{% endfor %}');
     t.host.files.set(TARGET, Buffer.from('old\n'));

@@ -77,10 +77,20 @@ export class Template implements Resource<TemplateState> {
     for (const p of parts) this.refused.set(p.id, { name: p.name, why });
   }
 
+  /**
+   * The template, read twice: an editor or `install` that truncates and then writes leaves an
+   * empty or half-written file for a moment, and rendering that would empty the live file (and
+   * keep it empty if the finished template fails). Empty or changing is "not readable now"; its
+   * write's event starts the next pass.
+   */
   private async readTemplate(): Promise<TemplateState['template']> {
     try {
-      const bytes = await this.files.readFile(this.spec.template, { maxBytes: TEMPLATE_LIMITS.templateBytes });
+      const limit = { maxBytes: TEMPLATE_LIMITS.templateBytes };
+      const bytes = await this.files.readFile(this.spec.template, limit);
       if (bytes === null) return { ok: false, message: 'does not exist' };
+      const again = await this.files.readFile(this.spec.template, limit);
+      if (again === null || !bytes.equals(again)) return { ok: false, message: 'changed while being read; will retry' };
+      if (bytes.toString('utf8').trim() === '') return { ok: false, message: 'is empty (being written?); nothing rendered' };
       return { ok: true, text: bytes.toString('utf8') };
     } catch (error) {
       return { ok: false, message: describeError(error) };
