@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { docker } from '../../harness/docker-cli';
 import { ensureBusyboxImage } from '../../harness/busybox-image';
 import { runCli, type CliRun } from '../../harness/run-cli';
-import { readStatusJson } from '../../harness/status';
+import { startDaemon } from '../../harness/daemon-process';
+import { readStatusJson, waitFor } from '../../harness/status';
 import { ExecCommandRunner } from '../../src/adapters/exec-command-runner';
 import { configFiles } from '../support/config-files';
 import { removeLabelled } from '../support/cleanup';
@@ -49,6 +51,8 @@ describe('a PublishedPortFirewall removed from the configuration, in a test netw
         '  iptablesSave: [iptables-nft-save]',
         `  iptablesRestore: [${restore === 'false' ? '"false"' : `iptables-${restore}`}]`,
         '  ip6tablesSave: [ip6tables-nft-save]',
+        '  firewallMonitor: []',
+        '  netfilterMonitor: []',
         `  ip6tablesRestore: [${restore === 'false' ? '"false"' : `ip6tables-${restore}`}]`,
         resources.length === 0 ? 'resources: []' : 'resources:',
         ...resources.map((r) => `  - ${r}`),
@@ -142,5 +146,32 @@ describe('a PublishedPortFirewall removed from the configuration, in a test netw
     assert.deepEqual(await names(), ['PublishedPortFirewall/guard2']);
     assert.equal((await once(config([]))).code, 0);
     assert.ok(!(await v4()).includes('RECONCILE-PUBLISHED'));
+  });
+
+  it('daemon: a SIGHUP without it removes chain and jump; at its start, one removed while it was stopped is removed too', { skip }, async () => {
+    const path = config([guard]);
+    const daemon = startDaemon(['--config', path]);
+    try {
+      await waitFor('the chain', async () => (await v4()).includes('-A DOCKER-USER -j RECONCILE-PUBLISHED'), 60_000);
+      await waitFor('guard in the status', async () => (await names()).includes('PublishedPortFirewall/guard'), 60_000);
+      writeFileSync(path, readFileSync(config([]), 'utf8'));
+      daemon.process.kill('SIGHUP');
+      await waitFor('the chain gone', async () => !(await v4()).includes('RECONCILE-PUBLISHED'), 60_000);
+      await waitFor('guard forgotten', async () => (await names()).length === 0, 60_000);
+      assert.match(daemon.stderr(), /removed from the configuration/);
+      assert.ok(!(await v6()).includes('RECONCILE-PUBLISHED'));
+    } finally {
+      assert.equal(await daemon.stop(), 0, daemon.stderr());
+    }
+
+    assert.equal((await once(config([guard]))).code, 0);
+    assert.match(await v4(), /:RECONCILE-PUBLISHED/);
+    const restarted = startDaemon(['--config', config([])]);
+    try {
+      await waitFor('the chain gone after the start', async () => !(await v4()).includes('RECONCILE-PUBLISHED'), 60_000);
+      await waitFor('guard forgotten after the start', async () => (await names()).length === 0, 60_000);
+    } finally {
+      assert.equal(await restarted.stop(), 0, restarted.stderr());
+    }
   });
 });
