@@ -4,6 +4,7 @@ import { FailedChecks } from '../controller/failed-checks';
 import type { PassRequest } from '../controller/reconcile-loop';
 import type { RetryState } from '../controller/retry-state';
 import { runPass } from '../controller/run-pass';
+import type { Resource } from '../resources/resource';
 import type { Runtime } from './create-runtime';
 
 export interface DaemonPassHooks {
@@ -12,6 +13,8 @@ export interface DaemonPassHooks {
   statusFile: string;
   /** When the pass started, null when it ended (the watchdog's measure of a hung pass). */
   running: (startedAt: number | null) => void;
+  /** The resources this pass runs (a removed PublishedPortFirewall's clean-up, once done, no longer); all when absent. */
+  active?: (resources: readonly Resource[]) => readonly Resource[];
 }
 
 /**
@@ -26,7 +29,7 @@ export function daemonPass(runtime: Runtime, hooks: DaemonPassHooks): (request: 
     hooks.running(runtime.clock.now());
     const pending = new PendingCommands(runtime.files, pendingPath(hooks.statusFile));
     try {
-      return await runPass(runtime, {
+      return await runPass(hooks.active ? { ...runtime, resources: hooks.active(runtime.resources) } : runtime, {
         dryRun: false,
         triggers: request.triggers,
         signal: request.signal,

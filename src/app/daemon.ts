@@ -24,6 +24,7 @@ import { statusLine } from '../status/status-line';
 import { SystemdNotifications } from './systemd-notifications';
 import { createJournal, createRuntime, type HostDeps, type Runtime } from './create-runtime';
 import { startMetricsServer } from './metrics-server';
+import { FirewallCleanUps } from './removed-firewalls';
 
 /** How long shutdown waits for the pass in progress. */
 export const SHUTDOWN_TIMEOUT_MS = 10_000;
@@ -66,9 +67,11 @@ export class Daemon {
   /** What stopping the last session found: whether its pass ended in time, and its loop. */
   private lastStop: { finished: Promise<boolean>; loop: ReconcileLoop } | null = null;
   private readonly systemd: SystemdNotifications | null;
+  private readonly cleanUps: FirewallCleanUps; // removed PublishedPortFirewall resources still to clean up
 
   constructor(private readonly options: DaemonOptions) {
     this.config = options.config;
+    this.cleanUps = new FirewallCleanUps(options.logger);
     const startedAt = options.host.clock.now();
     this.docker.since = iso(startedAt);
     const names = enabledResources(options.config).map((r) => r.name);
@@ -77,14 +80,8 @@ export class Daemon {
     this.metrics = createMetrics(names, options.metricsAddr !== undefined);
     this.journal = this.createJournal(options.config);
     this.recorder = this.createRecorder();
-    this.systemd = options.notify
-      ? new SystemdNotifications({
-          ...options.notify,
-          clock: options.host.clock,
-          logger: options.logger,
-          passStartedAt: () => this.passStartedAt,
-        })
-      : null;
+    const systemd = { clock: options.host.clock, logger: options.logger, passStartedAt: () => this.passStartedAt };
+    this.systemd = options.notify ? new SystemdNotifications({ ...options.notify, ...systemd }) : null;
   }
 
   private createJournal(config: Config): Journal {
@@ -106,6 +103,8 @@ export class Daemon {
         },
       });
     }
+    await this.cleanUps.remember(this.options.host.files, this.options.statusFile, this.config);
+    this.status.configure(this.cleanUps.statusNames(this.config), this.config.timing.resyncInterval);
     this.session = this.startSession(this.config, { kind: 'startup' });
     this.systemd?.start();
     this.options.logger.info({ statusFile: this.options.statusFile, resources: enabledResources(this.config).map((r) => r.name) }, 'controller started');
@@ -145,9 +144,9 @@ export class Daemon {
     this.config = next;
     this.journal = this.createJournal(next);
     this.recorder = this.createRecorder();
-    const names = enabledResources(next).map((r) => r.name);
-    this.status.configure(names, next.timing.resyncInterval);
-    this.metrics?.configure(names);
+    this.cleanUps.plan(this.status.document().resources, next.resources);
+    this.status.configure(this.cleanUps.statusNames(next), next.timing.resyncInterval);
+    this.metrics?.configure(enabledResources(next).map((r) => r.name));
     this.session = this.startSession(next, { kind: 'signal', detail: 'SIGHUP' });
     this.options.logger.info('configuration reloaded');
   }
@@ -174,14 +173,14 @@ export class Daemon {
 
   private startSession(config: Config, first: Trigger): Session {
     const { host, logger } = this.options;
-    const runtime = createRuntime(config, host, logger);
+    const runtime = this.cleanUps.withCleanUps(createRuntime(config, host, logger));
     const loop = new ReconcileLoop({
       clock: host.clock,
       debounceMs: config.timing.debounce,
       maxDebounceMs: config.timing.maxDebounce,
       backoff: { initialMs: config.timing.backoffInitial, maxMs: config.timing.backoffMax },
       passTimeoutMs: config.timing.passTimeout,
-      pass: daemonPass(runtime, { applyFailed: () => this.status.applyFailed(), statusFile: this.options.statusFile, running: (at) => (this.passStartedAt = at) }),
+      pass: daemonPass(runtime, { applyFailed: () => this.status.applyFailed(), statusFile: this.options.statusFile, running: (at) => (this.passStartedAt = at), active: (r) => this.cleanUps.active(r) }),
       afterPass: (result, retry) => this.afterPass(result, retry),
       onPassError: (error) => logger.error({ err: describeError(error) }, 'pass failed unexpectedly'),
       onPassAbandoned: (request, timeoutMs) => void this.abandoned(request.triggers, timeoutMs),
@@ -237,6 +236,7 @@ export class Daemon {
   /** After every pass: the recorder (status, metrics, journal, log lines), the watches, the file, systemd. */
   private async afterPass(result: PassResult, retry: ReadonlyMap<string, RetryState>): Promise<void> {
     await this.recorder.record(result, (outcome) => retry.get(outcome.name) ?? { consecutiveFailures: 0, nextRetryAt: null });
+    if (this.cleanUps.settle(result)) this.status.configure(this.cleanUps.statusNames(this.config), this.config.timing.resyncInterval);
     this.session?.watchAfter(result);
     await this.recorder.write();
     this.systemd?.passDone(statusLine(this.status.document()));

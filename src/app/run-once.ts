@@ -1,4 +1,3 @@
-import { enabledResources } from '../config/schema';
 import { PassAbandonedError, type PassResult } from '../controller/outcome';
 import { PendingCommands, pendingPath } from '../controller/pending-commands';
 import { runPass } from '../controller/run-pass';
@@ -8,6 +7,7 @@ import type { Journal } from '../status/journal/journal';
 import { PassRecorder } from '../status/pass-recorder';
 import { readStatusFile } from '../status/status-file';
 import type { Runtime } from './create-runtime';
+import { FirewallCleanUps } from './removed-firewalls';
 
 export interface OnceOptions {
   dryRun: boolean;
@@ -31,9 +31,13 @@ export type OnceResult =
   | { kind: 'abandoned'; message: string; stuck: boolean };
 
 /** `reconcile --once [--dry-run]`: one pass, the status file (not in a dry run), the journal. */
-export async function runOnce(rt: Runtime, options: OnceOptions): Promise<OnceResult> {
-  const previousRead = await readStatusFile(rt.files, options.statusFile);
+export async function runOnce(configured: Runtime, options: OnceOptions): Promise<OnceResult> {
+  const previousRead = await readStatusFile(configured.files, options.statusFile);
   const previous = previousRead.ok ? previousRead.status : null;
+  // PublishedPortFirewall resources in the previous status but no longer configured: cleaned up.
+  const cleanUps = new FirewallCleanUps(configured.logger);
+  cleanUps.plan(previous?.resources ?? [], configured.config.resources);
+  const rt = cleanUps.withCleanUps(configured);
   const pending = new PendingCommands(rt.files, pendingPath(options.statusFile));
   const limit = rt.config.timing.passTimeout;
   const abort = new AbortController();
@@ -62,7 +66,7 @@ export async function runOnce(rt: Runtime, options: OnceOptions): Promise<OnceRe
   // pass beside it changes the host like the controller would, but leaves the file alone.
   const controller = options.dryRun ? null : rt.locks.holder(`${options.statusFile}.lock`);
   const status = new ControllerStatus(
-    { mode: 'once', pid: process.pid, startedAt: pass.startedAt, resyncIntervalMs: rt.config.timing.resyncInterval, maxAgeMs: rt.config.status.maxAge, resources: enabledResources(rt.config).map((r) => r.name) },
+    { mode: 'once', pid: process.pid, startedAt: pass.startedAt, resyncIntervalMs: rt.config.timing.resyncInterval, maxAgeMs: rt.config.status.maxAge, resources: cleanUps.statusNames(rt.config) },
     previous,
   );
   const recorder = new PassRecorder({
@@ -74,6 +78,8 @@ export async function runOnce(rt: Runtime, options: OnceOptions): Promise<OnceRe
     logOutcomes: options.logOutcomes ?? true,
   });
   await recorder.record(pass, (outcome, before) => ({ consecutiveFailures: failuresAfter(outcome, before), nextRetryAt: null }));
+  // Only once what they created is gone do clean-ups leave the status (a dry run removed nothing).
+  if (!options.dryRun && cleanUps.settle(pass)) status.configure(cleanUps.statusNames(rt.config), rt.config.timing.resyncInterval);
   if (controller !== null) rt.logger.warn({ pid: controller, file: options.statusFile }, 'a controller is running; the status file is left to it');
   const statusWritten = await recorder.write();
   // The pass is over; delivering its journal entries may take a little longer, within a bound.

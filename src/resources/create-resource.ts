@@ -46,3 +46,12 @@ export function createResource(spec: ResourceConfig, files: FileSystem, docker: 
       return new PublishedPortFirewall(spec, publishedContainers(docker), extras.runner, extras.commands);
   }
 }
+
+/**
+ * A PublishedPortFirewall removed from the configuration (remembered from the status file):
+ * switched off, so that a pass removes its chain, jump and table as `enabled: false` does.
+ */
+export function removedFirewall(name: string, runner: CommandRunner, commands: CommandSettings): Resource {
+  const spec = { kind: 'PublishedPortFirewall' as const, name, enabled: false, removed: true, default: 'allow' as const, allowFrom: [], backend: 'auto' as const };
+  return new PublishedPortFirewall(spec, () => Promise.resolve([]), runner, commands);
+}

@@ -45,7 +45,8 @@ export function publishedContainers(docker: DockerHost): ListContainers {
  * and its jump from DOCKER-USER, and the nftables table `inet reconcile`. Apply, with the
  * configured `backend`: one `iptables-restore --noflush` transaction per family, or one `nft -f`
  * transaction; what the other backend left is removed. Built also when switched off
- * (`enabled: false`), to remove its chain, jump and table.
+ * (`enabled: false`), to remove its chain, jump and table, and when removed from the
+ * configuration (`removed`: remembered from the status file) to do the same.
  */
 export class PublishedPortFirewall implements Resource<FirewallState> {
   readonly kind = 'PublishedPortFirewall';
@@ -59,23 +60,26 @@ export class PublishedPortFirewall implements Resource<FirewallState> {
   readonly netfilterChains: readonly string[];
   /** Any change in its nftables table (a rule deleted by hand, the table deleted) starts a pass. */
   readonly netfilterTables: readonly string[];
+  /** Removed from the configuration but remembered from the status file: switched off, to remove what it created (app/removed-firewalls.ts). */
+  readonly removed: boolean;
   private readonly policy: FirewallPolicy;
   private readonly enabled: boolean;
   private readonly backend: BackendSetting;
 
   constructor(
-    spec: PublishedPortFirewallSpec & { enabled: boolean },
+    spec: PublishedPortFirewallSpec & { enabled: boolean; removed?: boolean },
     private readonly listContainers: ListContainers,
     private readonly runner: CommandRunner,
     private readonly commands: CommandSettings,
   ) {
     this.name = spec.name;
-    this.enabled = spec.enabled;
+    this.removed = spec.removed === true;
+    this.enabled = spec.enabled && !this.removed;
     this.backend = spec.backend;
-    this.allContainers = spec.enabled;
-    this.firewallEvents = spec.enabled;
-    this.netfilterChains = spec.enabled ? [CHAIN, DOCKER_USER, 'FORWARD'] : [];
-    this.netfilterTables = spec.enabled ? [NFT_TABLE] : [];
+    this.allContainers = this.enabled;
+    this.firewallEvents = this.enabled;
+    this.netfilterChains = this.enabled ? [CHAIN, DOCKER_USER, 'FORWARD'] : [];
+    this.netfilterTables = this.enabled ? [NFT_TABLE] : [];
     // The schema has validated every entry; parseCidr cannot fail here.
     this.policy = { default: spec.default, allowFrom: spec.allowFrom.map((c) => parseCidr(c)).filter((c): c is Cidr => c !== null) };
   }
@@ -93,7 +97,8 @@ export class PublishedPortFirewall implements Resource<FirewallState> {
     if (chosen.backend === 'iptables' && !v4.available) throw new Error(this.backend === 'auto' && !nft.available ? `${v4.why}; ${nft.why}` : v4.why);
     if (chosen.backend === 'nftables' && !nft.available) throw new Error(nft.why);
     const seen = describeNetfilter(state, chosen.why);
-    if (containers === null) return { state, watch: [], value: seen, summary: `switched off: ${seen}`, desired: 'no chain, no table' };
+    const off = this.removed ? 'removed from the configuration' : 'switched off';
+    if (containers === null) return { state, watch: [], value: seen, summary: `${off}: ${seen}`, desired: this.removed ? `${off}: no chain, no table` : 'no chain, no table' };
     const { rules, reach } = desiredPolicy(containers, this.policy);
     const conditions: ExtraCondition[] = reach.map((r) => ({
       type: `Ports/${r.container}`,
