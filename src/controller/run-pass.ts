@@ -64,7 +64,7 @@ export async function runPass(deps: PassDeps, options: PassOptions): Promise<Pas
   // Undo images of a resource that name other paths than its own: reported like a damaged record.
   const strays = new Map<string, string>();
   const unclaimed = new Map<string, ExtraCondition>(); // resource → why its files could not be claimed
-  const outcomes: (ResourceOutcome | { staged: Staged; base: Base; resource: Resource; value: DesiredValue | null })[] = [];
+  const outcomes: (ResourceOutcome | { staged: Staged; base: Base; resource: Resource; value: DesiredValue | null; inputs?: string })[] = [];
   for (const resource of selected) {
     signal?.throwIfAborted();
     const wanted: Desired | null = resource.source === null ? null : (desired.get(resource.source) as Desired);
@@ -75,7 +75,7 @@ export async function runPass(deps: PassDeps, options: PassOptions): Promise<Pas
       outcomes.push(claimed.planned);
       continue;
     }
-    const { base, plan, value } = claimed.planned;
+    const { base, plan, value, inputs } = claimed.planned;
     const stray = pending.strays(resource.name, ownPaths(plan));
     if (stray !== null) strays.set(resource.name, stray);
     const again = options.failedChecks?.repeat(resource.name, plan, deps.clock.now());
@@ -97,7 +97,7 @@ export async function runPass(deps: PassDeps, options: PassOptions): Promise<Pas
     const written = await writeFiles(plan, deps.files);
     const failure = written.failure ? { failure: { reason: written.failureReason ?? ('ApplyFailed' as const), message: written.failure } } : {};
     const staged: Staged = { name: resource.name, plan, actions: written.actions, ...failure };
-    outcomes.push({ staged, base, resource, value });
+    outcomes.push({ staged, base, resource, value, ...(inputs === undefined ? {} : { inputs }) });
   }
 
   signal?.throwIfAborted();
@@ -150,7 +150,7 @@ async function planResource(
   retryCommands: boolean,
   dryRun: boolean,
   watch: Map<string, readonly string[]>,
-): Promise<ResourceOutcome | { apply: true; base: Base; plan: Plan; value: DesiredValue | null }> {
+): Promise<ResourceOutcome | { apply: true; base: Base; plan: Plan; value: DesiredValue | null; inputs?: string }> {
   const base = { name: resource.name, kind: resource.kind, changed: false, plan: null, actions: [] };
   let observation: Observation<unknown>;
   const known = desired?.kind === 'value' ? desired.value : null;
@@ -191,11 +191,11 @@ async function planResource(
   if (dryRun) {
     return { ...planned, inSync: plan.changes.length === 0, ready: 'False', reason: 'DriftDetected', message: describePlan(plan), failed: false };
   }
-  return { apply: true, base: planned, plan, value };
+  return { apply: true, base: planned, plan, value, ...(observation.inputs === undefined ? {} : { inputs: observation.inputs }) };
 }
 
 /** A staged resource after the command phase: failed there, or verified. */
-async function afterApply(o: { base: Base; resource: Resource; value: DesiredValue | null }, phase: PhaseResult | undefined, watch: Map<string, readonly string[]>): Promise<ResourceOutcome> {
+async function afterApply(o: { base: Base; resource: Resource; value: DesiredValue | null; inputs?: string }, phase: PhaseResult | undefined, watch: Map<string, readonly string[]>): Promise<ResourceOutcome> {
   const actions = phase?.actions ?? [];
   // Files put back after a failed check: nothing changed.
   const changed = phase?.failure?.reason !== 'CheckFailed' && actions.some((a) => a.result === 'updated');
@@ -205,7 +205,7 @@ async function afterApply(o: { base: Base; resource: Resource; value: DesiredVal
   }
   // The check failed with some parts: the rest was applied; the resource leaves those out from now on.
   if (phase?.refused) o.resource.partsRefused?.(phase.refused.parts, phase.refused.why);
-  return verify(o.resource, o.value, applied, actions.filter((a) => a.result === 'skipped').map((a) => a.message ?? ''), watch);
+  return verify(o.resource, o.value, applied, actions.filter((a) => a.result === 'skipped').map((a) => a.message ?? ''), watch, o.inputs);
 }
 
 /** Re-observe after applying: "applied" means the host now is what we wanted, not that writes returned. */
@@ -215,6 +215,7 @@ async function verify(
   applied: Base,
   notes: string[],
   watch: Map<string, readonly string[]>,
+  inputsBefore?: string,
 ): Promise<ResourceOutcome> {
   try {
     const after = await resource.observe(desired);
@@ -223,7 +224,8 @@ async function verify(
     const seen = after.conditions ? { ...applied, conditions: after.conditions } : applied;
     const before = { observedBefore: applied.observed };
     if (!isEmptyPlan(again) || again.problem) {
-      return { ...seen, ...before, observed: after.value, inSync: false, ready: 'False', reason: 'ApplyFailed', message: 'still out of sync after applying (changed again by another writer, or the change did not take); retrying', failed: true };
+      const moved = after.inputs !== inputsBefore ? { reason: 'DriftDetected' as const, message: 'what it enforces changed while it was applied (a container started, stopped or moved): new drift, for the next pass' } : null;
+      return { ...seen, ...before, observed: after.value, inSync: false, ready: 'False', reason: 'ApplyFailed', message: 'still out of sync after applying (changed again by another writer, or the change did not take); retrying', ...moved, failed: true };
     }
     if (again.leftOut) return { ...seen, ...before, observed: after.value, inSync: false, ready: 'False', reason: again.leftOut.reason, message: [again.leftOut.message, ...notes].join('; '), failed: true };
     if (again.invalidDesired) return { ...seen, ...before, observed: after.value, inSync: true, ready: 'False', reason: 'InvalidDesiredValue', message: again.invalidDesired, failed: true };

@@ -134,6 +134,13 @@ export interface Observation<S> {
   desired?: number | string;
   /** Conditions besides Ready (shown in the status file and by `reconcile status`). */
   conditions?: ExtraCondition[];
+  /**
+   * For a resource that reads what it enforces itself (PublishedPortFirewall: the running
+   * containers): a short description of what it read. When it differs between the observation
+   * before an apply and the one after, the host moved on during the pass (a container started):
+   * new drift (DriftDetected), not a change that did not take (ApplyFailed).
+   */
+  inputs?: string;
 }
 
 export interface PlanOptions {

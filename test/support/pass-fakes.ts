@@ -56,6 +56,8 @@ export interface FileResourceScript {
   observeFails?: number[];
   /** From this observe() call on, observe sees this text whatever the file holds (another writer). */
   stuck?: { fromCall: number; text: string };
+  /** What observe() says it read itself (Observation.inputs), by call (1 = the first). */
+  inputs?: (call: number) => string;
 }
 
 /**
@@ -88,7 +90,8 @@ export class FileResource implements Resource<string | null> {
     const stuck = this.script.stuck;
     const data = await this.host.fs.readFile(this.path);
     const state = stuck && this.observed >= stuck.fromCall ? stuck.text : (data?.toString('latin1') ?? null);
-    return { state, watch: [this.path], value: state, summary: `${this.path} holds ${state ?? 'nothing'}` };
+    const inputs = this.script.inputs ? { inputs: this.script.inputs(this.observed) } : {};
+    return { state, watch: [this.path], value: state, summary: `${this.path} holds ${state ?? 'nothing'}`, ...inputs };
   }
 
   plan(desired: DesiredValue | null, state: string | null, options: PlanOptions): Plan {

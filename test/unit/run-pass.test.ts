@@ -139,6 +139,14 @@ describe('runPass: apply and verify', () => {
     assert.deepEqual([o.observedBefore, o.observed], [null, '9090']);
   });
 
+  it('still different after applying because what it reads itself changed meanwhile (a container started): DriftDetected, not ApplyFailed', async () => {
+    const moved = await setup({ stuck: { fromCall: 2, text: '9090' }, inputs: (call) => (call === 1 ? 'a' : 'a,b') }).only();
+    assert.deepEqual([moved.reason, moved.ready, moved.failed, moved.inSync], ['DriftDetected', 'False', true, false]);
+    assert.match(moved.message, /changed while it was applied/);
+    const same = await setup({ stuck: { fromCall: 2, text: '9090' }, inputs: () => 'a' }).only();
+    assert.equal(same.reason, 'ApplyFailed', 'the same inputs: the change did not take');
+  });
+
   it('observe fails while verifying: ObserveFailed, the write still counted', async () => {
     const { only } = setup({ observeFails: [2] });
     const o = await only();

@@ -107,7 +107,9 @@ export class PublishedPortFirewall implements Resource<FirewallState> {
       message: r.invalid === undefined ? describeReach(r) : `${r.invalid}; ${describeReach(r)}`,
     }));
     const desired = chosen.backend === 'iptables' ? `ipv4: ${rules[4].length + 1} rules, ipv6: ${rules[6].length + 1} rules` : `table ${NFT_TABLE}: ${nftRules(rules).length} rules`;
-    return { state, watch: [], value: seen, summary: `${reach.length} containers with published ports; ${seen}`, desired, conditions };
+    // What the rules are made of, to tell a container that started during the pass from a change that did not take.
+    const inputs = JSON.stringify(containers.map((c) => [c.name, c.addresses, c.ports, c.labels[ALLOW_FROM_LABEL] ?? null, c.labelProblem ?? null]));
+    return { state, watch: [], value: seen, summary: `${reach.length} containers with published ports; ${seen}`, desired, conditions, inputs };
   }
 
   plan(_desired: unknown, state: FirewallState): Plan {
