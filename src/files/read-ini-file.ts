@@ -1,6 +1,7 @@
 import { describeError } from '../core/errors';
 import { fileErrorCode, MAX_TEXT_FILE_BYTES, UNSAFE_PATH, type ConfinedPath, type FileSystem, type LinkPolicy } from '../host/file-system';
 import { parseIni, type IniDocument } from './parse-ini';
+import { readSettled } from './read-settled';
 
 /** Larger than any real config.ini; protects the controller from hostile files. */
 export const MAX_INI_BYTES = MAX_TEXT_FILE_BYTES;
@@ -18,8 +19,8 @@ export interface IniLocation {
 
 /**
  * Read and parse an INI file that another program writes by truncate-then-write (apphub):
- * it is read twice and must be the same both times; empty, oversized, non-UTF-8 or unparsable
- * content is "not readable now", never a value. Only a regular file is read, at most
+ * settled (readSettled: read twice, the same, not empty); changing, empty, oversized, non-UTF-8
+ * or unparsable content is "not readable now", never a value. Only a regular file is read, at most
  * MAX_INI_BYTES; inside a volume no link may lead out of it (`unsafe`).
  */
 export async function readIniFile(files: FileSystem, where: IniLocation | string): Promise<IniRead> {
@@ -27,12 +28,9 @@ export async function readIniFile(files: FileSystem, where: IniLocation | string
   const options = { maxBytes: MAX_INI_BYTES, links: links ?? 'follow-within' };
   let text: string;
   try {
-    const first = await files.readFile(path, options);
-    if (first === null) return { ok: false, message: `${path} does not exist` };
-    const second = await files.readFile(path, options);
-    if (second === null || !first.equals(second)) return { ok: false, message: `${path} changed while being read; will retry` };
-    if (first.toString('utf8').trim() === '') return { ok: false, message: `${path} is empty (being written?)` };
-    text = utf8.decode(first);
+    const read = await readSettled(files, path, options);
+    if (!read.ok) return { ok: false, message: `${path} ${read.why}` };
+    text = utf8.decode(read.bytes);
   } catch (error) {
     if (fileErrorCode(error) === UNSAFE_PATH) return { ok: false, message: describeError(error), unsafe: true };
     return { ok: false, message: error instanceof TypeError ? `${path} is not valid UTF-8` : describeError(error) };

@@ -3,6 +3,7 @@ import type { Liquid } from 'liquidjs';
 import { bytesToText, utf8ToByteString } from '../../core/bytes';
 import { describeError } from '../../core/errors';
 import { fileErrorCode, hostPath, NOT_REGULAR, TOO_LARGE, UNSAFE_PATH, type FileSystem } from '../../host/file-system';
+import { readSettled } from '../../files/read-settled';
 import { isContainerSet } from '../../sources/container-set';
 import type { DesiredValue } from '../../sources/desired';
 import type { TemplateSpec } from '../../config/kind-specs';
@@ -78,20 +79,14 @@ export class Template implements Resource<TemplateState> {
   }
 
   /**
-   * The template, read twice: an editor or `install` that truncates and then writes leaves an
-   * empty or half-written file for a moment, and rendering that would empty the live file (and
-   * keep it empty if the finished template fails). Empty or changing is "not readable now"; its
-   * write's event starts the next pass.
+   * The template once it holds still (readSettled): an editor or `install` that truncates and
+   * then writes leaves an empty or half-written file for a moment, and rendering that would empty
+   * the live file (and keep it empty if the finished template fails).
    */
   private async readTemplate(): Promise<TemplateState['template']> {
     try {
-      const limit = { maxBytes: TEMPLATE_LIMITS.templateBytes };
-      const bytes = await this.files.readFile(this.spec.template, limit);
-      if (bytes === null) return { ok: false, message: 'does not exist' };
-      const again = await this.files.readFile(this.spec.template, limit);
-      if (again === null || !bytes.equals(again)) return { ok: false, message: 'changed while being read; will retry' };
-      if (bytes.toString('utf8').trim() === '') return { ok: false, message: 'is empty (being written?); nothing rendered' };
-      return { ok: true, text: bytes.toString('utf8') };
+      const read = await readSettled(this.files, this.spec.template, { maxBytes: TEMPLATE_LIMITS.templateBytes });
+      return read.ok ? { ok: true, text: read.bytes.toString('utf8') } : { ok: false, message: read.why };
     } catch (error) {
       return { ok: false, message: describeError(error) };
     }
