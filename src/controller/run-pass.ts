@@ -224,8 +224,10 @@ async function verify(
     const seen = after.conditions ? { ...applied, conditions: after.conditions } : applied;
     const before = { observedBefore: applied.observed };
     if (!isEmptyPlan(again) || again.problem) {
-      const moved = after.inputs !== inputsBefore ? { reason: 'DriftDetected' as const, message: 'what it enforces changed while it was applied (a container started, stopped or moved): new drift, for the next pass' } : null;
-      return { ...seen, ...before, observed: after.value, inSync: false, ready: 'False', reason: 'ApplyFailed', message: 'still out of sync after applying (changed again by another writer, or the change did not take); retrying', ...moved, failed: true };
+      const why = after.inputs !== inputsBefore
+        ? { reason: 'DriftDetected' as const, message: 'what it enforces changed while it was applied (a container started, stopped or moved): new drift, for the next pass' }
+        : { reason: 'ApplyFailed' as const, message: 'still out of sync after applying (changed again by another writer, or the change did not take); retrying' };
+      return { ...seen, ...before, observed: after.value, inSync: false, ready: 'False', ...why, failed: true };
     }
     if (again.leftOut) return { ...seen, ...before, observed: after.value, inSync: false, ready: 'False', reason: again.leftOut.reason, message: [again.leftOut.message, ...notes].join('; '), failed: true };
     if (again.invalidDesired) return { ...seen, ...before, observed: after.value, inSync: true, ready: 'False', reason: 'InvalidDesiredValue', message: again.invalidDesired, failed: true };

@@ -136,7 +136,7 @@ export interface Observation<S> {
   conditions?: ExtraCondition[];
   /**
    * For a resource that reads what it enforces itself (PublishedPortFirewall: the running
-   * containers): a short description of what it read. When it differs between the observation
+   * containers): what it read, only ever compared. When it differs between the observation
    * before an apply and the one after, the host moved on during the pass (a container started):
    * new drift (DriftDetected), not a change that did not take (ApplyFailed).
    */
