@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 
-import { BOX_COMPOSE_CONFIG, bootBox, boxStatus, composeArgv, composeCliArgv, containerHealth, eventually, startComposeInBox, startBoxApphub, type Box } from '../../harness/box';
+import { BOX_COMPOSE_CONFIG, boxStatus, composeArgv, composeCliArgv, containerHealth, eventually, startComposeInBox, startBoxApphub } from '../../harness/box';
 import { SEED_RESOURCES, SEED_USER_PORT, seedScenario, untilHealthy, type SeedDeployment } from '../support/box-seed-scenario';
-import { assertDocker } from '../support/docker-required';
+import { bootedBox } from '../support/booted-box';
 import { ensureReconcilerImage } from '../support/reconciler-image';
 
 /**
@@ -23,12 +23,13 @@ const CONFIG = `${readFileSync(path.join(__dirname, '..', '..', 'deploy', 'recon
 const STATUS = ['status', '--config', '/etc/reconciler/config.yaml'];
 
 describe('the seed on the real-host box, deployed with deploy/docker-compose.yml', { timeout: 30 * 60_000 }, () => {
-  let box: Box | undefined;
   let container = '';
-  const b = (): Box => {
-    if (box === undefined) throw new Error('no box (before failed)');
-    return box;
-  };
+  const b = bootedBox(async (box) => {
+    const image = await ensureReconcilerImage();
+    await startBoxApphub(box, SEED_USER_PORT);
+    container = await startComposeInBox(box, image.tag, CONFIG);
+    await untilHealthy(compose);
+  });
   const compose: SeedDeployment = {
     box: b,
     status: () => boxStatus(b(), composeCliArgv(...STATUS, '--json')),
@@ -45,19 +46,6 @@ describe('the seed on the real-host box, deployed with deploy/docker-compose.yml
     },
     diagnostics: async () => `${(await b().exec(composeCliArgv(...STATUS))).stdout}\n${(await b().exec(['docker', 'logs', '--tail', '8', container])).stderr}`,
   };
-
-  before(async () => {
-    await assertDocker();
-    const image = await ensureReconcilerImage();
-    box = await bootBox({ log: (line) => console.log(line) });
-    await startBoxApphub(box, SEED_USER_PORT);
-    container = await startComposeInBox(box, image.tag, CONFIG);
-    await untilHealthy(compose);
-  }, { timeout: 25 * 60_000 });
-
-  after(async () => {
-    await box?.remove();
-  });
 
   it('runs as the Compose files ask: host PID namespace, not privileged, SYS_ADMIN and SYS_PTRACE, the configuration mounted', async () => {
     const format = '{{.HostConfig.PidMode}} {{.HostConfig.Privileged}} {{join .HostConfig.CapAdd ","}} {{.Config.Image}}';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 
-import { BOX_CONFIG_PATH, RECONCILER_UNIT, SCENE_CONTAINERS, V6_NETWORK, bootBox, boxStatus, enableBoxIpv6, enforcedIn, eventually, firewallConfig, policyMismatch, probeAll, setUpFirewallScene, type Box } from '../../harness/box';
-import { assertDocker } from '../support/docker-required';
+import { BOX_CONFIG_PATH, RECONCILER_UNIT, SCENE_CONTAINERS, V6_NETWORK, boxStatus, enableBoxIpv6, enforcedIn, eventually, firewallConfig, policyMismatch, probeAll, setUpFirewallScene, type Box } from '../../harness/box';
+import { bootedBox } from '../support/booted-box';
 
 /**
  * PublishedPortFirewall with `backend: nftables` end to end in the real-host box: the same scene
@@ -37,20 +37,8 @@ const BREAKERS: Record<string, (box: Box) => Promise<unknown>> = {
 };
 
 describe('PublishedPortFirewall with backend nftables in the real-host box', { timeout: 30 * 60_000 }, () => {
-  let box: Box | undefined;
-  const b = (): Box => {
-    if (box === undefined) throw new Error('no box (before failed)');
-    return box;
-  };
-
-  before(async () => {
-    await assertDocker();
-    box = await bootBox({ log: (line) => console.log(line) });
-    await setUpFirewallScene(b(), firewallConfig('10m', 'nftables'));
-  }, { timeout: 25 * 60_000 });
-
-  after(async () => {
-    await box?.remove();
+  const b = bootedBox(async (box) => {
+    await setUpFirewallScene(box, firewallConfig('10m', 'nftables'));
   });
 
   it('a dry run prints the nft rules; with the controller each probe connects or times out as the policy says, held by table inet reconcile alone', async () => {

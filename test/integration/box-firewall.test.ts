@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import fc from 'fast-check';
 
-import { RECONCILER_UNIT, SCENE_CONTAINERS, V6_NETWORK, bootBox, enableBoxIpv6, enforcedIn as enforced, boxStatus, eventually, policyMismatch, probeAll, runSceneContainer, setUpFirewallScene, type Box } from '../../harness/box';
+import { RECONCILER_UNIT, SCENE_CONTAINERS, V6_NETWORK, enableBoxIpv6, enforcedIn as enforced, boxStatus, eventually, policyMismatch, probeAll, runSceneContainer, setUpFirewallScene, type Box } from '../../harness/box';
 import { BUSYBOX_IMAGE } from '../../harness/busybox-image';
-import { assertDocker } from '../support/docker-required';
+import { bootedBox } from '../support/booted-box';
 
 /**
  * PublishedPortFirewall end to end in the real-host box: its dockerd (iptables), its firewalld,
@@ -43,20 +43,8 @@ const BREAKERS = {
 type Breaker = keyof typeof BREAKERS;
 
 describe('PublishedPortFirewall in the real-host box', { timeout: 30 * 60_000 }, () => {
-  let box: Box | undefined;
-  const b = (): Box => {
-    if (box === undefined) throw new Error('no box (before failed)');
-    return box;
-  };
-
-  before(async () => {
-    await assertDocker();
-    box = await bootBox({ log: (line) => console.log(line) });
-    await setUpFirewallScene(b());
-  }, { timeout: 25 * 60_000 });
-
-  after(async () => {
-    await box?.remove();
+  const b = bootedBox(async (box) => {
+    await setUpFirewallScene(box);
   });
 
   it('without the controller every published port is open; with it, each probe connects or times out as the policy says', async () => {

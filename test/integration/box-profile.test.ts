@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 
 import {
   RECONCILER_UNIT,
-  bootBox,
   boxHttpsGet,
   boxStatus,
   cockpitAnswersInBox,
@@ -11,7 +10,6 @@ import {
   conditionOf,
   eventually,
   installProject,
-  type Box,
 } from '../../harness/box';
 import {
   BOX_DOCKER0,
@@ -32,7 +30,7 @@ import {
   type ProxyKeys,
 } from '../support/box-websoft9';
 import { DATA_DIR, shippedCustomSsl } from '../support/nginx-proxy';
-import { assertDocker } from '../support/docker-required';
+import { bootedBox } from '../support/booted-box';
 
 /**
  * The built-in Websoft9 profile (config/default.yaml, unchanged but for a short resync and the
@@ -62,11 +60,11 @@ const MIRRORED: ProxyKeys = { docker0: BOX_DOCKER0, cert: MIRRORED_CERT, key: MI
 const WAIT_MS = 90_000;
 
 describe('the Websoft9 profile against the real programs of the box (cockpit-ws Origins, nginx -t)', { timeout: 30 * 60_000 }, () => {
-  let box: Box | undefined;
-  const b = (): Box => {
-    if (box === undefined) throw new Error('no box (before failed)');
-    return box;
-  };
+  const b = bootedBox(async (box) => {
+    await startBoxWebsoft9(box, USER_PORT, MIRRORED);
+    await installProject(box, { config: CONFIG, start: false });
+    await eventually('the shipped proxy serves Cockpit', async () => (await boxHttpsGet(box, BOX_PROXY_PORT))?.status === 200, WAIT_MS);
+  });
   const healthy = async (): Promise<boolean> => (await boxStatus(b()))?.healthy === true;
   const waitHealthy = async (what: string): Promise<void> =>
     eventually(what, healthy, WAIT_MS).catch(async (error: unknown) => {
@@ -75,18 +73,6 @@ describe('the Websoft9 profile against the real programs of the box (cockpit-ws 
       throw new Error(`${String(error)}\n${status}\n${journal}`);
     });
   const customSsl = (): Promise<string> => b().run(['cat', `${BOX_NGINX_VAR}/custom_ssl.conf`]);
-
-  before(async () => {
-    await assertDocker();
-    box = await bootBox({ log: (line) => console.log(line) });
-    await startBoxWebsoft9(box, USER_PORT, MIRRORED);
-    await installProject(box, { config: CONFIG, start: false });
-    await eventually('the shipped proxy serves Cockpit', async () => (await boxHttpsGet(b(), BOX_PROXY_PORT))?.status === 200, WAIT_MS);
-  }, { timeout: 25 * 60_000 });
-
-  after(async () => {
-    await box?.remove();
-  });
 
   it('fresh install: the real cockpit-ws refuses the proxy’s Origin, so Cockpit’s WebSocket through the proxy is refused', async () => {
     const vendor = `http://127.0.0.1:${VENDOR_PORT}`;

@@ -1,8 +1,8 @@
-import { after, before, describe } from 'node:test';
+import { describe } from 'node:test';
 
-import { BOX_CONFIG_PATH, RECONCILER_UNIT, bootBox, boxStatus, installProject, startBoxApphub, type Box } from '../../harness/box';
+import { BOX_CONFIG_PATH, RECONCILER_UNIT, boxStatus, installProject, startBoxApphub } from '../../harness/box';
 import { SEED_RESOURCES, SEED_USER_PORT, seedScenario, untilHealthy, type SeedDeployment } from '../support/box-seed-scenario';
-import { assertDocker } from '../support/docker-required';
+import { bootedBox } from '../support/booted-box';
 
 /**
  * The seed on a real host: systemd as PID 1, the real cockpit.socket, firewalld and the box's own
@@ -13,11 +13,11 @@ import { assertDocker } from '../support/docker-required';
  */
 
 describe('the seed on the real-host box (systemd, firewalld, dockerd, Cockpit)', { timeout: 30 * 60_000 }, () => {
-  let box: Box | undefined;
-  const b = (): Box => {
-    if (box === undefined) throw new Error('no box (before failed)');
-    return box;
-  };
+  const b = bootedBox(async (box) => {
+    await startBoxApphub(box, SEED_USER_PORT);
+    await installProject(box, { config: SEED_RESOURCES });
+    await untilHealthy(unit);
+  });
 
   const unit: SeedDeployment = {
     box: b,
@@ -35,18 +35,6 @@ describe('the seed on the real-host box (systemd, firewalld, dockerd, Cockpit)',
     },
     diagnostics: async () => `${(await b().exec(['reconcile', 'status'])).stdout}\n${(await b().journal(RECONCILER_UNIT)).slice(-8).join('\n')}`,
   };
-
-  before(async () => {
-    await assertDocker();
-    box = await bootBox({ log: (line) => console.log(line) });
-    await startBoxApphub(box, SEED_USER_PORT);
-    await installProject(box, { config: SEED_RESOURCES });
-    await untilHealthy(unit);
-  }, { timeout: 25 * 60_000 });
-
-  after(async () => {
-    await box?.remove();
-  });
 
   seedScenario(unit);
 });

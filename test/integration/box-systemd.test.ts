@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 
 import {
   BOX_CONFIG_PATH,
   RECONCILER_UNIT,
-  bootBox,
   boxConfig,
   boxStatus,
   cockpitAnswersInBox,
@@ -12,9 +11,8 @@ import {
   installProject,
   startBoxApphub,
   writeBoxApphubPort,
-  type Box,
 } from '../../harness/box';
-import { assertDocker } from '../support/docker-required';
+import { bootedBox } from '../support/booted-box';
 
 /**
  * The shipped unit (deploy/reconciler.service, unchanged) under the real systemd of the box:
@@ -30,25 +28,13 @@ const HANGING_SCRIPT = `#!/bin/sh\nif [ "$1" = daemon-reload ] && [ -e ${HANG_FL
 const CONFIG = boxConfig(`timing: { resyncInterval: 5s, passTimeout: 10m }\ncommands: { systemctl: [${HANGING_SYSTEMCTL}], timeout: 10m }`);
 
 describe('the shipped unit under the real systemd of the box', { timeout: 30 * 60_000 }, () => {
-  let box: Box | undefined;
-  const b = (): Box => {
-    if (box === undefined) throw new Error('no box (before failed)');
-    return box;
-  };
+  const b = bootedBox(async (box) => {
+    await box.writeFile(HANGING_SYSTEMCTL, HANGING_SCRIPT, '0755');
+    await startBoxApphub(box, 9000);
+    await installProject(box, { config: CONFIG, start: false });
+  });
   const healthy = async (): Promise<boolean> => (await boxStatus(b()))?.healthy === true;
   const service = (): Promise<Record<string, string>> => b().unitProperties(RECONCILER_UNIT, ['MainPID', 'NRestarts', 'ActiveState', 'Result', 'StatusText']);
-
-  before(async () => {
-    await assertDocker();
-    box = await bootBox({ log: (line) => console.log(line) });
-    await b().writeFile(HANGING_SYSTEMCTL, HANGING_SCRIPT, '0755');
-    await startBoxApphub(b(), 9000);
-    await installProject(b(), { config: CONFIG, start: false });
-  }, { timeout: 25 * 60_000 });
-
-  after(async () => {
-    await box?.remove();
-  });
 
   it('READY=1 only after the first pass: when `systemctl start` returns, the pass is in the status file and STATUS= says in sync', async () => {
     assert.equal(await b().probeTcp(9000), false, 'Cockpit starts on the package’s port');

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 
 import {
   RECONCILER_UNIT,
   VHOSTS_CONF,
-  bootBox,
   boxStatus,
   conditionOf,
   eventually,
@@ -16,9 +15,8 @@ import {
   templateBoxConfig,
   unfilteredVhostsTemplate,
   writeVhostsTemplate,
-  type Box,
 } from '../../harness/box';
-import { assertDocker } from '../support/docker-required';
+import { bootedBox } from '../support/booted-box';
 
 /**
  * Containers → Template → the box's real nginx, under the shipped unit (deploy/install.sh) and the
@@ -33,31 +31,19 @@ const KEPT = '# a line of the operator, kept by reconcile \u00e9\n';
 const vhost = (host: string): string[] => [`reconcile.vhost=${host}`, 'reconcile.hosts=yes'];
 
 describe('Template and Containers in the real-host box (its dockerd, its nginx)', { timeout: 30 * 60_000 }, () => {
-  let box: Box | undefined;
-  const b = (): Box => {
-    if (box === undefined) throw new Error('no box (before failed)');
-    return box;
-  };
-  const serves = (host: string, name: string) => async (): Promise<boolean> => (await servedFor(b(), host)) === name;
-  const vhostsReady = async (): Promise<{ status: string; reason: string; message: string } | undefined> => conditionOf(await boxStatus(b()), 'vhosts', 'Ready');
-  const conf = (): Promise<string> => b().run(['cat', VHOSTS_CONF]);
   let hostsBefore = '';
-
-  before(async () => {
-    await assertDocker();
-    box = await bootBox({ log: (line) => console.log(line) });
+  const b = bootedBox(async (box) => {
     await prepareTemplateBox(box);
     await box.sh(`printf '%s' '${KEPT}' >> /etc/hosts`);
     hostsBefore = await box.run(['cat', '/etc/hosts']);
     await runSite(box, 'site-a', vhost('a.test'), 11);
     await runSite(box, 'site-b', vhost('b.test'), 12);
     await installProject(box, { config: templateBoxConfig('timing: { resyncInterval: 10s }') });
-    await eventually('healthy', async () => (await boxStatus(b()))?.healthy === true, WAIT_MS);
-  }, { timeout: 25 * 60_000 });
-
-  after(async () => {
-    await box?.remove();
+    await eventually('healthy', async () => (await boxStatus(box))?.healthy === true, WAIT_MS);
   });
+  const serves = (host: string, name: string) => async (): Promise<boolean> => (await servedFor(b(), host)) === name;
+  const vhostsReady = async (): Promise<{ status: string; reason: string; message: string } | undefined> => conditionOf(await boxStatus(b()), 'vhosts', 'Ready');
+  const conf = (): Promise<string> => b().run(['cat', VHOSTS_CONF]);
 
   it('each Host reaches its container; a site added, one removed, one re-created at a new address are followed, each with a reload', async () => {
     await eventually('a.test → site-a', serves('a.test', 'site-a'), WAIT_MS);
