@@ -10,12 +10,16 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build, transform } from 'esbuild';
 
 const root = fileURLToPath(new globalThis.URL('../..', import.meta.url));
 const dist = `${root}dist`;
-// The packages loaded on first use (src/core/lazy.ts's LAZY_PACKAGES).
-const lazy = ['dockerode', 'tar-stream', 'chokidar', 'liquidjs', 'diff', 'rxjs', 'prom-client'];
+// The packages loaded on first use: src/core/lazy.ts's LAZY_PACKAGES, read from the one list
+// (lazy.ts imports nothing, so esbuild's transform of it runs on its own).
+const { code } = await transform(readFileSync(`${root}src/core/lazy.ts`, 'utf8'), { loader: 'ts', format: 'cjs' });
+const lazyModule = { exports: {} };
+new Function('module', 'exports', code)(lazyModule, lazyModule.exports);
+const lazy = Object.keys(lazyModule.exports.LAZY_PACKAGES);
 
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist);

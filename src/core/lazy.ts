@@ -3,7 +3,8 @@
  * that starts the program (`reconcile --once` from cron, `reconcile status`), whether it needs the
  * package or not; these are needed only by some runs. Each site loads its package through
  * `lazy(() => require(...))`; test/unit/startup-modules.test.ts checks that an `--once` run loads
- * none of them. cli/main.ts also loads each command's own modules with import() when it runs.
+ * none of them, and scripts/build/build.mjs leaves them out of the one-file build (dist/reconcile.js).
+ * cli/main.ts also loads each command's own modules with import() when it runs.
  * Figures: docs/benchmarks.md, "Footprint".
  */
 export const LAZY_PACKAGES = {
